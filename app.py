@@ -1,0 +1,72 @@
+"""The application factory: settings, the court runtime, blueprints and CLI commands."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+
+from config import Config
+from court import db, i18n, redis_conn, runtime
+
+
+def create_app(config: Config | None = None, **overrides: object) -> Flask:
+    cfg = config or Config.from_env(**overrides)
+    app = Flask(__name__, instance_path=cfg.INSTANCE_PATH)
+    app.config.update(cfg.as_flask())
+    app.extensions["court_config"] = cfg
+    runtime.init(
+        runtime.Runtime(
+            database_url=cfg.DATABASE_URL,
+            redis_url=cfg.REDIS_URL,
+            storage_dir=cfg.STORAGE_DIR,
+            secret_key=cfg.SECRET_KEY,
+            public_base_url=cfg.PUBLIC_BASE_URL,
+            instance_path=cfg.INSTANCE_PATH,
+            queue_is_async=cfg.QUEUE_IS_ASYNC,
+            retry_intervals=cfg.JOB_RETRY_INTERVALS,
+        )
+    )
+    app.config["REDIS_URL_IN_USE"] = runtime.current().redis_url
+    _logging(app)
+
+    @app.before_request
+    def _locale() -> None:
+        i18n.set_locale(request.args.get("lang") or request.cookies.get("lang") or _accept_language())
+
+    @app.teardown_appcontext
+    def _end_session(_exc: BaseException | None) -> None:
+        db.session.remove()
+
+    @app.get("/healthz")
+    def health():  # type: ignore[no-untyped-def]
+        checks = {"database": _check(lambda: db.session.execute(db.text("SELECT 1"))),
+                  "redis": _check(lambda: redis_conn.client().ping())}
+        ok = all(v == "ok" for v in checks.values())
+        return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
+
+    from staff import init_app as init_staff
+
+    init_staff(app)
+
+    from cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _accept_language() -> str | None:
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return best
+
+
+def _check(fn) -> str:  # type: ignore[no-untyped-def]
+    try:
+        fn()
+        return "ok"
+    except Exception as exc:  # the health page reports, it does not fail
+        return f"error: {type(exc).__name__}"
+
+
+def _logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

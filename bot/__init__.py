@@ -1,0 +1,1 @@
+"""WeChat transport: webhook, message conversion, API client, menu, OAuth, local simulator."""

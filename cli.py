@@ -1,0 +1,142 @@
+"""Operator commands: ``flask court init | demo | worker | run``.
+
+Other folders add their own commands to the ``court`` group (or their own group) through
+:func:`register`, so each command lives beside the code it drives.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from court import db, migrate, queue, redis_conn, runtime
+from court.models import Court, PartyRole, Staff, StaffRole
+from court.services import cases, staff as staff_service
+
+court_cli = AppGroup("court", help="法院电子签章平台 / court platform commands")
+
+DEMO_COURT = ("北京互联网法院（演示）", "京0491")
+
+
+@court_cli.command("init")
+@click.option("--court-name", default=DEMO_COURT[0], show_default=True)
+@click.option("--court-code", default=DEMO_COURT[1], show_default=True)
+def init_command(court_name: str, court_code: str) -> None:
+    """Migrate the database; create the court, its admin (API key printed once) and dev keys."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("数据库已迁移到最新版本 / database migrated")
+    for hook in current_app.extensions.get("court_init_hooks", []):
+        hook()
+    with db.transaction() as s:
+        court = s.scalar(select(Court).where(Court.code == court_code))
+        if court is None:
+            court = staff_service.create_court(s, court_name, court_code)
+            click.echo(f"已创建法院 / court created: {court.name} ({court.code})")
+        admin = s.scalar(select(Staff).where(Staff.username == "admin"))
+        if admin is None:
+            _, key = staff_service.create_staff(s, court, "admin", "系统管理员", StaffRole.ADMIN)
+            click.echo("管理员 API 密钥（只显示一次）/ admin API key (shown once):")
+            click.echo(f"  {key}")
+        else:
+            click.echo("管理员已存在；如需新密钥请运行 flask court new-key admin / admin exists")
+
+
+@court_cli.command("new-key")
+@click.argument("username")
+def new_key_command(username: str) -> None:
+    """Issue a new API key for a staff member (the old one stops working)."""
+    with db.transaction() as s:
+        member = s.scalar(select(Staff).where(Staff.username == username))
+        if member is None:
+            raise click.ClickException(f"no staff member {username!r}")
+        click.echo(staff_service.issue_api_key(s, member, actor="cli"))
+
+
+@court_cli.command("demo")
+def demo_command() -> None:
+    """Create a demo case with a plaintiff and a defendant; print their association codes."""
+    with db.transaction() as s:
+        court = s.scalar(select(Court).order_by(Court.id))
+        if court is None:
+            raise click.ClickException("run `flask court init` first")
+        n = 1
+        while True:
+            number = f"（2026）{court.code}民初{100 + n}号"
+            if not s.scalar(select(db.func.count()).select_from(cases.Case).where(cases.Case.number == number)):
+                break
+            n += 1
+        case = cases.create_case(s, court, number, "civil", "网络购物合同纠纷（演示）", actor="cli")
+        parties = cases.add_parties(s, case, [
+            cases.PartyInput(PartyRole.PLAINTIFF, "张三", "110101199003074514", "13800000001"),
+            cases.PartyInput(PartyRole.DEFENDANT, "李四", "11010519491231002X", "13800000002"),
+        ], actor="cli")
+        cases.add_event(s, case, "hearing", "开庭审理", db.utcnow() + timedelta(days=14), "第三法庭", actor="cli")
+        click.echo(f"演示案件 / demo case: {case.number} (id {case.id})")
+        for party, code in parties:
+            click.echo(f"  {party.role.value:10s} {party.name}  关联码 / association code: {code}")
+
+
+@court_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run until the queues are empty, then exit.")
+@click.option("--queues", default=",".join(queue.QUEUES), show_default=True)
+def worker_command(burst: bool, queues: str) -> None:
+    """Run an RQ worker on the project's queues, with the scheduler on."""
+    from rq import SimpleWorker
+
+    names = [q for q in queues.split(",") if q]
+    worker = SimpleWorker([queue.queue(n) for n in names], connection=redis_conn.client())
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@court_cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="RQ worker processes")
+def run_command(host: str, port: int, workers: int) -> None:
+    """Start web (gunicorn) + RQ workers on the configured or embedded Redis; Ctrl-C stops all."""
+    env = dict(os.environ, REDIS_URL=runtime.current().redis_url)
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"{host}:{port}", "app:create_app()"],
+        env=env)]
+    for _ in range(workers):
+        procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "court", "worker"], env=env))
+    base = f"http://{host}:{port}"
+    click.echo("")
+    click.echo("法院电子签章平台已启动 / the court platform is running:")
+    click.echo(f"  健康检查 / health:        {base}/healthz")
+    click.echo(f"  工作人员 API 文档 / API:  {base}/api/v1/docs")
+    click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop")
+    stop = False
+
+    def _stop(*_args: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if not current_app.config.get("REDIS_URL"):
+            redis_conn.stop_embedded(current_app.config["INSTANCE_PATH"])
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(court_cli)

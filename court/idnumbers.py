@@ -1,0 +1,42 @@
+"""Resident identity card numbers (GB 11643-1999): 18 characters, region, birth date, checksum."""
+from __future__ import annotations
+
+from datetime import date
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+# first two digits: province-level region codes in use
+_PROVINCES = {
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+    50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+}
+
+
+def normalize(value: str) -> str:
+    return value.strip().replace(" ", "").upper()
+
+
+def check_digit(first17: str) -> str:
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def problem(value: str, today: date | None = None) -> str | None:
+    """Return why ``value`` is not a valid ID number (Chinese), or None when it is valid."""
+    v = normalize(value)
+    if len(v) != 18 or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+        return "身份证号码应为18位，最后一位可以是数字或X"
+    if int(v[:2]) not in _PROVINCES:
+        return "身份证号码的地区码不正确"
+    try:
+        born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        return "身份证号码中的出生日期不正确"
+    if born > (today or date.today()) or born.year < 1900:
+        return "身份证号码中的出生日期不正确"
+    if check_digit(v[:17]) != v[17]:
+        return "身份证号码校验位不正确，请核对"
+    return None
+
+
+def is_valid(value: str) -> bool:
+    return problem(value) is None

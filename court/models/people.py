@@ -1,0 +1,100 @@
+"""Courts, their staff, and the people (parties) who use the bot and the web pages."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from court.db import Base
+from court.models._types import created, enum_col, intpk, when
+
+
+class Court(Base):
+    __tablename__ = "court"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. 京0491
+    seal_image_key: Mapped[str | None] = mapped_column(String(200))  # staff-uploaded seal image
+    created_at: Mapped[created]
+
+
+class StaffRole(str, enum.Enum):
+    JUDGE = "judge"
+    CLERK = "clerk"
+    SEAL_APPROVER = "seal_approver"
+    ADMIN = "admin"
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[intpk]
+    court_id: Mapped[int] = mapped_column(ForeignKey("court.id"))
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[StaffRole] = mapped_column(enum_col(StaffRole))
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    api_key_prefix: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created]
+
+    court: Mapped[Court] = relationship()
+
+
+class Person(Base):
+    """A natural person whose identity the platform has checked (Online Litigation Rules art. 7).
+
+    The ID number is kept encrypted (``id_number_enc``) with a keyed lookup hash so a party
+    record entered by the court can be matched without decrypting anything.
+    """
+
+    __tablename__ = "person"
+
+    id: Mapped[intpk]
+    real_name: Mapped[str] = mapped_column(String(100))
+    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    phone_verified_at: Mapped[when]
+    face_verified_at: Mapped[when]
+    face_provider: Mapped[str | None] = mapped_column(String(32))
+    face_score: Mapped[float | None]
+    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    created_at: Mapped[created]
+
+    bindings: Mapped[list["ChannelBinding"]] = relationship(back_populates="person")
+
+
+class ChannelBinding(Base):
+    """How to reach a person: a WeChat openid, a verified phone number, an e-mail address."""
+
+    __tablename__ = "channel_binding"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # wechat | phone | email
+    address: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[created]
+
+    person: Mapped[Person] = relationship(back_populates="bindings")
+
+
+class Consent(Base):
+    """Recorded consent to electronic service for one case (CPL art. 90; Online Rules art. 29)."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    channels: Mapped[list[str]] = mapped_column(JSON)
+    address: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    text_shown: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16))  # bot | web | staff
+    given_at: Mapped[created]
+    withdrawn_at: Mapped[when]

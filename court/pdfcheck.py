@@ -1,0 +1,40 @@
+"""Checks an uploaded file really is a usable PDF before anything is stored."""
+from __future__ import annotations
+
+import io
+import logging
+
+from court.errors import InvalidDocument
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def check_pdf(data: bytes, max_bytes: int) -> int:
+    """Raise :class:`InvalidDocument` with a clear reason, or return the page count."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data:
+        raise InvalidDocument("文件为空", code="empty_file")
+    if len(data) > max_bytes:
+        raise InvalidDocument(
+            "文件过大（{size} MB），上限为 {limit} MB",
+            code="too_large", status=413,
+            size=round(len(data) / 1048576, 1), limit=max_bytes // 1048576,
+        )
+    if b"%PDF-" not in data[:1024]:
+        raise InvalidDocument("文件不是PDF格式", code="not_pdf", status=415)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise InvalidDocument("PDF已加密，请上传未加密的文件", code="encrypted_pdf")
+        pages = len(reader.pages)
+        for page in reader.pages[:1]:
+            _ = page.mediabox
+    except InvalidDocument:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise InvalidDocument("PDF文件已损坏，无法读取", code="broken_pdf", reason=str(exc)[:200]) from exc
+    if pages == 0:
+        raise InvalidDocument("PDF没有任何页面", code="empty_pdf")
+    return pages

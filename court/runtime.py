@@ -1,0 +1,44 @@
+"""Bring up the process-wide parts (database, Redis, file store, keys, queue) from plain values.
+
+The web app, RQ workers and CLI commands all call :func:`init`; ``court/`` never reads the
+environment itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from court import crypto, db, queue, redis_conn, storage
+
+
+@dataclass
+class Runtime:
+    database_url: str
+    redis_url: str
+    storage_dir: str
+    secret_key: str
+    public_base_url: str
+    instance_path: str
+    queue_is_async: bool = True
+    retry_intervals: list[int] | None = None
+
+
+_current: Runtime | None = None
+
+
+def init(rt: Runtime) -> Runtime:
+    global _current
+    crypto.configure(rt.secret_key)
+    db.init(rt.database_url)
+    url = rt.redis_url or redis_conn.embedded_url(rt.instance_path)
+    rt.redis_url = url
+    redis_conn.init(url)
+    storage.configure(storage.LocalFileStore(rt.storage_dir))
+    queue.configure(is_async=rt.queue_is_async, retry_intervals=rt.retry_intervals)
+    _current = rt
+    return rt
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise RuntimeError("court.runtime.init() has not been called")
+    return _current

@@ -1,0 +1,1 @@
+"""Domain services: plain arguments in, domain objects out, every action audited."""

@@ -1,0 +1,160 @@
+"""Cases and their parties; association codes that let a party join a case."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from court import audit, crypto, db, idnumbers
+from court.errors import Conflict, DomainError, NotFound
+from court.models import Case, CaseEvent, Court, Party, PartyRole, Person
+
+CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]\S{2,40}号$")
+CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L, U): 5 bits a character.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12  # 30**12 ≈ 2**59: unguessable under the bot's 5-an-hour limit
+
+
+def create_case(s: Session, court: Court, number: str, type: str, title: str = "", actor: str = "system") -> Case:
+    number = number.strip().replace("(", "（").replace(")", "）")
+    if not CASE_NUMBER.match(number):
+        raise DomainError("案号格式不正确，例如：（2026）京0491民初123号", code="bad_case_number")
+    if type not in CASE_TYPES:
+        raise DomainError("案件类型不正确", code="bad_case_type", allowed=", ".join(CASE_TYPES))
+    if s.scalar(select(Case).where(Case.court_id == court.id, Case.number == number)):
+        raise Conflict("该案号已存在", code="case_exists")
+    case = Case(court_id=court.id, number=number, type=type, title=title)
+    if actor.startswith("staff:"):
+        case.created_by_id = int(actor.split(":")[1])
+    s.add(case)
+    s.flush()
+    audit.record(s, "case.created", actor=actor, case_id=case.id, subject=f"case:{case.id}", details={"number": number})
+    return case
+
+
+def get_case(s: Session, court_id: int, case_id: int) -> Case:
+    case = s.get(Case, case_id)
+    if case is None or case.court_id != court_id:
+        raise NotFound("案件不存在", code="case_not_found")
+    return case
+
+
+@dataclass
+class PartyInput:
+    role: PartyRole
+    name: str
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """Print an association code in readable groups: ``ABCD-EFGH-JKMN``."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalize_code(text: str) -> str:
+    cleaned = re.sub(r"[\s\-_]", "", text).upper()
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def code_hash(code: str) -> str:
+    return crypto.lookup_hash(normalize_code(code), "code")
+
+
+def _assign_code(party: Party, ttl: timedelta) -> str:
+    code = _new_code()
+    party.code_hash = code_hash(code)
+    party.code_expires_at = db.utcnow() + ttl
+    party.code_used_at = None
+    party.code_version = (party.code_version or 0) + 1
+    return format_code(code)
+
+
+def add_parties(
+    s: Session, case: Case, inputs: list[PartyInput], *, ttl_days: int = 30, actor: str = "system"
+) -> list[tuple[Party, str]]:
+    """Add parties and return each with its association code in clear (the only time it is)."""
+    out: list[tuple[Party, str]] = []
+    for item in inputs:
+        name = item.name.strip()
+        if not name or len(name) > 100:
+            raise DomainError("当事人姓名不能为空", code="bad_name")
+        party = Party(case_id=case.id, role=item.role, name=name, email=item.email)
+        if item.id_number:
+            problem = idnumbers.problem(item.id_number)
+            if problem:
+                raise DomainError(problem, code="bad_id_number")
+            value = idnumbers.normalize(item.id_number)
+            party.id_number_enc = crypto.encrypt(value)
+            party.id_number_hash = crypto.lookup_hash(value)
+            party.id_number_masked = crypto.mask_id_number(value)
+        if item.phone:
+            phone = re.sub(r"[\s\-]", "", item.phone)
+            if not re.fullmatch(r"(\+?86)?1[3-9]\d{9}", phone):
+                raise DomainError("手机号码格式不正确", code="bad_phone")
+            party.phone = phone[-11:]
+        code = _assign_code(party, timedelta(days=ttl_days))
+        s.add(party)
+        s.flush()
+        audit.record(
+            s, "party.added", actor=actor, case_id=case.id, subject=f"party:{party.id}",
+            details={"role": item.role.value, "id_number": party.id_number_masked},
+        )
+        out.append((party, code))
+    return out
+
+
+def regenerate_code(s: Session, party: Party, *, ttl_days: int = 30, actor: str = "system") -> str:
+    code = _assign_code(party, timedelta(days=ttl_days))
+    s.flush()
+    audit.record(s, "party.code_regenerated", actor=actor, case_id=party.case_id, subject=f"party:{party.id}")
+    return code
+
+
+def find_party_by_code(s: Session, code: str) -> Party | None:
+    return s.scalar(select(Party).where(Party.code_hash == code_hash(code)))
+
+
+def redeem_code(s: Session, code: str, person: Person, *, now: datetime | None = None) -> Party:
+    """Bind ``person`` to the party the code was issued for.
+
+    The caller has checked the person's face verification is fresh; here the code must be
+    current and unused, and the verified name and ID number must match the court's record.
+    """
+    now = now or db.utcnow()
+    party = find_party_by_code(s, code)
+    if party is None:
+        raise DomainError("关联码不正确，请核对后重新输入", code="code_invalid")
+    if party.code_used_at is not None:
+        if party.person_id == person.id:
+            return party
+        raise DomainError("该关联码已被使用，如有疑问请联系法院", code="code_used")
+    if party.code_expires_at is None or party.code_expires_at < now:
+        raise DomainError("关联码已过期，请联系法院重新获取", code="code_expired")
+    if party.id_number_hash != person.id_number_hash or party.name != person.real_name:
+        audit.record(s, "party.code_identity_mismatch", actor=f"person:{person.id}", case_id=party.case_id, subject=f"party:{party.id}")
+        raise DomainError("您的实名信息与法院登记的当事人信息不一致，无法关联该案件", code="identity_mismatch", status=403)
+    party.person_id = person.id
+    party.bound_at = now
+    party.code_used_at = now
+    s.flush()
+    audit.record(s, "party.joined", actor=f"person:{person.id}", case_id=party.case_id, subject=f"party:{party.id}")
+    return party
+
+
+def add_event(s: Session, case: Case, kind: str, title: str, at: datetime, place: str | None = None, actor: str = "system") -> CaseEvent:
+    ev = CaseEvent(case_id=case.id, kind=kind, title=title, at=at, place=place)
+    s.add(ev)
+    s.flush()
+    audit.record(s, "case.event_added", actor=actor, case_id=case.id, subject=f"case_event:{ev.id}", details={"kind": kind})
+    return ev

@@ -1,0 +1,65 @@
+"""Documents: upload (checked before anything is stored) and immutable versions."""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from court import audit, storage
+from court.errors import DomainError, NotFound
+from court.models import Case, Document, DocumentKind, DocumentVersion
+from court.pdfcheck import check_pdf
+
+
+def upload(
+    s: Session, case: Case, kind: DocumentKind, title: str, data: bytes, *,
+    filename: str | None = None, max_bytes: int, actor: str = "system",
+) -> Document:
+    """Create a document from an uploaded PDF. Invalid input raises before anything is stored."""
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise DomainError("文书标题不能为空且不超过200字", code="bad_title")
+    pages = check_pdf(data, max_bytes)
+    doc = Document(case_id=case.id, kind=kind, title=title)
+    if actor.startswith("staff:"):
+        doc.created_by_id = int(actor.split(":")[1])
+    s.add(doc)
+    s.flush()
+    version = add_version(s, doc, data, "uploaded", filename=filename, actor=actor)
+    audit.record(
+        s, "document.uploaded", actor=actor, case_id=case.id, subject=f"document:{doc.id}",
+        details={"kind": kind.value, "sha256": version.sha256, "size": version.size, "pages": pages},
+    )
+    return doc
+
+
+def add_version(
+    s: Session, doc: Document, data: bytes, reason: str, *, filename: str | None = None, actor: str = "system"
+) -> DocumentVersion:
+    """Store ``data`` and append it as the document's newest version."""
+    key = storage.store().put(data)
+    number = (doc.versions[-1].number + 1) if doc.versions else 1
+    version = DocumentVersion(
+        document_id=doc.id, number=number, blob_key=key, sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data), reason=reason, filename=filename,
+    )
+    s.add(version)
+    doc.versions.append(version)
+    s.flush()
+    if number > 1:
+        audit.record(
+            s, "document.version_added", actor=actor, case_id=doc.case_id, subject=f"document:{doc.id}",
+            details={"number": number, "reason": reason, "sha256": version.sha256},
+        )
+    return version
+
+
+def get_document(s: Session, court_id: int, document_id: int) -> Document:
+    doc = s.get(Document, document_id)
+    if doc is None or doc.case.court_id != court_id:
+        raise NotFound("文书不存在", code="document_not_found")
+    return doc
+
+
+def read_version(version: DocumentVersion) -> bytes:
+    return storage.store().get(version.blob_key)

@@ -1,0 +1,232 @@
+"""Signing flows: lay out the steps, start them, and move the flow on as each step is acted on.
+
+When a step becomes ready the flow enqueues the work it needs by dotted path:
+a SEAL step runs ``signing.jobs.seal_step``; a party's RECEIVE/SIGN step and a staff member's
+APPROVE/SIGN step run ``notify.jobs.step_ready`` so the actor is told. Court staff and parties
+act through :func:`complete_step` / :func:`refuse_step`; the signing jobs report back through
+the same functions, so every transition is audited in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from court import audit, db, queue
+from court.errors import Conflict, DomainError
+from court.models import (
+    Document,
+    DocumentStatus,
+    DocumentVersion,
+    FlowStatus,
+    FlowStep,
+    Party,
+    SigningFlow,
+    Staff,
+    StepAction,
+    StepStatus,
+)
+
+SEAL_JOB = "signing.jobs.seal_step"
+NOTIFY_JOB = "notify.jobs.step_ready"
+FINISHED_JOB = "notify.jobs.flow_finished"
+ACTED = (StepStatus.DONE, StepStatus.REFUSED)
+
+
+@dataclass
+class StepInput:
+    action: StepAction
+    staff_id: int | None = None
+    party_id: int | None = None
+    page: int = -1
+    x: float | None = None
+    y: float | None = None
+    width: float | None = None
+    height: float | None = None
+
+
+def _check_steps(s: Session, doc: Document, steps: list[StepInput]) -> None:
+    if not steps:
+        raise DomainError("签署流程至少需要一个步骤", code="no_steps")
+    actions = [st.action for st in steps]
+    if actions.count(StepAction.SEAL) > 1:
+        raise DomainError("一个流程只能加盖一次法院印章", code="two_seals")
+    if StepAction.SEAL in actions:
+        seal_at = actions.index(StepAction.SEAL)
+        if any(a in (StepAction.SIGN, StepAction.RECEIVE) for a in actions[:seal_at]):
+            raise DomainError("法院印章须在当事人签名之前加盖（认证签名）", code="seal_not_first")
+        if any(a is StepAction.APPROVE for a in actions[seal_at:]):
+            raise DomainError("用印审批须在加盖印章之前", code="approve_after_seal")
+    for i, st in enumerate(steps, 1):
+        if st.action is StepAction.SEAL:
+            if st.staff_id or st.party_id:
+                raise DomainError("加盖法院印章的步骤不需要指定签署人", code="seal_with_actor", step=i)
+        elif bool(st.staff_id) == bool(st.party_id):
+            raise DomainError("第{step}步须指定一名工作人员或一名当事人", code="step_actor", step=i)
+        if st.party_id:
+            party = s.get(Party, st.party_id)
+            if party is None or party.case_id != doc.case_id:
+                raise DomainError("第{step}步的当事人不属于本案", code="step_party", step=i)
+            if st.action is StepAction.APPROVE:
+                raise DomainError("当事人不能审批用印", code="party_approve", step=i)
+        if st.staff_id:
+            staff = s.get(Staff, st.staff_id)
+            if staff is None or staff.court_id != doc.case.court_id:
+                raise DomainError("第{step}步的工作人员不属于本院", code="step_staff", step=i)
+            if st.action is StepAction.RECEIVE:
+                raise DomainError("签收步骤只能由当事人完成", code="staff_receive", step=i)
+        if st.page == 0 or (st.width is not None and st.width <= 0) or (st.height is not None and st.height <= 0):
+            raise DomainError("第{step}步的签章位置不正确", code="step_position", step=i)
+
+
+def start_flow(
+    s: Session, doc: Document, steps: list[StepInput], *, ordered: bool = True, actor: str = "system"
+) -> SigningFlow:
+    if doc.status in (DocumentStatus.IN_FLOW,):
+        raise Conflict("该文书已有进行中的签署流程", code="flow_running")
+    _check_steps(s, doc, steps)
+    flow = SigningFlow(document_id=doc.id, ordered=ordered)
+    if actor.startswith("staff:"):
+        flow.created_by_id = int(actor.split(":")[1])
+    s.add(flow)
+    s.flush()
+    for pos, st in enumerate(steps, 1):
+        s.add(FlowStep(
+            flow_id=flow.id, position=pos, action=st.action, staff_id=st.staff_id, party_id=st.party_id,
+            page=st.page, x=st.x, y=st.y, width=st.width, height=st.height,
+        ))
+    doc.status = DocumentStatus.IN_FLOW
+    doc.error = None
+    s.flush()
+    s.refresh(flow)
+    audit.record(
+        s, "flow.started", actor=actor, case_id=doc.case_id, subject=f"flow:{flow.id}",
+        details={"document_id": doc.id, "steps": [st.action.value for st in steps], "ordered": ordered},
+    )
+    advance(s, flow)
+    return flow
+
+
+def _ready_next(flow: SigningFlow) -> list[FlowStep]:
+    """Which waiting steps may start now. Approvals and the seal always go in order; after the
+    seal an unordered flow lets every signer act in parallel."""
+    ready: list[FlowStep] = []
+    for step in flow.steps:
+        if step.status in ACTED:
+            continue
+        if step.status in (StepStatus.READY, StepStatus.RUNNING, StepStatus.FAILED):
+            if flow.ordered or step.action in (StepAction.APPROVE, StepAction.SEAL):
+                break
+            continue
+        if flow.ordered or step.action in (StepAction.APPROVE, StepAction.SEAL):
+            if not ready:
+                ready.append(step)
+            break
+        ready.append(step)
+    return ready
+
+
+def advance(s: Session, flow: SigningFlow) -> None:
+    """Open the next steps, or finish the flow when every step has been acted on."""
+    if flow.status is not FlowStatus.RUNNING:
+        return
+    for step in _ready_next(flow):
+        step.status = StepStatus.READY
+        s.flush()
+        if step.action is StepAction.SEAL:
+            queue.enqueue(SEAL_JOB, step.id, queue_name="signing", job_id=f"seal-step-{step.id}-{step.attempts}", session=s)
+        else:
+            queue.enqueue(NOTIFY_JOB, step.id, queue_name="notify", job_id=f"step-ready-{step.id}", session=s)
+    if all(step.status in ACTED for step in flow.steps):
+        flow.status = FlowStatus.COMPLETED
+        flow.completed_at = db.utcnow()
+        flow.document.status = DocumentStatus.COMPLETED
+        refused = [st.id for st in flow.steps if st.status is StepStatus.REFUSED]
+        audit.record(
+            s, "flow.completed", case_id=flow.document.case_id, subject=f"flow:{flow.id}",
+            details={"refused_steps": refused},
+        )
+        queue.enqueue(FINISHED_JOB, flow.id, queue_name="notify", job_id=f"flow-finished-{flow.id}", session=s)
+    s.flush()
+
+
+def _actionable(step: FlowStep) -> None:
+    if step.flow.status is not FlowStatus.RUNNING:
+        raise Conflict("该签署流程已结束", code="flow_not_running")
+    if step.status in ACTED:
+        raise Conflict("该步骤已完成", code="step_done")
+    if step.status not in (StepStatus.READY, StepStatus.RUNNING):
+        raise Conflict("还未轮到该步骤", code="step_not_ready")
+
+
+def complete_step(
+    s: Session, step: FlowStep, *, actor: str, version: DocumentVersion | None = None, details: dict | None = None
+) -> FlowStep:
+    """Record that ``step`` was done (optionally producing ``version``) and move the flow on."""
+    if step.status is StepStatus.DONE and version is not None and step.result_version_id == version.id:
+        return step  # a retried job reporting the same result
+    _actionable(step)
+    step.status = StepStatus.DONE
+    step.acted_at = db.utcnow()
+    step.error = None
+    if version is not None:
+        step.result_version_id = version.id
+    if step.action is StepAction.SEAL:
+        step.flow.document.status = DocumentStatus.SEALED
+    s.flush()
+    audit.record(
+        s, f"step.{step.action.value}", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
+        details={"flow_id": step.flow_id, "version": version.number if version else None, **(details or {})},
+    )
+    advance(s, step.flow)
+    return step
+
+
+def refuse_step(s: Session, step: FlowStep, reason: str, *, actor: str) -> FlowStep:
+    """A signer refuses (CPL art. 150: the refusal is recorded); the flow goes on."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写拒绝签署的理由", code="reason_required")
+    if step.action is StepAction.SEAL:
+        raise DomainError("加盖印章的步骤不能拒绝", code="seal_refuse")
+    _actionable(step)
+    step.status = StepStatus.REFUSED
+    step.acted_at = db.utcnow()
+    step.refusal_reason = reason[:1000]
+    s.flush()
+    audit.record(
+        s, "step.refused", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
+        details={"flow_id": step.flow_id, "reason": step.refusal_reason},
+    )
+    advance(s, step.flow)
+    return step
+
+
+def fail_step(s: Session, step: FlowStep, error: str, *, final: bool) -> None:
+    """Record a failure (shown to staff). ``final``: no retry will come; the flow stops."""
+    step.error = error[:2000]
+    step.attempts += 1
+    doc = step.flow.document
+    doc.error = error[:2000]
+    if final:
+        step.status = StepStatus.FAILED
+        step.flow.status = FlowStatus.FAILED
+        doc.status = DocumentStatus.FAILED
+    s.flush()
+    audit.record(
+        s, "step.failed", case_id=doc.case_id, subject=f"step:{step.id}",
+        details={"flow_id": step.flow_id, "error": error[:500], "final": final},
+    )
+
+
+def retry_step(s: Session, step: FlowStep, *, actor: str) -> None:
+    """Staff restart a failed step after fixing its cause."""
+    if step.status is not StepStatus.FAILED:
+        raise Conflict("只有失败的步骤可以重试", code="step_not_failed")
+    step.status = StepStatus.WAITING
+    step.flow.status = FlowStatus.RUNNING
+    step.flow.document.status = DocumentStatus.IN_FLOW
+    step.flow.document.error = None
+    s.flush()
+    audit.record(s, "step.retried", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}")
+    advance(s, step.flow)

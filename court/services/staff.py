@@ -1,0 +1,55 @@
+"""Courts and staff accounts, API keys."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from court import audit, crypto
+from court.errors import Conflict, DomainError
+from court.models import Court, Staff, StaffRole
+
+API_KEY_PREFIX = "ck_"
+
+
+def create_court(s: Session, name: str, code: str) -> Court:
+    if s.scalar(select(Court).where(Court.code == code)):
+        raise Conflict("法院代码已存在", code="court_exists")
+    court = Court(name=name, code=code)
+    s.add(court)
+    s.flush()
+    audit.record(s, "court.created", subject=f"court:{court.id}", details={"name": name, "code": code})
+    return court
+
+
+def create_staff(s: Session, court: Court, username: str, name: str, role: StaffRole, actor: str = "system") -> tuple[Staff, str]:
+    """Create a staff member and return them with their API key (shown once, stored hashed)."""
+    if s.scalar(select(Staff).where(Staff.username == username)):
+        raise Conflict("用户名已存在", code="username_taken")
+    staff = Staff(court_id=court.id, username=username, name=name, role=role)
+    s.add(staff)
+    s.flush()
+    key = issue_api_key(s, staff, actor)
+    audit.record(s, "staff.created", actor=actor, subject=f"staff:{staff.id}", details={"role": role.value})
+    return staff, key
+
+
+def issue_api_key(s: Session, staff: Staff, actor: str = "system") -> str:
+    key = API_KEY_PREFIX + crypto.random_token(32)
+    staff.api_key_hash = crypto.token_hash(key)
+    staff.api_key_prefix = key[:10]
+    s.flush()
+    audit.record(s, "staff.api_key_issued", actor=actor, subject=f"staff:{staff.id}")
+    return key
+
+
+def authenticate_api_key(s: Session, key: str) -> Staff | None:
+    if not key.startswith(API_KEY_PREFIX) or len(key) > 128:
+        return None
+    staff = s.scalar(select(Staff).where(Staff.api_key_hash == crypto.token_hash(key)))
+    return staff if staff is not None and staff.active else None
+
+
+def require_role(staff: Staff, *roles: StaffRole) -> None:
+    if staff.role is StaffRole.ADMIN or staff.role in roles:
+        return
+    raise DomainError("没有权限执行此操作", code="forbidden", status=403)

@@ -1,0 +1,1 @@
+"""Who someone is: real-name registration, SMS one-time codes, face verification, consent."""

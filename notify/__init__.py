@@ -1,0 +1,1 @@
+"""Outbound messages: SMS gateways, WeChat messages, e-mail; signed links; the outbox jobs."""

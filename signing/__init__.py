@@ -1,0 +1,1 @@
+"""PDFs: seal image, stamping, party signatures, receipts, anti-counterfeit codes, verification."""

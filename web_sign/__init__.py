@@ -1,0 +1,1 @@
+"""Mobile pages for parties and the public verify page."""
