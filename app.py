@@ -70,3 +70,4 @@ def _check(fn) -> str:  # type: ignore[no-untyped-def]
 def _logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -15,7 +15,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from court import db, migrate, queue, redis_conn, runtime
 from court.models import Court, PartyRole, Staff, StaffRole
@@ -70,7 +70,7 @@ def demo_command() -> None:
         n = 1
         while True:
             number = f"（2026）{court.code}民初{100 + n}号"
-            if not s.scalar(select(db.func.count()).select_from(cases.Case).where(cases.Case.number == number)):
+            if not s.scalar(select(func.count()).select_from(cases.Case).where(cases.Case.number == number)):
                 break
             n += 1
         case = cases.create_case(s, court, number, "civil", "网络购物合同纠纷（演示）", actor="cli")

@@ -19,7 +19,7 @@ _keys: dict[str, bytes] = {}
 
 def configure(secret: str) -> None:
     """Derive the field-encryption and lookup keys from the master secret."""
-    for purpose in ("encrypt", "lookup", "token"):
+    for purpose in ("encrypt", "lookup", "token", "code"):
         _keys[purpose] = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=b"court-platform", info=purpose.encode()
         ).derive(secret.encode())

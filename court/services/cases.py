@@ -63,8 +63,7 @@ def format_code(code: str) -> str:
 
 
 def normalize_code(text: str) -> str:
-    cleaned = re.sub(r"[\s\-_]", "", text).upper()
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return re.sub(r"[\s\-_]", "", text).upper()
 
 
 def code_hash(code: str) -> str:

@@ -1,0 +1,113 @@
+"""Shared fixtures.
+
+The suite runs on the embedded defaults (SQLite file + embedded Redis) unless
+``TEST_DATABASE_URL`` / ``TEST_REDIS_URL`` point at real servers; ``.ci/run`` runs it both ways.
+Each test gets an empty database and an empty Redis database.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from config import Config
+from court import db, migrate, redis_conn
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("court")
+
+
+@pytest.fixture(scope="session")
+def redis_url(session_dir: Path) -> Iterator[str]:
+    if TEST_REDIS_URL:
+        yield TEST_REDIS_URL
+        return
+    instance = session_dir / "redis-instance"
+    url = redis_conn.embedded_url(str(instance))
+    yield url
+    redis_conn.stop_embedded(str(instance))
+
+
+@pytest.fixture(scope="session")
+def _pg_migrated() -> Iterator[None]:
+    if TEST_DATABASE_URL:
+        engine = db.make_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate.upgrade(TEST_DATABASE_URL)
+    yield
+
+
+def _truncate_pg() -> None:
+    with db.engine().begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def config(tmp_path: Path, redis_url: str, _pg_migrated: None) -> Config:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    database_url = TEST_DATABASE_URL or f"sqlite:///{instance / 'court.db'}"
+    return Config(
+        ENV="testing", TESTING=True, INSTANCE_PATH=str(instance), SECRET_KEY="test-secret-key",
+        DATABASE_URL=database_url, REDIS_URL=redis_url, STORAGE_DIR=str(instance / "files"),
+        PUBLIC_BASE_URL="http://court.test", MAX_UPLOAD_BYTES=2 * 1024 * 1024, JOB_RETRY_INTERVALS=[],
+    )
+
+
+@pytest.fixture
+def app(config: Config):
+    from app import create_app
+
+    application = create_app(config)
+    if TEST_DATABASE_URL:
+        _truncate_pg()
+    else:
+        migrate.upgrade(config.DATABASE_URL)
+    redis_conn.client().flushdb()
+    with application.app_context():
+        yield application
+    db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def s(app):
+    """The database session, as services use it."""
+    return db.session()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued job now, in this process, like a worker would; returns the jobs run."""
+    from rq import SimpleWorker
+
+    from court import queue
+
+    def _run(queues: tuple[str, ...] = queue.QUEUES) -> int:
+        db.session.remove()
+        worker = SimpleWorker([queue.queue(n) for n in queues], connection=redis_conn.client())
+        count = 0
+        while worker.work(burst=True, max_jobs=100):
+            count += 1
+        db.session.remove()
+        return count
+
+    return _run

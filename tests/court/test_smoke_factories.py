@@ -1,0 +1,8 @@
+from court import idnumbers
+from court.pdfcheck import check_pdf
+from tests.factories import id_number, pdf_bytes
+
+
+def test_factories_make_valid_inputs():
+    assert idnumbers.is_valid(id_number())
+    assert check_pdf(pdf_bytes(3), 10_000_000) == 3

@@ -1,0 +1,33 @@
+"""Small builders of realistic test data (valid ID numbers, real PDFs)."""
+from __future__ import annotations
+
+import io
+
+from court import idnumbers
+
+
+def id_number(region: str = "110101", born: str = "19900307", seq: str = "123") -> str:
+    first17 = region + born + seq
+    return first17 + idnumbers.check_digit(first17)
+
+
+def pdf_bytes(pages: int = 1, text: str = "Court document") -> bytes:
+    """A real PDF with ``pages`` A4 pages (drawn by pypdf, no external tools)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    })
+    for n in range(1, pages + 1):
+        page = writer.add_blank_page(width=595, height=842)
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 18 Tf 72 760 Td ({text} - page {n}) Tj ET".encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page[NameObject("/Resources")] = DictionaryObject({
+            NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
