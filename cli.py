@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from court import db, migrate, queue, redis_conn, runtime
 from court.models import Court, PartyRole, Staff, StaffRole
-from court.services import cases, staff as staff_service
+from court.services import cases
+from court.services import staff as staff_service
 
 court_cli = AppGroup("court", help="法院电子签章平台 / court platform commands")
 
