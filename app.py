@@ -12,7 +12,7 @@ from court import db, i18n, redis_conn, runtime
 
 def create_app(config: Config | None = None, **overrides: object) -> Flask:
     cfg = config or Config.from_env(**overrides)
-    app = Flask(__name__, instance_path=cfg.INSTANCE_PATH)
+    app = Flask(__name__, instance_path=cfg.INSTANCE_PATH, static_folder="static", template_folder="templates")
     app.config.update(cfg.as_flask())
     app.extensions["court_config"] = cfg
     runtime.init(
@@ -45,8 +45,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         ok = all(v == "ok" for v in checks.values())
         return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
 
+    import security
     from staff import init_app as init_staff
 
+    security.init_app(app)
     init_staff(app)
 
     from cli import register as register_cli

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from court import db, migrate, queue, redis_conn, runtime
+from court import crypto, db, migrate, queue, redis_conn, runtime
 from court.models import Court, PartyRole, Staff, StaffRole
 from court.services import cases
 from court.services import staff as staff_service
@@ -43,9 +43,12 @@ def init_command(court_name: str, court_code: str) -> None:
             click.echo(f"已创建法院 / court created: {court.name} ({court.code})")
         admin = s.scalar(select(Staff).where(Staff.username == "admin"))
         if admin is None:
-            _, key = staff_service.create_staff(s, court, "admin", "系统管理员", StaffRole.ADMIN)
+            admin, key = staff_service.create_staff(s, court, "admin", "系统管理员", StaffRole.ADMIN)
+            password = crypto.random_token(12)
+            staff_service.set_password(s, admin, password)
             click.echo("管理员 API 密钥（只显示一次）/ admin API key (shown once):")
             click.echo(f"  {key}")
+            click.echo(f"管理员控制台登录 / console login: admin / {password}")
         else:
             click.echo("管理员已存在；如需新密钥请运行 flask court new-key admin / admin exists")
 
@@ -59,6 +62,19 @@ def new_key_command(username: str) -> None:
         if member is None:
             raise click.ClickException(f"no staff member {username!r}")
         click.echo(staff_service.issue_api_key(s, member, actor="cli"))
+
+
+@court_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+def set_password_command(username: str, password: str) -> None:
+    """Set a staff member's console password."""
+    with db.transaction() as s:
+        member = s.scalar(select(Staff).where(Staff.username == username))
+        if member is None:
+            raise click.ClickException(f"no staff member {username!r}")
+        staff_service.set_password(s, member, password, actor="cli")
+    click.echo("密码已设置 / password set")
 
 
 @court_cli.command("demo")

@@ -61,3 +61,22 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``."""
     return value[:3] + "****" + value[-4:] if len(value) >= 7 else "*" * len(value)
+
+
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """scrypt with a random salt, in a self-describing string (parameters can change later)."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, maxmem=64 * 1024 * 1024, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def check_password(stored: str | None, password: str) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                         maxmem=64 * 1024 * 1024, dklen=32)
+    return hmac.compare_digest(got.hex(), digest)

@@ -21,10 +21,10 @@ def hit(scope: str, subject: str, *limits: Limit, message: str = "操作过于�
     r = redis_conn.client()
     pipe = r.pipeline()
     keys = [f"rl:{scope}:{subject}:{lim.seconds}" for lim in limits]
-    for key, lim in zip(keys, limits, strict=False):
+    for key, lim in zip(keys, limits, strict=True):
+        pipe.set(key, 0, ex=lim.seconds, nx=True)  # starts the window (EXPIRE NX needs Redis 7)
         pipe.incr(key)
-        pipe.expire(key, lim.seconds, nx=True)
-    counts = pipe.execute()[::2]
+    counts = pipe.execute()[1::2]
     for count, lim in zip(counts, limits, strict=False):
         if int(count) > lim.count:
             raise RateLimited(message, retry_after=lim.seconds)

@@ -7,8 +7,11 @@ from werkzeug.exceptions import HTTPException
 
 def init_app(app: Flask) -> None:
     from staff.api import _http_error, bp
+    from staff.console import bp as console_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(console_bp)
+    app.extensions.setdefault("csrf_blueprints", set()).add(console_bp.name)
 
     def api_errors_as_json(exc: HTTPException):  # type: ignore[no-untyped-def]
         """Unrouted /api/ paths never reach the blueprint; answer them in JSON too."""

@@ -1,0 +1,65 @@
+"""Browser-facing safety shared by every page blueprint: session cookies, CSRF, headers, language.
+
+Blueprints that serve forms opt in to CSRF checking by adding their name to
+``app.extensions["csrf_blueprints"]``; JSON APIs and provider webhooks (which authenticate by
+key or signature, not by cookie) are left alone.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import Flask, Response, abort, request, session
+
+from court import i18n
+
+CSRF_FIELD = "csrf_token"
+
+
+def csrf_token() -> str:
+    token = session.get("_csrf")
+    if not token:
+        token = session["_csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("_csrf") or ""
+    return bool(expected) and hmac.compare_digest(sent, expected)
+
+
+def init_app(app: Flask) -> None:
+    secure = str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_REFRESH_EACH_REQUEST=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(app.config.get("SESSION_MINUTES", 30))),
+    )
+    protected: set[str] = app.extensions.setdefault("csrf_blueprints", set())
+    app.jinja_env.globals.update(csrf_token=csrf_token, _=i18n._, get_locale=i18n.get_locale)
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.blueprint in protected:
+            if not _csrf_ok():
+                abort(400, description=i18n._("页面已过期，请刷新后重试"))
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if resp.mimetype == "text/html":
+            resp.headers.setdefault("X-Frame-Options", "DENY")
+            resp.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            )
+        lang = request.args.get("lang")
+        if lang:
+            resp.set_cookie("lang", i18n.normalize(lang), max_age=365 * 86400, samesite="Lax", secure=secure)
+        return resp

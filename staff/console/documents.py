@@ -1,0 +1,140 @@
+"""Console pages for documents: upload, versions, the flow step by step, approving the seal."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from court import db
+from court.errors import DomainError
+from court.i18n import _
+from court.models import DocumentKind, FlowStep, SigningFlow, Staff, StaffRole, StepAction
+from court.services import documents as doc_service
+from court.services import flows as flow_service
+from staff.console import bp
+from staff.console.auth import actor, has_role, login_required
+from staff.console.cases import WRITERS, _case
+
+
+def _document(document_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return doc_service.get_document(db.session(), g.staff.court_id, document_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.post("/cases/<int:case_id>/documents")
+@login_required
+def upload(case_id: int):  # type: ignore[no-untyped-def]
+    if not has_role(*WRITERS):
+        abort(403)
+    c = _case(case_id)
+    s = db.session()
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    file = request.files.get("file")
+    try:
+        if file is None or not file.filename:
+            raise DomainError("请选择要上传的PDF文件", code="file_required")
+        try:
+            kind = DocumentKind(request.form.get("kind", ""))
+        except ValueError:
+            raise DomainError("文书类型不正确", code="bad_kind") from None
+        doc = doc_service.upload(s, c, kind, request.form.get("title", ""), file.stream.read(limit + 1),
+                                 filename=file.filename[:200], max_bytes=limit, actor=actor())
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+        return redirect(url_for("console.case", case_id=c.id))
+    flash(_("文书已上传"))
+    return redirect(url_for("console.document", document_id=doc.id))
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):  # type: ignore[no-untyped-def]
+    doc = _document(document_id)
+    s = db.session()
+    flows = s.scalars(select(SigningFlow).where(SigningFlow.document_id == doc.id).order_by(SigningFlow.id)).all()
+    members = s.scalars(select(Staff).where(Staff.court_id == g.staff.court_id, Staff.active.is_(True))).all()
+    return render_template("console/document.html", doc=doc, flows=flows, members=members,
+                           approvers=[m for m in members if m.role is StaffRole.SEAL_APPROVER],
+                           signers=[m for m in members if m.role in (StaffRole.JUDGE, StaffRole.CLERK)])
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>")
+@login_required
+def download(document_id: int, number: int):  # type: ignore[no-untyped-def]
+    doc = _document(document_id)
+    version = next((v for v in doc.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return send_file(io.BytesIO(doc_service.read_version(version)), mimetype="application/pdf",
+                     as_attachment=request.args.get("inline") is None,
+                     download_name=f"document-{doc.id}-v{number}.pdf")
+
+
+def _steps_from_form(form) -> list[flow_service.StepInput]:  # type: ignore[no-untyped-def]
+    """Approval, then the seal, then judges and clerks, then parties (CPL art. 150 order)."""
+    steps: list[flow_service.StepInput] = []
+    if form.get("approver_id"):
+        steps.append(flow_service.StepInput(StepAction.APPROVE, staff_id=int(form["approver_id"])))
+    if form.get("seal"):
+        steps.append(flow_service.StepInput(StepAction.SEAL))
+    steps += [flow_service.StepInput(StepAction.SIGN, staff_id=int(i)) for i in form.getlist("staff_signers") if i]
+    action = StepAction.SIGN if form.get("party_action") == "sign" else StepAction.RECEIVE
+    steps += [flow_service.StepInput(action, party_id=int(i)) for i in form.getlist("parties") if i]
+    return steps
+
+
+@bp.post("/documents/<int:document_id>/flows")
+@login_required
+def start_flow(document_id: int):  # type: ignore[no-untyped-def]
+    if not has_role(*WRITERS):
+        abort(403)
+    doc = _document(document_id)
+    s = db.session()
+    try:
+        flow_service.start_flow(s, doc, _steps_from_form(request.form), ordered=bool(request.form.get("ordered")),
+                                actor=actor())
+        s.commit()
+        flash(_("签署流程已启动"))
+    except (DomainError, ValueError) as exc:
+        s.rollback()
+        flash(exc.localized() if isinstance(exc, DomainError) else _("请求数据不正确"), "error")
+    return redirect(url_for("console.document", document_id=doc.id))
+
+
+def _step(step_id: int) -> FlowStep:
+    step = db.session().get(FlowStep, step_id)
+    if step is None or step.flow.document.case.court_id != g.staff.court_id:
+        abort(404)
+    return step
+
+
+@bp.post("/steps/<int:step_id>/<any(approve, refuse, retry):act>")
+@login_required
+def act_on_step(step_id: int, act: str):  # type: ignore[no-untyped-def]
+    s = db.session()
+    step = _step(step_id)
+    try:
+        if act == "retry":
+            if not has_role(*WRITERS):
+                abort(403)
+            flow_service.retry_step(s, step, actor=actor())
+        else:
+            if step.staff_id != g.staff.id:
+                raise DomainError("该步骤不是由您办理", code="not_your_step", status=403)
+            if act == "approve":
+                if step.action is not StepAction.APPROVE:
+                    raise DomainError("该步骤不是用印审批", code="not_approval")
+                flow_service.complete_step(s, step, actor=actor())
+            else:
+                flow_service.refuse_step(s, step, request.form.get("reason", ""), actor=actor())
+        s.commit()
+        flash(_("已处理"))
+    except DomainError as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+    return redirect(url_for("console.document", document_id=step.flow.document_id))

@@ -1,0 +1,135 @@
+"""The staff console: log-in, CSRF, cases, association codes with QR, uploads, flows, audit."""
+import io
+import re
+
+import pytest
+
+from court import db
+from court.services import staff as staff_service
+from tests.factories import id_number, pdf_bytes
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def console(client, court_setup):
+    _court, members = court_setup
+    s = db.session()
+    for member, _key in members.values():
+        staff_service.set_password(s, member, PASSWORD)
+    s.commit()
+
+    class Console:
+        def token(self, path="/console/login"):
+            html = client.get(path).get_data(as_text=True)
+            return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+        def login(self, username="clerk1", password=PASSWORD):
+            return client.post("/console/login", data={"username": username, "password": password,
+                                                        "csrf_token": self.token()})
+
+        def post(self, path, data=None, **kw):
+            data = dict(data or {})
+            data["csrf_token"] = self.token("/console/")
+            return client.post(path, data=data, **kw)
+
+        def get(self, path):
+            return client.get(path)
+
+    c = Console()
+    c.members = members
+    return c
+
+
+def test_login_required_and_login(console):
+    r = console.get("/console/cases")
+    assert r.status_code == 302 and "/console/login" in r.headers["Location"]
+    bad = console.login(password="wrong password!")
+    assert bad.status_code == 401 and "用户名或密码不正确" in bad.get_data(as_text=True)
+    ok = console.login()
+    assert ok.status_code == 302
+    page = console.get("/console/")
+    assert page.status_code == 200 and "待办与异常" in page.get_data(as_text=True)
+
+
+def test_session_cookie_flags(console, client):
+    console.login()
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_login_attempts_are_limited(console):
+    for _ in range(5):
+        assert console.login(password="nope nope nope").status_code == 401
+    limited = console.login()  # even the right password is refused now
+    assert limited.status_code == 429 and "登录尝试次数过多" in limited.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(console, client):
+    console.login()
+    r = client.post("/console/cases", data={"number": "（2026）京0491民初1号"})
+    assert r.status_code == 400
+    r = client.post("/console/cases", data={"number": "（2026）京0491民初1号", "csrf_token": "forged"})
+    assert r.status_code == 400
+
+
+def test_case_party_code_upload_flow_and_audit(console, client):
+    console.login()
+    r = console.post("/console/cases", {"number": "（2026）京0491民初88号", "type": "civil", "title": "借款纠纷"})
+    assert r.status_code == 302
+    case_url = r.headers["Location"]
+    case_id = int(case_url.rstrip("/").split("/")[-1])
+    code_page = console.post(f"/console/cases/{case_id}/parties",
+                             {"role": "defendant", "name": "李四", "id_number": id_number(seq="222"), "phone": "13800000002"})
+    html = code_page.get_data(as_text=True)
+    code = re.search(r'class="code-big">([A-Z0-9-]+)<', html).group(1)
+    assert len(code) == 14 and "<svg" in html and "<path" in html
+    case_html = console.get(case_url).get_data(as_text=True)
+    assert code not in case_html and "138****0002" in case_html and "13800000002" not in case_html
+
+    bad = console.post(f"/console/cases/{case_id}/documents",
+                       {"kind": "subpoena", "title": "传票", "file": (io.BytesIO(b"not a pdf"), "x.pdf")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "文件不是PDF格式" in bad.get_data(as_text=True)
+    up = console.post(f"/console/cases/{case_id}/documents",
+                      {"kind": "subpoena", "title": "传票", "file": (io.BytesIO(pdf_bytes()), "s.pdf")},
+                      content_type="multipart/form-data")
+    doc_url = up.headers["Location"]
+    doc_id = int(doc_url.split("/")[-1])
+    party_id = db.session().get(__import__("court.models", fromlist=["Document"]).Document, doc_id).case.parties[0].id
+    approver = console.members["seal_approver"][0]
+    started = console.post(f"/console/documents/{doc_id}/flows",
+                           {"approver_id": str(approver.id), "seal": "1", "parties": [str(party_id)],
+                            "party_action": "receive", "ordered": "1"}, follow_redirects=True)
+    text = started.get_data(as_text=True)
+    assert "签署流程已启动" in text and "ready" in text and "waiting" in text
+    assert console.get(f"/console/documents/{doc_id}/versions/1").data.startswith(b"%PDF")
+
+    # the seal approver approves from their own session
+    client.post("/console/logout", data={"csrf_token": console.token("/console/")})
+    console.login("seal_approver1")
+    step_id = re.search(r"/console/steps/(\d+)/approve", console.get(doc_url).get_data(as_text=True)).group(1)
+    done = console.post(f"/console/steps/{step_id}/approve", follow_redirects=True)
+    assert "已处理" in done.get_data(as_text=True)
+
+    audit = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
+    assert "哈希链完整" in audit and "step.approve" in audit and "party.added" in audit
+
+
+def test_other_courts_cases_are_404(console, s):
+    from court.models import StaffRole
+
+    console.login()
+    other = staff_service.create_court(s, "上海市第一中级人民法院", "沪01")
+    from court.services import cases
+
+    case = cases.create_case(s, other, "（2026）沪01民初1号", "civil")
+    s.commit()
+    assert console.get(f"/console/cases/{case.id}").status_code == 404
+    assert StaffRole.CLERK
+
+
+def test_console_in_english(console, client):
+    console.login()
+    page = client.get("/console/?lang=en").get_data(as_text=True)
+    assert "Cases" in page and "待办与异常" not in page
