@@ -10,12 +10,27 @@ from court.errors import DomainError, NotFound
 from court.models import Case, Document, DocumentKind, DocumentVersion
 from court.pdfcheck import check_pdf
 
+UPLOADABLE = tuple(k for k in DocumentKind if k is not DocumentKind.CREDENTIAL)
+
+
+def parse_kind(value: str | None) -> DocumentKind:
+    """The kind staff may upload; credentials are only ever produced by the system."""
+    try:
+        kind = DocumentKind(value or "")
+    except ValueError:
+        raise DomainError("文书类型不正确", code="bad_kind") from None
+    if kind not in UPLOADABLE:
+        raise DomainError("送达凭证由系统生成，不能上传", code="bad_kind")
+    return kind
+
 
 def upload(
     s: Session, case: Case, kind: DocumentKind, title: str, data: bytes, *,
     filename: str | None = None, max_bytes: int, actor: str = "system",
 ) -> Document:
     """Create a document from an uploaded PDF. Invalid input raises before anything is stored."""
+    if kind not in UPLOADABLE:
+        raise DomainError("送达凭证由系统生成，不能上传", code="bad_kind")
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise DomainError("文书标题不能为空且不超过200字", code="bad_title")

@@ -7,7 +7,7 @@ from flask import current_app, request, send_file
 
 from court import db
 from court.errors import DomainError, NotFound
-from court.models import DocumentKind, StaffRole
+from court.models import StaffRole
 from court.services import documents as doc_service
 from staff.api import bp
 from staff.api.auth import actor, current_staff
@@ -24,12 +24,7 @@ def upload_document(case_id: int) -> DocumentOut:
     upload = request.files.get("file")
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
-    try:
-        kind = DocumentKind(request.form.get("kind", ""))
-    except ValueError:
-        raise DomainError("文书类型不正确", code="bad_kind") from None
-    if kind is DocumentKind.CREDENTIAL:
-        raise DomainError("送达凭证由系统生成，不能上传", code="bad_kind")
+    kind = doc_service.parse_kind(request.form.get("kind"))
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     data = upload.stream.read(limit + 1)
     s = db.session()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from court import db
 from court.errors import DomainError
 from court.i18n import _
-from court.models import DocumentKind, FlowStep, SigningFlow, Staff, StaffRole, StepAction
+from court.models import FlowStep, SigningFlow, Staff, StaffRole, StepAction
 from court.services import documents as doc_service
 from court.services import flows as flow_service
 from staff.console import bp
@@ -36,10 +36,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
     try:
         if file is None or not file.filename:
             raise DomainError("请选择要上传的PDF文件", code="file_required")
-        try:
-            kind = DocumentKind(request.form.get("kind", ""))
-        except ValueError:
-            raise DomainError("文书类型不正确", code="bad_kind") from None
+        kind = doc_service.parse_kind(request.form.get("kind"))
         doc = doc_service.upload(s, c, kind, request.form.get("title", ""), file.stream.read(limit + 1),
                                  filename=file.filename[:200], max_bytes=limit, actor=actor())
         s.commit()
