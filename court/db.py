@@ -72,11 +72,13 @@ def _sqlite_immediate(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """``hide_parameters``: SQL logging and error messages never show bound values (phone
+    numbers, codes), whatever the log level."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
         _sqlite_immediate(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 

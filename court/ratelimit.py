@@ -37,3 +37,18 @@ def remaining(scope: str, subject: str, limit: Limit) -> int:
 
 def reset(scope: str, subject: str, *limits: Limit) -> None:
     redis_conn.client().delete(*[f"rl:{scope}:{subject}:{lim.seconds}" for lim in limits])
+
+
+def retry_after(scope: str, subject: str, limit: Limit) -> int:
+    """Seconds until ``limit``'s current window for ``subject`` ends (0 when none is open)."""
+    ttl = redis_conn.client().ttl(f"rl:{scope}:{subject}:{limit.seconds}")
+    return max(0, int(ttl))
+
+
+def refund(scope: str, subject: str, *limits: Limit) -> None:
+    """Give back one counted attempt (e.g. when the failure was the provider's, not the user's)."""
+    r = redis_conn.client()
+    for lim in limits:
+        key = f"rl:{scope}:{subject}:{lim.seconds}"
+        if int(r.get(key) or 0) > 0:
+            r.decr(key)
