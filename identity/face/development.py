@@ -76,10 +76,10 @@ def image_quality(image: bytes) -> tuple[str, str] | None:
     gray.thumbnail((320, 320))
     stat = ImageStat.Stat(gray)
     mean, spread = stat.mean[0], stat.stddev[0]
-    if spread < FLAT:
-        return base.NO_FACE, f"image is nearly uniform (spread {spread:.1f})"
     if mean < DARK or mean > BRIGHT:
         return base.POOR_LIGHT, f"mean luminance {mean:.0f} outside {DARK:.0f}-{BRIGHT:.0f}"
+    if spread < FLAT:
+        return base.NO_FACE, f"image is nearly uniform (spread {spread:.1f})"
     edges = ImageStat.Stat(gray.filter(ImageFilter.FIND_EDGES).crop((1, 1, gray.width - 1, gray.height - 1)))
     if edges.stddev[0] < SHARP:
         return base.BLURRY, f"edge spread {edges.stddev[0]:.1f} below {SHARP}"
