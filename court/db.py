@@ -7,6 +7,7 @@ the audit log takes an advisory lock instead.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,6 +70,18 @@ def _sqlite_immediate(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _HideRowValues(logging.Filter):
+    """SQL logged at DEBUG shows result rows, which hold names and phone numbers: hide them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Row "):
+            record.msg, record.args = "Row [values hidden]", ()
+        return True
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_HideRowValues())
 
 
 def make_engine(url: str) -> Engine:
