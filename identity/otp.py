@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, ratelimit, redis_conn
 from court.errors import DomainError, NotFound, RateLimited
-from court.models import ChannelBinding, Person
+from court.models import ChannelBinding, Notification, NotificationStatus, Person
 from court.services import outbox
 from identity import phones
 
@@ -84,8 +84,9 @@ def send_code(s: Session, phone: str, purpose: str, *, person_id: int | None = N
     })
     pipe.expire(key, LIFETIME_SECONDS * 3)  # kept a little longer to say "expired", not "none"
     pipe.execute()
-    outbox.add(s, channel="sms", address=number, template="otp",
-               params={"code": code, "minutes": LIFETIME_SECONDS // 60}, person_id=person_id)
+    message = outbox.add(s, channel="sms", address=number, template="otp",
+                         params={"code": code, "minutes": LIFETIME_SECONDS // 60}, person_id=person_id)
+    r.hset(key, "notification", message.id)
     audit.record(s, "identity.otp_sent", actor=f"person:{person_id}" if person_id else "anonymous",
                  subject=f"phone:{subject[:16]}", details={"purpose": purpose, "phone": crypto.mask_phone(number)})
     log.info("one-time code (%s) queued for %s", purpose, crypto.mask_phone(number))
@@ -118,16 +119,28 @@ def verify_code(s: Session, phone: str, purpose: str, code: str) -> None:
     if not hmac.compare_digest(record["digest"], _digest(purpose, subject, entered)):
         left = MAX_TRIES - tries
         if left <= 0:
+            _scrub(s, record.get("notification"))
             audit.record(s, "identity.otp_locked", subject=f"phone:{subject[:16]}", details={"purpose": purpose})
             raise DomainError("验证码输入错误次数过多，已失效，请重新获取", code="otp_locked", status=429)
         raise DomainError("验证码不正确，还可以再试{left}次", code="otp_wrong", left=left)
     if not r.delete(key):  # someone else used it in the meantime
         raise DomainError("验证码已过期，请重新获取", code="otp_expired")
+    _scrub(s, record.get("notification"))
     person_id = int(record["person"]) if record.get("person") else None
     if person_id is not None:
         _verified_phone(s, person_id, number)
     audit.record(s, "identity.otp_verified", actor=f"person:{person_id}" if person_id else "anonymous",
                  subject=f"phone:{subject[:16]}", details={"purpose": purpose})
+
+
+def _scrub(s: Session, notification_id: str | None) -> None:
+    """Once a code is used or dead, the copy in the sent SMS's outbox row is no longer needed."""
+    if not notification_id:
+        return
+    n = s.get(Notification, int(notification_id))
+    if n is not None and n.status not in (NotificationStatus.PENDING, NotificationStatus.SENDING):
+        n.params = {**(n.params or {}), "code": "******"}
+        s.flush()
 
 
 def _verified_phone(s: Session, person_id: int, number: str) -> None:

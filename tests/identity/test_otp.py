@@ -141,3 +141,17 @@ def test_bad_phone_is_refused(s):
     with pytest.raises(DomainError) as err:
         otp.send_code(s, "010-12345678", "register")
     assert err.value.code == "bad_phone"
+
+
+def test_code_is_scrubbed_from_the_sent_message_once_used(s):
+    from court.models import NotificationStatus
+
+    otp.send_code(s, PHONE, "register")
+    code = last_code(s)
+    n = s.scalar(select(Notification))
+    n.status = NotificationStatus.SENT  # notify/ dispatched it
+    s.commit()
+    otp.verify_code(s, PHONE, "register", code)
+    s.commit()
+    s.expire_all()
+    assert s.get(Notification, n.id).params == {"code": "******", "minutes": 5}
