@@ -51,6 +51,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     security.init_app(app)
     init_staff(app)
 
+    from identity import init_app as init_identity
+
+    init_identity(app)
+
     from cli import register as register_cli
 
     register_cli(app)

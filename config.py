@@ -66,6 +66,25 @@ class Config:
     TESTING: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
+    # --- identity (issue 5): face verification provider and identity checks ------------------
+    # FACE_PROVIDER picks the verifier: "development" (offline, refused when ENV=production)
+    # or "baidu" (Baidu AI person verification through the baidu-aip SDK).
+    FACE_PROVIDER: str = "development"
+    BAIDU_APP_ID: str = ""
+    BAIDU_API_KEY: str = ""
+    BAIDU_SECRET_KEY: str = ""
+    BAIDU_API_BASE: str = "https://aip.baidubce.com"  # tests point this at a local stand-in
+    BAIDU_CA_BUNDLE: str = ""  # empty: the default trust store; TLS is always verified
+    BAIDU_LIVENESS_CONTROL: str = "NORMAL"  # NONE | LOW | NORMAL | HIGH
+    BAIDU_QUALITY_CONTROL: str = "NORMAL"  # NONE | LOW | NORMAL | HIGH
+    FACE_PASS_SCORE: float = 80.0
+    FACE_FRESH_MINUTES: int = 10  # signing / joining a case need a pass this recent
+    FACE_TIMEOUT_SECONDS: float = 8.0  # read timeout per provider call (the SDK's own is 60 s)
+    FACE_CONNECT_TIMEOUT_SECONDS: float = 3.0
+    FACE_DAILY_ATTEMPTS: int = 5  # per person
+    FACE_IMAGE_TTL_SECONDS: int = 600  # how long a queued selfie may wait in Redis
+    FACE_MAX_IMAGE_BYTES: int = 4 * 1024 * 1024
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
         load_dotenv(ROOT / ".env", override=False)
@@ -81,6 +100,7 @@ class Config:
             MAX_UPLOAD_BYTES=_env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
             ASSOCIATION_CODE_TTL_DAYS=_env_int("ASSOCIATION_CODE_TTL_DAYS", 30),
         )
+        _identity_from_env(cfg)
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key in names:
@@ -99,3 +119,27 @@ class Config:
         data.update(self.extra)
         data["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_BYTES + 1024 * 1024
         return data
+
+
+# --- identity (issue 5): read the face-verification settings from the environment ------------
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    return float(raw) if raw is not None else default
+
+
+def _identity_from_env(cfg: Config) -> None:
+    cfg.FACE_PROVIDER = (_env("FACE_PROVIDER", cfg.FACE_PROVIDER) or "").strip().lower()
+    cfg.BAIDU_APP_ID = _env("BAIDU_APP_ID", "") or ""
+    cfg.BAIDU_API_KEY = _env("BAIDU_API_KEY", "") or ""
+    cfg.BAIDU_SECRET_KEY = _env("BAIDU_SECRET_KEY", "") or ""
+    cfg.BAIDU_API_BASE = (_env("BAIDU_API_BASE", cfg.BAIDU_API_BASE) or "").rstrip("/")
+    cfg.BAIDU_CA_BUNDLE = _env("BAIDU_CA_BUNDLE", "") or ""
+    cfg.BAIDU_LIVENESS_CONTROL = (_env("BAIDU_LIVENESS_CONTROL", cfg.BAIDU_LIVENESS_CONTROL) or "").upper()
+    cfg.BAIDU_QUALITY_CONTROL = (_env("BAIDU_QUALITY_CONTROL", cfg.BAIDU_QUALITY_CONTROL) or "").upper()
+    cfg.FACE_PASS_SCORE = _env_float("FACE_PASS_SCORE", cfg.FACE_PASS_SCORE)
+    cfg.FACE_FRESH_MINUTES = _env_int("FACE_FRESH_MINUTES", cfg.FACE_FRESH_MINUTES)
+    cfg.FACE_TIMEOUT_SECONDS = _env_float("FACE_TIMEOUT_SECONDS", cfg.FACE_TIMEOUT_SECONDS)
+    cfg.FACE_CONNECT_TIMEOUT_SECONDS = _env_float("FACE_CONNECT_TIMEOUT_SECONDS", cfg.FACE_CONNECT_TIMEOUT_SECONDS)
+    cfg.FACE_DAILY_ATTEMPTS = _env_int("FACE_DAILY_ATTEMPTS", cfg.FACE_DAILY_ATTEMPTS)
+    cfg.FACE_IMAGE_TTL_SECONDS = _env_int("FACE_IMAGE_TTL_SECONDS", cfg.FACE_IMAGE_TTL_SECONDS)
+    cfg.FACE_MAX_IMAGE_BYTES = _env_int("FACE_MAX_IMAGE_BYTES", cfg.FACE_MAX_IMAGE_BYTES)
