@@ -312,7 +312,6 @@ class SealStamper:
     timestamper: Timestamper | None = None
     _font: fonts.Subset = field(init=False)
     _qr: qr.QrEncoder = field(init=False)
-    _font_bodies: list[bytes] = field(init=False)
 
     def __post_init__(self) -> None:
         self._font = fonts.subset(self.font_path, FOOTER_CHARS)
