@@ -244,12 +244,16 @@ def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, fl
     pdf.rule(MARGIN, y, PAGE_W - MARGIN, y)
     y -= 22
     label_w = 120.0
+    avail = PAGE_W - 2 * MARGIN - label_w
     for label, value in rows:
-        lines = wrap(value, font, 10.5, PAGE_W - 2 * MARGIN - label_w)
+        size = 10.5
+        if value.isascii() and " " not in value and font.width(value, size) > avail:
+            size = max(7.0, size * avail / font.width(value, size) - 0.1)  # keep a fingerprint on one line
+        lines = wrap(value, font, size, avail)
         need(16 * len(lines) + 6)
         pdf.text(MARGIN, y, 10.5, label + "：", 0.25)
         for line in lines:
-            pdf.text(MARGIN + label_w, y, 10.5, line)
+            pdf.text(MARGIN + label_w, y, size, line)
             y -= 16
         y -= 6
     need(60)

@@ -194,7 +194,7 @@ def ensure_dev_pki(settings: SigningSettings) -> bool:
         ca = make_ca("法院电子签章平台根证书（开发）", kind)
         seal_key = new_key(kind)
         seal_cert = issue(ca, _name("法院电子印章（开发）", "法院电子签章平台（开发）"), seal_key.public_key(), days=3650)
-        tsa_key = new_key("ec")
+        tsa_key = new_key("rsa")  # pyHanko's in-process TSA signs with RSA only
         tsa_cert = issue(ca, _name("开发时间戳服务", "法院电子签章平台（开发）"), tsa_key.public_key(),
                          days=3650, timestamping=True)
         save_p12(folder / CA_FILE, ca)
