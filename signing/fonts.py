@@ -6,6 +6,7 @@ ToUnicode map so ``pdftotext``, search and screen readers recover the characters
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -79,11 +80,22 @@ class Subset:
         g, w = self.gids, self.widths
         return sum(w.get(g.get(ch, 0), 1000) for ch in text) * size / 1000.0
 
+    @functools.cached_property
+    def _w_array(self) -> str:
+        n = max(self.widths) + 1 if self.widths else 1
+        return " ".join(str(self.widths.get(i, 1000)) for i in range(n))
+
+    @functools.cached_property
+    def _stream_bodies(self) -> tuple[bytes, bytes]:
+        ff = (b"<</Length %d/Length1 %d/Filter/FlateDecode>>\nstream\n" % (len(self.font_file), self.font_file_length1)
+              + self.font_file + b"\nendstream")
+        tu = self._to_unicode()
+        return ff, b"<</Length %d/Filter/FlateDecode>>\nstream\n" % len(tu) + tu + b"\nendstream"
+
     def objects(self, base: int) -> list[bytes]:
         """Bodies of five objects numbered ``base`` … ``base+4``: Type0 font, CIDFont,
         descriptor, font file, ToUnicode. The Type0 font (``base``) is the one to reference."""
-        n = max(self.widths) + 1 if self.widths else 1
-        w = " ".join(str(self.widths.get(i, 1000)) for i in range(n))
+        w = self._w_array
         type0 = (b"<</Type/Font/Subtype/Type0/BaseFont/%s/Encoding/Identity-H/DescendantFonts[%d 0 R]"
                  b"/ToUnicode %d 0 R>>" % (self.ps_name.encode(), base + 1, base + 4))
         cid = (b"<</Type/Font/Subtype/CIDFontType2/BaseFont/%s/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)"
@@ -92,10 +104,7 @@ class Subset:
         desc = (b"<</Type/FontDescriptor/FontName/%s/Flags 4/FontBBox[%d %d %d %d]/ItalicAngle 0/Ascent %d"
                 b"/Descent %d/CapHeight %d/StemV 80/FontFile2 %d 0 R>>"
                 % (self.ps_name.encode(), *self.bbox, self.ascent, self.descent, self.ascent, base + 3))
-        ff = (b"<</Length %d/Length1 %d/Filter/FlateDecode>>\nstream\n" % (len(self.font_file), self.font_file_length1)
-              + self.font_file + b"\nendstream")
-        tu = self._to_unicode()
-        tu_obj = b"<</Length %d/Filter/FlateDecode>>\nstream\n" % len(tu) + tu + b"\nendstream"
+        ff, tu_obj = self._stream_bodies
         return [type0, cid, desc, ff, tu_obj]
 
     def _to_unicode(self) -> bytes:

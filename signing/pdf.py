@@ -179,13 +179,24 @@ def parse_object(data: bytes, pos: int) -> tuple[Any, int]:
 
 # ----------------------------------------------------------------------------- serialising
 
-_NAME_OK = re.compile(rb"^[!-~]*$")
 _NAME_BAD = re.compile(rb"[^!-~]|[#()<>\[\]{}/%]")
 
 
+_NAME_CACHE: dict[str, bytes] = {}
+
+
 def _name_bytes(name: str) -> bytes:
-    raw = name.encode("latin-1") if all(ord(c) < 256 for c in name) else name.encode("utf-8")
-    return b"/" + _NAME_BAD.sub(lambda m: b"#%02X" % m.group(0)[0], raw)
+    cached = _NAME_CACHE.get(name)
+    if cached is not None:
+        return cached
+    try:
+        raw = name.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8")
+    out = b"/" + _NAME_BAD.sub(lambda m: b"#%02X" % m.group(0)[0], raw)
+    if len(_NAME_CACHE) < 4096:
+        _NAME_CACHE[name] = out
+    return out
 
 
 def fmt_num(value: float) -> bytes:
