@@ -32,7 +32,6 @@ from signing.pdf import (
     Reader,
     Ref,
     Stream,
-    String,
     fmt_num,
     serialize,
     stream_object,
@@ -588,6 +587,6 @@ def _approval_appearance(
 
 
 __all__ = [
-    "ApprovalResult", "FieldSpec", "Placement", "SealResult", "SealStamper", "SigningError", "String", "approve",
+    "ApprovalResult", "FieldSpec", "Placement", "SealResult", "SealStamper", "SigningError", "approve",
     "open_pdf", "page_infos",
 ]

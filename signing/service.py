@@ -125,6 +125,19 @@ def stamp_bytes(data: bytes, *, code: str | None = None, court_name: str | None 
         max_pages=settings.max_pages)
 
 
+def set_seal_image(s: Session, court: Court, data: bytes, *, actor: str) -> str:
+    """Staff replace the generated seal with their own image (PNG with transparency, or JPEG).
+
+    The image is checked before anything is stored; returns the new storage key."""
+    sealimage.to_pdf_image(data, max_side=800, max_bytes=5 * 1024 * 1024)
+    key = storage.store().put(data)
+    court.seal_image_key = key
+    s.flush()
+    audit.record(s, "court.seal_image_set", actor=actor, subject=f"court:{court.id}",
+                 details={"sha256": hashlib.sha256(data).hexdigest()})
+    return key
+
+
 # ----------------------------------------------------------------------------- the seal step
 
 def _rect(step: FlowStep) -> tuple[float, float, float, float] | None:

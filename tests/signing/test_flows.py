@@ -234,3 +234,28 @@ def test_receipt_steps_sign_for_receipt(s, run_jobs, settings):
     assert version.reason == "签收：张三"
     statuses = assert_all_valid(documents.read_version(version), settings, 2)
     assert statuses[1].signing_cert.subject.native["common_name"] == "张三"
+
+
+def test_uploaded_seal_image_is_used(s, run_jobs, settings):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from signing.sealimage import BadImage
+
+    world = make_world(s, 1)
+    img = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse((10, 10, 190, 190), outline=(0, 0, 255, 255), width=12)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    with pytest.raises(BadImage):
+        service.set_seal_image(s, world.court, b"not an image", actor="staff:1")
+    service.set_seal_image(s, world.court, buf.getvalue(), actor="staff:1")
+    doc = upload(s, world)
+    flow = seal_flow(s, world, doc, [])
+    s.commit()
+    run_jobs(("signing",))
+    doc, flow = _fresh(doc, flow)
+    data = documents.read_version(doc.current)
+    assert_all_valid(data, settings, 1)
+    assert b"/Width 200/Height 200" in data
