@@ -55,6 +55,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     init_identity(app)
 
+    from signing import init_app as init_signing
+
+    init_signing(app)
+
     from cli import register as register_cli
 
     register_cli(app)

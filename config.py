@@ -64,6 +64,20 @@ class Config:
     JOB_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [10, 60, 300])
 
     TESTING: bool = False
+
+    # --- signing (signing/): court seal, event certificates, timestamps, fonts -----------------
+    # SEAL_P12_PATH empty: the development CA and seal generated under INSTANCE_PATH/pki.
+    SEAL_P12_PATH: str = ""
+    SEAL_P12_PASSWORD: str = ""
+    SEAL_KEY_TYPE: str = "rsa"  # rsa (RSA-2048) | ec (P-256), for the generated development seal
+    # the CA that issues per-signing event certificates to parties; empty: the development CA
+    PLATFORM_CA_P12_PATH: str = ""
+    PLATFORM_CA_P12_PASSWORD: str = ""
+    TRUST_ROOTS_PATH: str = ""  # extra PEM roots that verification trusts (e.g. the seal's CA)
+    TSA_URL: str = ""  # RFC 3161 timestamp authority; "dev" = the local development TSA; empty: none
+    CJK_FONT_PATH: str = ""  # empty: the first installed of signing.fonts.CANDIDATES
+    SEAL_MAX_PAGES: int = 2000
+
     extra: dict[str, object] = field(default_factory=dict)
 
     # --- identity (issue 5): face verification provider and identity checks ------------------
@@ -99,6 +113,16 @@ class Config:
             PUBLIC_BASE_URL=_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
             MAX_UPLOAD_BYTES=_env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
             ASSOCIATION_CODE_TTL_DAYS=_env_int("ASSOCIATION_CODE_TTL_DAYS", 30),
+            # signing
+            SEAL_P12_PATH=_env("SEAL_P12_PATH", ""),
+            SEAL_P12_PASSWORD=_env("SEAL_P12_PASSWORD", ""),
+            SEAL_KEY_TYPE=_env("SEAL_KEY_TYPE", "rsa").lower(),
+            PLATFORM_CA_P12_PATH=_env("PLATFORM_CA_P12_PATH", ""),
+            PLATFORM_CA_P12_PASSWORD=_env("PLATFORM_CA_P12_PASSWORD", ""),
+            TRUST_ROOTS_PATH=_env("TRUST_ROOTS_PATH", ""),
+            TSA_URL=_env("TSA_URL", ""),
+            CJK_FONT_PATH=_env("CJK_FONT_PATH", ""),
+            SEAL_MAX_PAGES=_env_int("SEAL_MAX_PAGES", 2000),
         )
         _identity_from_env(cfg)
         names = {f.name for f in fields(cls)}
