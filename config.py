@@ -64,6 +64,30 @@ class Config:
     JOB_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [10, 60, 300])
 
     TESTING: bool = False
+
+    # --- WeChat official account (bot/) -------------------------------------------------
+    # The defaults run against the local simulator (/dev/wechat on this app, `flask bot chat`).
+    # Production sets WECHAT_PROVIDER=wechat and the account's real values from the
+    # official-account console (开发 → 基本配置); the app refuses to start in production
+    # with the simulator or with the development token/key below.
+    WECHAT_PROVIDER: str = "simulator"  # wechat | simulator
+    WECHAT_TOKEN: str = "court-dev-token"  # 令牌 (Token), signs every callback
+    WECHAT_AES_KEY: str = "CourtDevAesKey0123456789abcdefghijklmnopqrs"  # EncodingAESKey, 43 chars
+    WECHAT_APPID: str = "wxc0de000000000dev"
+    WECHAT_SECRET: str = "court-dev-secret"
+    WECHAT_API_BASE: str = ""  # empty: https://api.weixin.qq.com/ (wechat) or PUBLIC_BASE_URL/dev/wechat/
+    WECHAT_OAUTH_BASE: str = ""  # empty: https://open.weixin.qq.com/ (wechat) or the simulator
+    WECHAT_MP_BASE: str = ""  # empty: https://mp.weixin.qq.com/ (QR images) or the simulator
+    WECHAT_REQUIRE_ENCRYPTION: bool = False  # True: refuse plain-mode callbacks (safe mode only)
+    WECHAT_MAX_BODY_BYTES: int = 64 * 1024  # callbacks are small; anything larger is refused (413)
+    WECHAT_TIMESTAMP_SKEW: int = 600  # seconds a callback's timestamp may differ from now; 0: no check
+    WECHAT_API_TIMEOUT: float = 5.0
+    WECHAT_CONVERSATION_TTL: int = 1800  # a conversation left half-way expires after this many seconds
+    WECHAT_TEMPLATE_SERVICE: str = "dev-tpl-service"  # 文书送达提醒
+    WECHAT_TEMPLATE_HEARING: str = "dev-tpl-hearing"  # 开庭提醒
+    WECHAT_TEMPLATE_NOTICE: str = "dev-tpl-notice"  # 通知公告
+    WECHAT_TEMPLATE_SIGNED: str = "dev-tpl-signed"  # 签收成功
+
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +105,7 @@ class Config:
             MAX_UPLOAD_BYTES=_env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
             ASSOCIATION_CODE_TTL_DAYS=_env_int("ASSOCIATION_CODE_TTL_DAYS", 30),
         )
+        _wechat_from_env(cfg)
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key in names:
@@ -99,3 +124,23 @@ class Config:
         data.update(self.extra)
         data["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_BYTES + 1024 * 1024
         return data
+
+
+def _wechat_from_env(cfg: Config) -> None:
+    """Read the WECHAT_* block; unset variables keep the simulator-friendly defaults."""
+    for f in fields(Config):
+        if not f.name.startswith("WECHAT_"):
+            continue
+        raw = _env(f.name)
+        if raw is None:
+            continue
+        current = getattr(cfg, f.name)
+        if isinstance(current, bool):
+            value: object = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, int):
+            value = int(raw)
+        elif isinstance(current, float):
+            value = float(raw)
+        else:
+            value = raw.strip()
+        setattr(cfg, f.name, value)

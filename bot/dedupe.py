@@ -1,0 +1,43 @@
+"""Exactly one effect per WeChat message, across processes, in Redis.
+
+WeChat retries a callback three times if it gets no answer within 5 seconds, and may deliver
+the same message to two workers at once. The first delivery claims the message id with
+``SET NX``; when it finishes it stores the reply it gave, and any retry (concurrent or later)
+answers with that same reply instead of acting again. If the first delivery failed, its claim
+is released so a retry can do the work.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from court import redis_conn
+
+PENDING_TTL = 30  # a claim whose owner died frees itself after this long
+DONE_TTL = 600  # WeChat's retries come within ~15 s; keep the answer well beyond that
+WAIT = 4.0  # a retry waits this long for the first delivery's answer (WeChat gives up at 5 s)
+_DONE = b"1"
+_PENDING = b"0"
+
+
+def once(key: str, work: Callable[[], str], *, wait: float = WAIT) -> str | None:
+    """Run ``work`` for the first delivery of ``key`` and return its reply; for a duplicate,
+    return the first delivery's reply (waiting up to ``wait`` s), or None if it is still busy."""
+    r = redis_conn.client()
+    name = f"bot:msg:{key}"
+    deadline = time.monotonic() + wait
+    while True:
+        if r.set(name, _PENDING, nx=True, ex=PENDING_TTL):
+            try:
+                reply = work()
+            except BaseException:
+                r.delete(name)
+                raise
+            r.set(name, _DONE + reply.encode(), ex=DONE_TTL)
+            return reply
+        value = r.get(name)
+        if value is not None and value[:1] == _DONE:
+            return value[1:].decode()
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.02)
