@@ -14,6 +14,8 @@ import requests
 
 from bot import settings as bot_settings
 
+http = requests.Session()  # module-level so tests can mount a transport on it
+
 
 class OAuthError(Exception):
     """The code was refused (expired, used, forged) or WeChat could not be reached."""
@@ -44,7 +46,7 @@ def openid_from_code(code: str) -> str:
     if not code or len(code) > 128:
         raise OAuthError("missing or malformed code")
     try:
-        res = requests.get(
+        res = http.get(
             f"{settings.api_base}sns/oauth2/access_token",
             params={"appid": settings.appid, "secret": settings.secret, "code": code,
                     "grant_type": "authorization_code"},

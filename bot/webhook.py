@@ -113,7 +113,7 @@ def _process(msg, inbound) -> str:  # type: ignore[no-untyped-def]
         replies = conversation.handle(s, inbound, CHANNEL)
         first, rest = convert.combine(replies)
         if rest:
-            queue.enqueue(PUSH_JOB, inbound.user, rest, queue_name="notify", session=s)
+            queue.enqueue(PUSH_JOB, inbound.user, rest, session=s)
         s.commit()
     except BaseException:
         s.rollback()

@@ -72,8 +72,13 @@ def on_code(ctx: Context) -> None:
     attempt(ctx, code)
 
 
+def limit_subject(channel: str, user: str) -> str:
+    """The rate-limit subject for a chat user (hashed: no openid in Redis keys)."""
+    return hashlib.sha256(f"{channel}:{user}".encode()).hexdigest()[:32]
+
+
 def _subject(ctx: Context) -> str:
-    return hashlib.sha256(f"{ctx.channel.name}:{ctx.inbound.user}".encode()).hexdigest()[:32]
+    return limit_subject(ctx.channel.name, ctx.inbound.user)
 
 
 def attempt(ctx: Context, code: str) -> None:
