@@ -229,4 +229,5 @@ def court_case(app, s):  # type: ignore[no-untyped-def]
         cases.PartyInput(PartyRole.DEFENDANT, "李四", id_number(born="19850101", seq="456"), "13800000002"),
     ])
     s.commit()
+    s.expunge_all()  # plain snapshots: tests read them freely while requests change the rows
     return case, {p.name: (p, code) for p, code in parties}
