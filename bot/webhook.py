@@ -24,7 +24,7 @@ from bot.channel import CHANNEL
 from bot.security import RefusedError, check_age, check_signature, check_xml_shape
 from court import db, queue
 from court.i18n import _
-from handlers import conversation
+from handlers import conversation, state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -78,7 +78,10 @@ def receive() -> Response:
         return _refuse(RefusedError(400, str(exc)))
 
     try:
-        reply_xml = dedupe.once(convert.dedupe_key(msg), lambda: _process(msg, inbound))
+        reply_xml = dedupe.once(
+            convert.dedupe_key(msg), lambda fetched: _process(msg, inbound, fetched[0]),
+            prefetch=lambda pipe: state.prefetch(pipe, CHANNEL.name, inbound.user),
+        )
     except Exception:
         log.exception("wechat message from %s failed", inbound.user[:6] + "…")
         db.session.rollback()
@@ -106,11 +109,12 @@ def _decrypt(body: bytes, msg_signature: str | None, timestamp: str, nonce: str)
     return xml
 
 
-def _process(msg, inbound) -> str:  # type: ignore[no-untyped-def]
+def _process(msg, inbound, fetched_state) -> str:  # type: ignore[no-untyped-def]
     """Run the conversation for a first delivery; return the passive reply XML ('' for none)."""
     s = db.session()
     try:
-        replies = conversation.handle(s, inbound, CHANNEL)
+        st = state.load(CHANNEL.name, inbound.user, fetched_state)
+        replies = conversation.handle(s, inbound, CHANNEL, st)
         first, rest = convert.combine(replies)
         if rest:
             queue.enqueue(PUSH_JOB, inbound.user, rest, session=s)

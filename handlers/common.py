@@ -18,16 +18,32 @@ YES = {"同意", "是", "确认", "好", "好的", "yes", "y", "agree", "ok"}
 NO = {"不同意", "否", "不", "拒绝", "no", "n", "disagree"}
 
 
+_UNLOADED = object()
+
+
 @dataclass
 class Context:
-    """Everything one step may use while handling one message."""
+    """Everything one step may use while handling one message.
+
+    The person is looked up on first use, so messages that need no one's records (help, an
+    unknown keyword) never touch the database."""
 
     s: Session
     inbound: Inbound
     channel: Channel
     state: State
-    person: Person | None
     replies: list[Reply] = field(default_factory=list)
+    _person: object = _UNLOADED
+
+    @property
+    def person(self) -> Person | None:
+        if self._person is _UNLOADED:
+            self._person = person_for(self.s, self.channel.name, self.inbound.user)
+        return self._person  # type: ignore[return-value]
+
+    @person.setter
+    def person(self, value: Person | None) -> None:
+        self._person = value
 
     def say(self, text: str, links: tuple = ()) -> None:
         self.replies.append(Reply(text, tuple(links)))

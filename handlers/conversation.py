@@ -32,7 +32,7 @@ from court import i18n
 from court.i18n import _
 from court.models import ServiceRecord
 from handlers import cases, documents, face, registration, state, types
-from handlers.common import Context, help_reply, not_understood, person_for
+from handlers.common import Context, help_reply, not_understood
 from handlers.types import Channel, Inbound, Reply
 
 log = logging.getLogger(__name__)
@@ -141,23 +141,23 @@ def _event(ctx: Context) -> None:
     # VIEW and other events need no answer
 
 
-def _context(s: Session, channel: Channel, inbound: Inbound) -> Context:
-    st = state.load(channel.name, inbound.user)
-    person = person_for(s, channel.name, inbound.user)
-    i18n.set_locale(st.locale or (person.locale if person is not None else None))
-    return Context(s=s, inbound=inbound, channel=channel, state=st, person=person)
+def _context(s: Session, channel: Channel, inbound: Inbound, st: state.State | None = None) -> Context:
+    st = st or state.load(channel.name, inbound.user)
+    i18n.set_locale(st.locale)
+    return Context(s=s, inbound=inbound, channel=channel, state=st)
 
 
-def handle(s: Session, inbound: Inbound, channel: Channel) -> list[Reply]:
+def handle(s: Session, inbound: Inbound, channel: Channel, st: state.State | None = None) -> list[Reply]:
     """Handle one inbound message in the caller's transaction; return what to say back.
 
-    The conversation state is saved here; the caller commits the database work. The user's
-    language is set only for this call (a copied context), so it never leaks to the next one."""
-    return contextvars.copy_context().run(_handle, s, inbound, channel)
+    ``st`` is the user's state if the caller already loaded it (:func:`handlers.state.load`).
+    The state is saved here; the caller commits the database work. The user's language is set
+    only for this call (a copied context), so it never leaks to the next one."""
+    return contextvars.copy_context().run(_handle, s, inbound, channel, st)
 
 
-def _handle(s: Session, inbound: Inbound, channel: Channel) -> list[Reply]:
-    ctx = _context(s, channel, inbound)
+def _handle(s: Session, inbound: Inbound, channel: Channel, st: state.State | None) -> list[Reply]:
+    ctx = _context(s, channel, inbound, st)
     if ctx.state.expired:
         ctx.say(_("您之前未完成的办理已超时，已自动取消。"))
     _dispatch(ctx)

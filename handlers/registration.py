@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from court import audit, crypto, idnumbers
+from court import audit, crypto, i18n, idnumbers
 from court.errors import DomainError
 from court.i18n import _
 from handlers import face
@@ -145,6 +145,8 @@ def on_terms(ctx: Context) -> None:
         ctx.say(exc.localized() + "\n" + _("请发送“注册”重新开始，或联系法院。"))
         return
     bind_channel(ctx.s, person, ctx.channel.name, ctx.inbound.user)
+    if ctx.state.locale:
+        person.locale = i18n.normalize(ctx.state.locale)
     text_shown = terms_text()
     audit.record(
         ctx.s, "person.service_terms_accepted", actor=f"person:{person.id}", subject=f"person:{person.id}",

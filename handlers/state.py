@@ -32,8 +32,9 @@ class State:
     step: str = IDLE
     data: dict[str, Any] = field(default_factory=dict)
     expires: float = 0.0
-    locale: str | None = None
+    locale: str | None = None  # the user's chosen language, kept apart from (and longer than) the step
     expired: bool = False  # set by load(): a step was abandoned and has been dropped
+    _loaded: str = ""  # what load() read, so an unchanged state is not written back
 
     @property
     def key(self) -> str:
@@ -60,12 +61,28 @@ def _key(channel: str, user: str) -> str:
     return f"conv:{channel}:{user}"
 
 
-def load(channel: str, user: str) -> State:
-    raw = redis_conn.client().get(_key(channel, user))
-    if not raw:
-        return State(channel, user)
-    doc = json.loads(raw)
-    st = State(channel, user, doc.get("step", IDLE), doc.get("data", {}), doc.get("expires", 0.0), doc.get("locale"))
+def _lang_key(channel: str, user: str) -> str:
+    return f"conv-lang:{channel}:{user}"
+
+
+def _snapshot(st: State) -> str:
+    return json.dumps([st.step, st.data, st.locale], ensure_ascii=False, sort_keys=True)
+
+
+def prefetch(pipe: Any, channel: str, user: str) -> None:
+    """Queue the read :func:`load` does on a caller's Redis pipeline (see ``from_fetched``)."""
+    pipe.mget(_key(channel, user), _lang_key(channel, user))
+
+
+def load(channel: str, user: str, fetched: list[bytes | None] | None = None) -> State:
+    """The user's state: one Redis round trip, or none when ``fetched`` holds what
+    :func:`prefetch` read."""
+    raw, lang = fetched if fetched is not None else redis_conn.client().mget(_key(channel, user), _lang_key(channel, user))
+    st = State(channel, user, locale=lang.decode() if lang else None)
+    if raw:
+        doc = json.loads(raw)
+        st.step, st.data, st.expires = doc.get("step", IDLE), doc.get("data", {}), doc.get("expires", 0.0)
+    st._loaded = _snapshot(st)
     if st.step != IDLE and st.expires < time.time():
         st.reset()
         st.expired = True
@@ -73,14 +90,21 @@ def load(channel: str, user: str) -> State:
 
 
 def save(st: State) -> None:
-    r = redis_conn.client()
-    if st.step == IDLE and not st.data and not st.locale:
-        r.delete(st.key)
+    """Write the state back if it changed (a waiting step's time starts again from now)."""
+    if _snapshot(st) == st._loaded and st.step == IDLE:
         return
-    st.expires = time.time() + _settings["ttl"]
-    doc = {"step": st.step, "data": st.data, "expires": st.expires, "locale": st.locale}
-    r.set(st.key, json.dumps(doc, ensure_ascii=False), ex=_settings["ttl"] + _KEEP)
+    r = redis_conn.client()
+    pipe = r.pipeline(transaction=False)
+    if st.locale:
+        pipe.set(_lang_key(st.channel, st.user), st.locale)
+    if st.step == IDLE and not st.data:
+        pipe.delete(st.key)
+    else:
+        st.expires = time.time() + _settings["ttl"]
+        doc = {"step": st.step, "data": st.data, "expires": st.expires}
+        pipe.set(st.key, json.dumps(doc, ensure_ascii=False), ex=_settings["ttl"] + _KEEP)
+    pipe.execute()
 
 
 def forget(channel: str, user: str) -> None:
-    redis_conn.client().delete(_key(channel, user))
+    redis_conn.client().delete(_key(channel, user), _lang_key(channel, user))
