@@ -45,23 +45,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         ok = all(v == "ok" for v in checks.values())
         return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
 
+    # Each area wires its own blueprints, CLI commands and start-up checks.
+    import cli
     import security
+    from bot import init_app as init_bot
+    from identity import init_app as init_identity
+    from signing import init_app as init_signing
     from staff import init_app as init_staff
 
-    security.init_app(app)
-    init_staff(app)
-
-    from identity import init_app as init_identity
-
-    init_identity(app)
-
-    from signing import init_app as init_signing
-
-    init_signing(app)
-
-    from cli import register as register_cli
-
-    register_cli(app)
+    for init in (security.init_app, init_staff, init_identity, init_signing, init_bot, cli.register):
+        init(app)
     return app
 
 

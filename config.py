@@ -16,16 +16,9 @@ from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent
 
-
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    return int(raw) if raw is not None else default
-
 
 def _secret_key(instance: Path) -> str:
     """Return SECRET_KEY, generating one into ``instance/secret_key`` on first use."""
@@ -40,7 +33,6 @@ def _secret_key(instance: Path) -> str:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     return path.read_text().strip()
-
 
 @dataclass
 class Config:
@@ -78,6 +70,29 @@ class Config:
     CJK_FONT_PATH: str = ""  # empty: the first installed of signing.fonts.CANDIDATES
     SEAL_MAX_PAGES: int = 2000
 
+    # --- WeChat official account (bot/) -------------------------------------------------
+    # The defaults run against the local simulator (/dev/wechat on this app, `flask bot chat`).
+    # Production sets WECHAT_PROVIDER=wechat and the account's real values from the
+    # official-account console (开发 → 基本配置); the app refuses to start in production
+    # with the simulator or with the development token/key below.
+    WECHAT_PROVIDER: str = "simulator"  # wechat | simulator
+    WECHAT_TOKEN: str = "court-dev-token"  # 令牌 (Token), signs every callback
+    WECHAT_AES_KEY: str = "CourtDevAesKey0123456789abcdefghijklmnopqrs"  # EncodingAESKey, 43 chars
+    WECHAT_APPID: str = "wxc0de000000000dev"
+    WECHAT_SECRET: str = "court-dev-secret"
+    WECHAT_API_BASE: str = ""  # empty: https://api.weixin.qq.com/ (wechat) or PUBLIC_BASE_URL/dev/wechat/
+    WECHAT_OAUTH_BASE: str = ""  # empty: https://open.weixin.qq.com/ (wechat) or the simulator
+    WECHAT_MP_BASE: str = ""  # empty: https://mp.weixin.qq.com/ (QR images) or the simulator
+    WECHAT_REQUIRE_ENCRYPTION: bool = False  # True: refuse plain-mode callbacks (safe mode only)
+    WECHAT_MAX_BODY_BYTES: int = 64 * 1024  # callbacks are small; anything larger is refused (413)
+    WECHAT_TIMESTAMP_SKEW: int = 600  # seconds a callback's timestamp may differ from now; 0: no check
+    WECHAT_API_TIMEOUT: float = 5.0
+    WECHAT_CONVERSATION_TTL: int = 1800  # a conversation left half-way expires after this many seconds
+    WECHAT_TEMPLATE_SERVICE: str = "dev-tpl-service"  # 文书送达提醒
+    WECHAT_TEMPLATE_HEARING: str = "dev-tpl-hearing"  # 开庭提醒
+    WECHAT_TEMPLATE_NOTICE: str = "dev-tpl-notice"  # 通知公告
+    WECHAT_TEMPLATE_SIGNED: str = "dev-tpl-signed"  # 签收成功
+
     extra: dict[str, object] = field(default_factory=dict)
 
     # --- identity (issue 5): face verification provider and identity checks ------------------
@@ -101,30 +116,28 @@ class Config:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
+        """Every field can be set by an environment variable of the same name (or ``.env``).
+
+        Values are converted to the field's type (``true``/``1`` for booleans, comma-separated
+        lists); a few settings are then normalised and derived defaults filled in.
+        """
         load_dotenv(ROOT / ".env", override=False)
         instance = Path(_env("INSTANCE_PATH", str(ROOT / "instance")))
-        cfg = cls(
-            ENV=_env("ENV", "development"),
-            INSTANCE_PATH=str(instance),
-            SECRET_KEY=_secret_key(instance),
-            DATABASE_URL=_env("DATABASE_URL", f"sqlite:///{instance / 'court.db'}"),
-            REDIS_URL=_env("REDIS_URL", ""),
-            STORAGE_DIR=_env("STORAGE_DIR", str(instance / "files")),
-            PUBLIC_BASE_URL=_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-            MAX_UPLOAD_BYTES=_env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
-            ASSOCIATION_CODE_TTL_DAYS=_env_int("ASSOCIATION_CODE_TTL_DAYS", 30),
-            # signing
-            SEAL_P12_PATH=_env("SEAL_P12_PATH", ""),
-            SEAL_P12_PASSWORD=_env("SEAL_P12_PASSWORD", ""),
-            SEAL_KEY_TYPE=_env("SEAL_KEY_TYPE", "rsa").lower(),
-            PLATFORM_CA_P12_PATH=_env("PLATFORM_CA_P12_PATH", ""),
-            PLATFORM_CA_P12_PASSWORD=_env("PLATFORM_CA_P12_PASSWORD", ""),
-            TRUST_ROOTS_PATH=_env("TRUST_ROOTS_PATH", ""),
-            TSA_URL=_env("TSA_URL", ""),
-            CJK_FONT_PATH=_env("CJK_FONT_PATH", ""),
-            SEAL_MAX_PAGES=_env_int("SEAL_MAX_PAGES", 2000),
-        )
-        _identity_from_env(cfg)
+        cfg = cls(INSTANCE_PATH=str(instance), SECRET_KEY=_secret_key(instance))
+        for f in fields(cls):
+            if f.name in _NOT_FROM_ENV:
+                continue
+            raw = _env(f.name)
+            if raw is not None:
+                setattr(cfg, f.name, _coerce(raw, getattr(cfg, f.name), f.name))
+        cfg.DATABASE_URL = cfg.DATABASE_URL or f"sqlite:///{instance / 'court.db'}"
+        cfg.STORAGE_DIR = cfg.STORAGE_DIR or str(instance / "files")
+        cfg.PUBLIC_BASE_URL = cfg.PUBLIC_BASE_URL.rstrip("/")
+        cfg.SEAL_KEY_TYPE = cfg.SEAL_KEY_TYPE.lower()
+        cfg.FACE_PROVIDER = cfg.FACE_PROVIDER.strip().lower()
+        cfg.BAIDU_API_BASE = cfg.BAIDU_API_BASE.rstrip("/")
+        cfg.BAIDU_LIVENESS_CONTROL = cfg.BAIDU_LIVENESS_CONTROL.upper()
+        cfg.BAIDU_QUALITY_CONTROL = cfg.BAIDU_QUALITY_CONTROL.upper()
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key in names:
@@ -144,26 +157,19 @@ class Config:
         data["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_BYTES + 1024 * 1024
         return data
 
+_NOT_FROM_ENV = {"INSTANCE_PATH", "SECRET_KEY", "TESTING", "extra"}
 
-# --- identity (issue 5): read the face-verification settings from the environment ------------
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
-    return float(raw) if raw is not None else default
-
-
-def _identity_from_env(cfg: Config) -> None:
-    cfg.FACE_PROVIDER = (_env("FACE_PROVIDER", cfg.FACE_PROVIDER) or "").strip().lower()
-    cfg.BAIDU_APP_ID = _env("BAIDU_APP_ID", "") or ""
-    cfg.BAIDU_API_KEY = _env("BAIDU_API_KEY", "") or ""
-    cfg.BAIDU_SECRET_KEY = _env("BAIDU_SECRET_KEY", "") or ""
-    cfg.BAIDU_API_BASE = (_env("BAIDU_API_BASE", cfg.BAIDU_API_BASE) or "").rstrip("/")
-    cfg.BAIDU_CA_BUNDLE = _env("BAIDU_CA_BUNDLE", "") or ""
-    cfg.BAIDU_LIVENESS_CONTROL = (_env("BAIDU_LIVENESS_CONTROL", cfg.BAIDU_LIVENESS_CONTROL) or "").upper()
-    cfg.BAIDU_QUALITY_CONTROL = (_env("BAIDU_QUALITY_CONTROL", cfg.BAIDU_QUALITY_CONTROL) or "").upper()
-    cfg.FACE_PASS_SCORE = _env_float("FACE_PASS_SCORE", cfg.FACE_PASS_SCORE)
-    cfg.FACE_FRESH_MINUTES = _env_int("FACE_FRESH_MINUTES", cfg.FACE_FRESH_MINUTES)
-    cfg.FACE_TIMEOUT_SECONDS = _env_float("FACE_TIMEOUT_SECONDS", cfg.FACE_TIMEOUT_SECONDS)
-    cfg.FACE_CONNECT_TIMEOUT_SECONDS = _env_float("FACE_CONNECT_TIMEOUT_SECONDS", cfg.FACE_CONNECT_TIMEOUT_SECONDS)
-    cfg.FACE_DAILY_ATTEMPTS = _env_int("FACE_DAILY_ATTEMPTS", cfg.FACE_DAILY_ATTEMPTS)
-    cfg.FACE_IMAGE_TTL_SECONDS = _env_int("FACE_IMAGE_TTL_SECONDS", cfg.FACE_IMAGE_TTL_SECONDS)
-    cfg.FACE_MAX_IMAGE_BYTES = _env_int("FACE_MAX_IMAGE_BYTES", cfg.FACE_MAX_IMAGE_BYTES)
+def _coerce(raw: str, current: object, name: str) -> object:
+    """Convert an environment string to the type of the field's default."""
+    try:
+        if isinstance(current, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(current, int):
+            return int(raw)
+        if isinstance(current, float):
+            return float(raw)
+        if isinstance(current, list):
+            return [int(x) for x in raw.split(",") if x.strip()]
+    except ValueError:
+        raise SystemExit(f"setting {name}: cannot read {raw!r} as {type(current).__name__}") from None
+    return raw.strip()

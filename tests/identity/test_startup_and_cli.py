@@ -33,9 +33,8 @@ def test_unknown_provider_is_refused(config):
         create_app(config)
 
 
-def test_production_with_baidu_starts(config):
-    config.ENV = "production"
-    config.FACE_PROVIDER = "baidu"
+def test_production_with_baidu_starts(production_config):
+    config = production_config
     config.BAIDU_APP_ID, config.BAIDU_API_KEY, config.BAIDU_SECRET_KEY = APP_ID, API_KEY, SECRET_KEY
     app = create_app(config)
     assert app.extensions["identity_settings"].face_provider == "baidu"
