@@ -64,6 +64,42 @@ class Config:
     JOB_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [10, 60, 300])
 
     TESTING: bool = False
+
+    # ---- notify/: outbound messages (SMS, WeChat template messages, e-mail), links, escalation ----
+    # Providers are picked by name from one registry in notify.providers; "development" records to
+    # the database and shows messages at /dev/phone (refused when ENV=production).
+    SMS_PROVIDER: str = "development"  # development | aliyun | tencent
+    SMS_SIGN_NAME: str = "法院电子送达"  # the approved SMS signature (签名), shown as 【…】
+    SMS_TEMPLATE_CODES: dict[str, str] = field(default_factory=dict)  # template name -> provider template code/id
+    SMS_BATCH_SIZE: int = 100  # numbers per provider batch call (Aliyun SendBatchSms <= 100, Tencent <= 200)
+    SMS_CALLBACK_TOKEN: str = ""  # secret path segment of the delivery-report callback URLs
+    ALIYUN_ACCESS_KEY_ID: str = ""
+    ALIYUN_ACCESS_KEY_SECRET: str = ""
+    ALIYUN_SMS_ENDPOINT: str = "dysmsapi.aliyuncs.com"
+    ALIYUN_SMS_PROTOCOL: str = "https"  # http only for local stand-ins
+    TENCENT_SECRET_ID: str = ""
+    TENCENT_SECRET_KEY: str = ""
+    TENCENT_SMS_APP_ID: str = ""  # SmsSdkAppId
+    TENCENT_SMS_REGION: str = "ap-guangzhou"
+    TENCENT_SMS_ENDPOINT: str = "sms.tencentcloudapi.com"
+    TENCENT_SMS_PROTOCOL: str = "https"
+    WECHAT_TEMPLATE_IDS: dict[str, str] = field(default_factory=dict)  # template name -> WeChat template id
+    MAIL_PROVIDER: str = "development"  # development | smtp
+    MAIL_FROM: str = "noreply@court.example"
+    SMTP_HOST: str = "localhost"
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_SECURITY: str = "starttls"  # none | starttls | ssl
+    LINK_TTL_DAYS: int = 7  # SMS link lifetime
+    NOTIFY_MAX_ATTEMPTS: int = 5  # provider attempts before a notification is marked failed
+    NOTIFY_BACKOFF_SECONDS: list[int] = field(default_factory=lambda: [30, 120, 600, 1800])
+    NOTIFY_SWEEP_SECONDS: int = 60  # how often the outbox sweep runs (RQ scheduler)
+    NOTIFY_STUCK_SECONDS: int = 300  # a "sending" row older than this is resolved by the sweep
+    ESCALATE_SMS_AFTER_MINUTES: int = 120  # WeChat not delivered/opened by then: send SMS
+    ESCALATE_STAFF_AFTER_DAYS: int = 3  # still unopened by then: flag the case for postal/public notice
+    PUSH_CHUNK_SIZE: int = 1000  # parties per outbox chunk / dispatch job in a staff push
+
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +117,7 @@ class Config:
             MAX_UPLOAD_BYTES=_env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
             ASSOCIATION_CODE_TTL_DAYS=_env_int("ASSOCIATION_CODE_TTL_DAYS", 30),
         )
+        _notify_from_env(cfg)
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key in names:
@@ -99,3 +136,35 @@ class Config:
         data.update(self.extra)
         data["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_BYTES + 1024 * 1024
         return data
+
+
+# ---- notify/ settings from the environment -------------------------------------------------
+def _env_json(name: str) -> dict[str, str]:
+    import json
+
+    raw = _env(name)
+    if raw is None:
+        return {}
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _notify_from_env(cfg: Config) -> None:
+    """Fill the notify block of ``cfg`` from the environment (see the field comments)."""
+    for name in ("SMS_PROVIDER", "SMS_SIGN_NAME", "SMS_CALLBACK_TOKEN", "ALIYUN_ACCESS_KEY_ID",
+                 "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SMS_ENDPOINT", "ALIYUN_SMS_PROTOCOL", "TENCENT_SECRET_ID",
+                 "TENCENT_SECRET_KEY", "TENCENT_SMS_APP_ID", "TENCENT_SMS_REGION", "TENCENT_SMS_ENDPOINT",
+                 "TENCENT_SMS_PROTOCOL", "MAIL_PROVIDER", "MAIL_FROM", "SMTP_HOST", "SMTP_USERNAME",
+                 "SMTP_PASSWORD", "SMTP_SECURITY"):
+        setattr(cfg, name, _env(name, getattr(cfg, name)))
+    for name in ("SMS_BATCH_SIZE", "SMTP_PORT", "LINK_TTL_DAYS", "NOTIFY_MAX_ATTEMPTS", "NOTIFY_SWEEP_SECONDS",
+                 "NOTIFY_STUCK_SECONDS", "ESCALATE_SMS_AFTER_MINUTES", "ESCALATE_STAFF_AFTER_DAYS",
+                 "PUSH_CHUNK_SIZE"):
+        setattr(cfg, name, _env_int(name, getattr(cfg, name)))
+    cfg.SMS_TEMPLATE_CODES = _env_json("SMS_TEMPLATE_CODES")
+    cfg.WECHAT_TEMPLATE_IDS = _env_json("WECHAT_TEMPLATE_IDS")
+    backoff = _env("NOTIFY_BACKOFF_SECONDS")
+    if backoff:
+        cfg.NOTIFY_BACKOFF_SECONDS = [int(x) for x in backoff.split(",") if x.strip()]
