@@ -44,9 +44,11 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         ok = all(v == "ok" for v in checks.values())
         return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
 
+    from notify import init_app as init_notify
     from staff import init_app as init_staff
 
     init_staff(app)
+    init_notify(app)
 
     from cli import register as register_cli
 
