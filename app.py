@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy import text
 
 from config import Config
 from court import db, i18n, redis_conn, runtime
@@ -39,7 +40,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
-        checks = {"database": _check(lambda: db.session.execute(db.text("SELECT 1"))),
+        checks = {"database": _check(lambda: db.session.execute(text("SELECT 1"))),
                   "redis": _check(lambda: redis_conn.client().ping())}
         ok = all(v == "ok" for v in checks.values())
         return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503

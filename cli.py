@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from court import db, migrate, queue, redis_conn, runtime
 from court.models import Court, PartyRole, Staff, StaffRole
-from court.services import cases, staff as staff_service
+from court.services import cases
+from court.services import staff as staff_service
 
 court_cli = AppGroup("court", help="法院电子签章平台 / court platform commands")
 
@@ -106,7 +107,7 @@ def run_command(host: str, port: int, workers: int) -> None:
     """Start web (gunicorn) + RQ workers on the configured or embedded Redis; Ctrl-C stops all."""
     env = dict(os.environ, REDIS_URL=runtime.current().redis_url)
     procs = [subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"{host}:{port}", "app:create_app()"],
+        [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "--threads", "4", "-b", f"{host}:{port}", "app:create_app()"],
         env=env)]
     for _ in range(workers):
         procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "court", "worker"], env=env))

@@ -103,7 +103,7 @@ class Config:
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Config":
+    def from_env(cls, **overrides: object) -> Config:
         load_dotenv(ROOT / ".env", override=False)
         instance = Path(_env("INSTANCE_PATH", str(ROOT / "instance")))
         cfg = cls(

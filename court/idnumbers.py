@@ -17,7 +17,7 @@ def normalize(value: str) -> str:
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=False)) % 11]
 
 
 def problem(value: str, today: date | None = None) -> str | None:

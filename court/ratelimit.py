@@ -21,11 +21,11 @@ def hit(scope: str, subject: str, *limits: Limit, message: str = "操作过于�
     r = redis_conn.client()
     pipe = r.pipeline()
     keys = [f"rl:{scope}:{subject}:{lim.seconds}" for lim in limits]
-    for key, lim in zip(keys, limits):
+    for key, lim in zip(keys, limits, strict=False):
         pipe.incr(key)
         pipe.expire(key, lim.seconds, nx=True)
     counts = pipe.execute()[::2]
-    for count, lim in zip(counts, limits):
+    for count, lim in zip(counts, limits, strict=False):
         if int(count) > lim.count:
             raise RateLimited(message, retry_after=lim.seconds)
 

@@ -111,3 +111,33 @@ def run_jobs(app):
         return count
 
     return _run
+
+
+@pytest.fixture
+def court_setup(app):
+    """A court with one staff member of each role; returns (court, {role: (staff, api_key)})."""
+    from court.models import StaffRole
+    from court.services import staff as staff_service
+
+    s = db.session()
+    court = staff_service.create_court(s, "北京互联网法院", "京0491")
+    members = {}
+    for role in StaffRole:
+        member, key = staff_service.create_staff(s, court, f"{role.value}1", f"{role.value} 一号", role)
+        members[role.value] = (member, key)
+    s.commit()
+    return court, members
+
+
+@pytest.fixture
+def api(client, court_setup):
+    """Call the staff API as a given role: ``api("post", "/cases", role="clerk", json=...)``."""
+    _court, members = court_setup
+
+    def call(method: str, path: str, *, role: str = "clerk", **kwargs):
+        headers = kwargs.pop("headers", {})
+        headers.setdefault("Authorization", f"Bearer {members[role][1]}")
+        return getattr(client, method)(f"/api/v1{path}", headers=headers, **kwargs)
+
+    call.members = members
+    return call

@@ -33,8 +33,8 @@ class Case(Base):
     created_at: Mapped[created]
 
     court: Mapped[Court] = relationship()
-    parties: Mapped[list["Party"]] = relationship(back_populates="case", order_by="Party.id")
-    events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.at")
+    parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.id")
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.at")
 
 
 class PartyRole(str, enum.Enum):

@@ -45,12 +45,12 @@ class Document(Base):
     created_at: Mapped[created]
 
     case: Mapped[Case] = relationship()
-    versions: Mapped[list["DocumentVersion"]] = relationship(
+    versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number"
     )
 
     @property
-    def current(self) -> "DocumentVersion":
+    def current(self) -> DocumentVersion:
         return self.versions[-1]
 
 

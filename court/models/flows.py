@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from court.db import Base
@@ -49,7 +49,7 @@ class SigningFlow(Base):
     completed_at: Mapped[when]
 
     document: Mapped[Document] = relationship()
-    steps: Mapped[list["FlowStep"]] = relationship(back_populates="flow", order_by="FlowStep.position")
+    steps: Mapped[list[FlowStep]] = relationship(back_populates="flow", order_by="FlowStep.position")
 
 
 class FlowStep(Base):

@@ -67,7 +67,7 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     created_at: Mapped[created]
 
-    bindings: Mapped[list["ChannelBinding"]] = relationship(back_populates="person")
+    bindings: Mapped[list[ChannelBinding]] = relationship(back_populates="person")
 
 
 class ChannelBinding(Base):

@@ -1,0 +1,21 @@
+"""A case's audit trail, with the whole chain's integrity check."""
+from __future__ import annotations
+
+from court import audit as audit_log
+from court import db
+from staff.api import bp
+from staff.api.cases import _case
+from staff.api.openapi import route
+from staff.api.schemas import AuditEventOut, AuditOut, ChainProblem
+
+
+@route(bp, "/cases/<int:case_id>/audit", summary="案件审计日志及链校验 / audit log with chain check",
+       tag="audit", response=AuditOut)
+def case_audit(case_id: int) -> AuditOut:
+    s = db.session()
+    events = audit_log.events_for_case(s, _case(case_id).id)
+    report = audit_log.verify(s)
+    return AuditOut(
+        events=[AuditEventOut.model_validate(e) for e in events], chain_ok=report.ok, chain_checked=report.checked,
+        problems=[ChainProblem(**p) for p in report.problems],
+    )

@@ -1,0 +1,115 @@
+"""Cases, parties, association codes and dated case events."""
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import func, select
+
+from court import crypto, db
+from court.models import Case, Party, StaffRole
+from court.services import cases as case_service
+from staff.api import bp
+from staff.api.auth import actor, current_staff
+from staff.api.openapi import route
+from staff.api.schemas import (
+    CaseIn,
+    CaseList,
+    CaseOut,
+    CaseQuery,
+    EventIn,
+    EventOut,
+    PartiesIn,
+    PartyOut,
+    PartyWithCode,
+)
+
+WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+TTL = "ASSOCIATION_CODE_TTL_DAYS"
+
+
+def party_out(p: Party) -> PartyOut:
+    return PartyOut(
+        id=p.id, case_id=p.case_id, role=p.role, name=p.name, id_number_masked=p.id_number_masked,
+        phone_masked=crypto.mask_phone(p.phone) if p.phone else None, joined=p.person_id is not None,
+        code_expires_at=p.code_expires_at, code_used=p.code_used_at is not None,
+    )
+
+
+def _ttl() -> int:
+    from flask import current_app
+
+    return int(current_app.config[TTL])
+
+
+def _case(case_id: int) -> Case:
+    return case_service.get_case(db.session(), current_staff().court_id, case_id)
+
+
+@route(bp, "/cases", "POST", summary="新建案件 / create a case", tag="cases", body=CaseIn, response=CaseOut,
+       status=201, roles=WRITERS)
+def create_case(body: CaseIn) -> CaseOut:
+    s = db.session()
+    case = case_service.create_case(s, current_staff().court, body.number, body.type, body.title, actor())
+    s.commit()
+    return CaseOut.model_validate(case)
+
+
+@route(bp, "/cases", summary="案件列表 / list cases", tag="cases", query=CaseQuery, response=CaseList)
+def list_cases(query: CaseQuery) -> CaseList:
+    s = db.session()
+    where = [Case.court_id == current_staff().court_id]
+    if query.number:
+        where.append(Case.number.contains(query.number.replace("(", "（").replace(")", "）")))
+    total = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    rows = s.scalars(select(Case).where(*where).order_by(Case.id.desc()).limit(query.limit).offset(query.offset))
+    return CaseList(items=[CaseOut.model_validate(c) for c in rows], total=total)
+
+
+@route(bp, "/cases/<int:case_id>", summary="案件详情 / a case", tag="cases", response=CaseOut)
+def get_case(case_id: int) -> CaseOut:
+    return CaseOut.model_validate(_case(case_id))
+
+
+@route(bp, "/cases/<int:case_id>/parties", "POST", summary="添加当事人，返回关联码（仅此一次）/ add parties",
+       tag="parties", body=PartiesIn, response=list[PartyWithCode], status=201, roles=WRITERS)
+def add_parties(case_id: int, body: PartiesIn) -> list[PartyWithCode]:
+    s = db.session()
+    inputs = [case_service.PartyInput(p.role, p.name, p.id_number, p.phone, p.email) for p in body.parties]
+    added = case_service.add_parties(s, _case(case_id), inputs, ttl_days=_ttl(), actor=actor())
+    s.commit()
+    return [PartyWithCode(**party_out(p).model_dump(), association_code=code) for p, code in added]
+
+
+@route(bp, "/cases/<int:case_id>/parties", summary="当事人列表 / list parties", tag="parties",
+       response=list[PartyOut])
+def list_parties(case_id: int) -> list[PartyOut]:
+    return [party_out(p) for p in _case(case_id).parties]
+
+
+@route(bp, "/parties/<int:party_id>/code", "POST", summary="重新生成关联码 / regenerate an association code",
+       tag="parties", response=PartyWithCode, status=201, roles=WRITERS)
+def regenerate_code(party_id: int) -> PartyWithCode:
+    s = db.session()
+    party = s.get(Party, party_id)
+    if party is None or party.case.court_id != current_staff().court_id:
+        from court.errors import NotFound
+
+        raise NotFound("当事人不存在", code="party_not_found")
+    code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
+    s.commit()
+    return PartyWithCode(**party_out(party).model_dump(), association_code=code)
+
+
+@route(bp, "/cases/<int:case_id>/events", "POST", summary="添加开庭等日程 / add a hearing or deadline",
+       tag="cases", body=EventIn, response=EventOut, status=201, roles=WRITERS)
+def add_event(case_id: int, body: EventIn) -> EventOut:
+
+    from court.errors import DomainError
+
+    if body.at.tzinfo is None:
+        raise DomainError("时间须带时区，例如 2026-12-01T09:30:00+08:00", code="naive_datetime")
+    s = db.session()
+    ev = case_service.add_event(s, _case(case_id), body.kind, body.title, body.at.astimezone(UTC),
+                                body.place, actor())
+    s.commit()
+    return EventOut.model_validate(ev)

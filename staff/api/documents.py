@@ -1,0 +1,72 @@
+"""Documents: upload a PDF (multipart), list, inspect, download any version."""
+from __future__ import annotations
+
+import io
+
+from flask import current_app, request, send_file
+
+from court import db
+from court.errors import DomainError, NotFound
+from court.models import DocumentKind, StaffRole
+from court.services import documents as doc_service
+from staff.api import bp
+from staff.api.auth import actor, current_staff
+from staff.api.cases import WRITERS, _case
+from staff.api.openapi import route
+from staff.api.schemas import DocumentOut
+
+
+@route(bp, "/cases/<int:case_id>/documents", "POST", summary="上传文书（PDF）/ upload a document",
+       tag="documents", response=DocumentOut, status=201, roles=WRITERS,
+       multipart={"file": "file", "kind": "judgment | ruling | mediation_agreement | subpoena | notice | transcript | other",
+                  "title": "文书标题 / title"})
+def upload_document(case_id: int) -> DocumentOut:
+    upload = request.files.get("file")
+    if upload is None:
+        raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
+    try:
+        kind = DocumentKind(request.form.get("kind", ""))
+    except ValueError:
+        raise DomainError("文书类型不正确", code="bad_kind") from None
+    if kind is DocumentKind.CREDENTIAL:
+        raise DomainError("送达凭证由系统生成，不能上传", code="bad_kind")
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    data = upload.stream.read(limit + 1)
+    s = db.session()
+    doc = doc_service.upload(s, _case(case_id), kind, request.form.get("title", ""), data,
+                             filename=(upload.filename or "")[:200] or None, max_bytes=limit, actor=actor())
+    s.commit()
+    return DocumentOut.model_validate(doc)
+
+
+@route(bp, "/cases/<int:case_id>/documents", summary="案件文书 / a case's documents", tag="documents",
+       response=list[DocumentOut])
+def list_documents(case_id: int) -> list[DocumentOut]:
+    from sqlalchemy import select
+
+    from court.models import Document
+
+    docs = db.session().scalars(select(Document).where(Document.case_id == _case(case_id).id).order_by(Document.id))
+    return [DocumentOut.model_validate(d) for d in docs]
+
+
+@route(bp, "/documents/<int:document_id>", summary="文书详情 / a document", tag="documents", response=DocumentOut)
+def get_document(document_id: int) -> DocumentOut:
+    return DocumentOut.model_validate(doc_service.get_document(db.session(), current_staff().court_id, document_id))
+
+
+@route(bp, "/documents/<int:document_id>/versions/<int:number>/file", summary="下载某一版本 / download a version",
+       tag="documents", binary=True)
+def download_version(document_id: int, number: int):  # type: ignore[no-untyped-def]
+    doc = doc_service.get_document(db.session(), current_staff().court_id, document_id)
+    version = next((v for v in doc.versions if v.number == number), None)
+    if version is None:
+        raise NotFound("该版本不存在", code="version_not_found")
+    data = doc_service.read_version(version)
+    name = f"document-{doc.id}-v{version.number}.pdf"
+    resp = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+    resp.headers["X-Content-SHA256"] = version.sha256
+    return resp
+
+
+_ = StaffRole

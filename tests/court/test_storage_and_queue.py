@@ -1,0 +1,42 @@
+"""File store writes are atomic and idempotent; jobs queued in a transaction wait for its commit."""
+import os
+
+import pytest
+from rq import Queue
+
+from court import queue, redis_conn, storage
+
+
+def test_put_is_content_addressed_and_idempotent(app):
+    st = storage.store()
+    key = st.put(b"%PDF-1.7 hello")
+    assert st.put(b"%PDF-1.7 hello") == key
+    assert st.get(key) == b"%PDF-1.7 hello"
+    leftovers = [f for _, _, files in os.walk(st.root) for f in files if f.startswith(".tmp-")]
+    assert leftovers == []
+
+
+def test_failed_write_leaves_nothing(app, monkeypatch):
+    st = storage.store()
+
+    def boom(*_a):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError):
+        st.put(b"half written")
+    assert not st.exists(st.key_for(b"half written"))
+    assert [f for _, _, files in os.walk(st.root) for f in files] == []
+
+
+def test_jobs_wait_for_commit_and_vanish_on_rollback(s):
+    q = Queue("default", connection=redis_conn.client())
+    s.begin()
+    queue.enqueue("court.audit.verify", 1, session=s)
+    assert q.count == 0
+    s.rollback()
+    assert q.count == 0
+    s.begin()
+    queue.enqueue("court.audit.verify", 1, session=s)
+    s.commit()
+    assert q.count == 1
