@@ -13,7 +13,8 @@ from court import db, queue
 from court.models import FlowStep, Notification, ServiceRecord, SigningFlow
 from notify import dispatch as dispatcher
 from notify import push as pushes
-from notify import serve, status, sweep as sweeper
+from notify import serve, status
+from notify import sweep as sweeper
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, queue
 from court.errors import DomainError, NotFound
-from court.models import Case, ChannelBinding, Notification, NotificationStatus, NoticePush, Party, PartyRole
+from court.models import Case, ChannelBinding, NoticePush, Notification, NotificationStatus, Party, PartyRole
 from notify import messages, settings
 
 FAN_OUT_JOB = "notify.jobs.fan_out"
@@ -149,7 +149,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                                error="no_address: 当事人未登记手机号码、电子邮箱或微信")
                 rows.append(row)
             ids = list(s.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows))
-            pending = [i for i, r in zip(ids, rows) if r["status"] is S.PENDING]
+            pending = [i for i, r in zip(ids, rows, strict=True) if r["status"] is S.PENDING]
             push.cursor = parties[-1].id
             push.queued += len(rows)
             if pending:

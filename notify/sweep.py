@@ -20,8 +20,17 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 
 from court import db, queue, redis_conn
-from court.models import FlowStatus, FlowStep, Notification, NotificationStatus, NoticePush, ServiceRecord, SigningFlow
-from court.models import StepAction, StepStatus
+from court.models import (
+    FlowStatus,
+    FlowStep,
+    NoticePush,
+    Notification,
+    NotificationStatus,
+    ServiceRecord,
+    SigningFlow,
+    StepAction,
+    StepStatus,
+)
 from notify import settings
 from notify.providers import registry
 

@@ -6,9 +6,9 @@ from court.models.flows import FlowStatus, FlowStep, SigningFlow, StepAction, St
 from court.models.notifications import (
     DeliveryReport,
     DevMessage,
+    NoticePush,
     Notification,
     NotificationStatus,
-    NoticePush,
     ServiceRecord,
     SmsLink,
 )

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
