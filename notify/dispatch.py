@@ -166,7 +166,7 @@ def _record(results: list[SendResult], summary: Summary) -> None:
                          details={"channel": n.channel, "template": n.template, "attempts": n.attempts,
                                   "error": (error or "")[:200] or None})
         for delay, nids in retries.items():
-            queue.enqueue(BATCH_JOB, nids, queue_name="notify", delay=timedelta(seconds=delay), session=s,
+            queue.enqueue(BATCH_JOB, nids, queue_name="notify", delay=timedelta(seconds=delay) if delay else None, session=s,
                           job_id=f"notification-retry-{nids[0]}-{len(nids)}-{int(now.timestamp())}")
 
 

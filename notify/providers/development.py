@@ -38,9 +38,9 @@ class DevelopmentGateway:
                 for m in batch]
 
     def already_sent(self, notification_ids: list[int]) -> dict[int, str]:
-        with db.engine().connect() as conn:
-            found = conn.execute(select(DevMessage.notification_id).where(
-                DevMessage.notification_id.in_(notification_ids))).scalars().all()
+        # the caller's session: on SQLite a second connection would wait for its write lock
+        found = db.session().scalars(select(DevMessage.notification_id).where(
+            DevMessage.notification_id.in_(notification_ids))).all()
         return {nid: f"dev-{nid}" for nid in found}
 
 
