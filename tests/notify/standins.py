@@ -70,7 +70,7 @@ def _handler(kind: str, state: StandIn):  # type: ignore[no-untyped-def]
         def _reply(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body, ensure_ascii=False).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Content-Type", "application/json" if kind == "tencent" else "application/json;charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -84,7 +84,10 @@ def _handler(kind: str, state: StandIn):  # type: ignore[no-untyped-def]
 
         def _aliyun(self, url, headers, raw) -> None:  # type: ignore[no-untyped-def]
             query = parse_qsl(url.query, keep_blank_values=True)
-            params = dict(query)
+            params = dict(query) | dict(parse_qsl(raw.decode(), keep_blank_values=True))
+            if hashlib.sha256(raw).hexdigest() != headers.get("x-acs-content-sha256"):
+                self._reply(400, {"Code": "ContentSha256Mismatch", "Message": "body hash", "RequestId": "-"})
+                return
             action = headers.get("x-acs-action")
             state.calls.append({"action": action, "params": params})
             if not aliyun_signature_ok("POST", url.path, query, headers):
