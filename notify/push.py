@@ -148,8 +148,11 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                     row.update(channel="sms", address="", status=S.FAILED,
                                error="no_address: 当事人未登记手机号码、电子邮箱或微信")
                 rows.append(row)
-            ids = list(s.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows))
-            pending = [i for i, r in zip(ids, rows, strict=True) if r["status"] is S.PENDING]
+            # one executemany (RETURNING would make SQLite insert row by row), then read the ids back
+            s.execute(insert(Notification.__table__), rows)
+            pending = list(s.scalars(select(Notification.id).where(
+                Notification.party_id > push.cursor, Notification.party_id <= parties[-1].id,
+                Notification.push_id == push.id, Notification.status == S.PENDING).order_by(Notification.id)))
             push.cursor = parties[-1].id
             push.queued += len(rows)
             if pending:
