@@ -84,9 +84,9 @@ def main() -> int:
         else:
             env = dict(os.environ, FLASK_APP="app")
             for _ in range(args.workers):
-                procs.append(subprocess.Popen([sys.executable, "-m", "rq.cli", "worker", "--burst", "--quiet",
-                                               "--url", os.environ["REDIS_URL"], "--worker-class",
-                                               "rq.SimpleWorker", "notify"], cwd=ROOT, env=env))
+                procs.append(subprocess.Popen([sys.executable, "-m", "flask", "court", "worker", "--burst",
+                                               "--queues", "notify"], cwd=ROOT, env=env,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         last = -1
         while True:
             db.session.remove()
@@ -98,10 +98,17 @@ def main() -> int:
                       f"processed {st['processed']:>7,}", flush=True)
             if st["status"] == "done":
                 break
+            failed = queue.queue("notify").failed_job_registry.count
+            if failed or time.perf_counter() - start > 600:
+                print(f"giving up: {failed} failed job(s)" if failed else "giving up after 600 s")
+                for pr in procs:
+                    pr.terminate()
+                return 1
             if procs and all(pr.poll() is not None for pr in procs):
                 # burst workers stop when the queue is momentarily empty; start them again
-                procs = [subprocess.Popen(pr.args, cwd=ROOT, env=env) for pr in procs]
-            time.sleep(0.5)
+                procs = [subprocess.Popen(pr.args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL) for pr in procs]
+            time.sleep(1.0)
         elapsed = time.perf_counter() - start
         for pr in procs:
             pr.wait()

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from court import audit, db, queue
 from court.errors import DomainError
@@ -171,9 +171,12 @@ def _record(results: list[SendResult], summary: Summary) -> None:
 
 
 def _bulk_update(s, updates: list[dict[str, object]]) -> None:  # type: ignore[no-untyped-def]
-    """One executemany per shape of update (by primary key)."""
+    """One Core executemany per shape of update, keyed by primary key (the ORM's per-row
+    bookkeeping costs more than the database at push scale)."""
+    table = Notification.__table__
     shapes: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
     for u in updates:
-        shapes[tuple(sorted(u))].append(u)
-    for rows in shapes.values():
-        s.execute(update(Notification), rows)
+        shapes[tuple(sorted(k for k in u if k != "id"))].append(u)
+    for cols, rows in shapes.items():
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(f"_{c}") for c in cols})
+        s.execute(stmt, [{f"_{k}": v for k, v in row.items()} for row in rows])

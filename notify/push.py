@@ -137,7 +137,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                 params = {**push.fields, "court": court_name, "case_number": case_numbers[p.case_id]}
                 row = {"case_id": p.case_id, "party_id": p.id, "person_id": p.person_id, "document_id": None,
                        "template": push.template, "params": params, "status": S.PENDING, "attempts": 0,
-                       "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now}
+                       "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now, "error": None}
                 if p.person_id in openids:
                     row.update(channel="wechat", address=openids[p.person_id])
                 elif p.phone:

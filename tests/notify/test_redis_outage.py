@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import func, insert, select, update
 
 from court import db, queue, redis_conn
-from court.models import Case, DevMessage, Notification, NotificationStatus, NoticePush, Party, PartyRole
+from court.models import Case, DevMessage, NoticePush, Notification, NotificationStatus, Party, PartyRole
 from notify import dispatch, push, sweep
 from tests.notify.conftest import read, use_settings
 

@@ -171,7 +171,7 @@ def test_step_ready_twice_sends_once(serve_document, run_jobs):
 
 
 def test_staff_step_and_finished_flow(serve_document, make_case, run_jobs, court):
-    from court.models import Staff, StaffRole
+    from court.models import StaffRole
     from court.services import staff as staff_service
 
     s = db.session()
@@ -185,7 +185,7 @@ def test_staff_step_and_finished_flow(serve_document, make_case, run_jobs, court
 
     s = db.session()
     doc = documents.upload(s, case, documents.DocumentKind.TRANSCRIPT, "庭审笔录", pdf_bytes(), max_bytes=10**7)
-    flow = flows.start_flow(s, doc, [flows.StepInput(StepAction.SIGN, staff_id=judge.id),
+    flows.start_flow(s, doc, [flows.StepInput(StepAction.SIGN, staff_id=judge.id),
                                      flows.StepInput(StepAction.SIGN, staff_id=clerk.id),
                                      flows.StepInput(StepAction.SIGN, party_id=parties[0].id)],
                             ordered=True, actor=f"staff:{clerk.id}")
