@@ -50,10 +50,12 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     import security
     from bot import init_app as init_bot
     from identity import init_app as init_identity
+    from notify import init_app as init_notify
     from signing import init_app as init_signing
     from staff import init_app as init_staff
 
-    for init in (security.init_app, init_staff, init_identity, init_signing, init_bot, cli.register):
+    for init in (security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot,
+                 cli.register):
         init(app)
     return app
 

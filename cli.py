@@ -109,6 +109,8 @@ def worker_command(burst: bool, queues: str) -> None:
     from rq import SimpleWorker
 
     names = [q for q in queues.split(",") if q]
+    for hook in current_app.extensions.get("court_worker_hooks", []):
+        hook()  # e.g. notify/ keeps its periodic outbox sweep scheduled
     worker = SimpleWorker([queue.queue(n) for n in names], connection=redis_conn.client())
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
@@ -156,4 +158,6 @@ def run_command(host: str, port: int, workers: int) -> None:
 
 
 def register(app: Flask) -> None:
+    for command in app.extensions.get("court_cli_commands", []):
+        court_cli.add_command(command)  # commands other folders contribute (notify: push, notify-sweep)
     app.cli.add_command(court_cli)

@@ -7,6 +7,7 @@ provider settings; ``ENV=production`` makes the app refuse development-only prov
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field, fields
@@ -88,10 +89,45 @@ class Config:
     WECHAT_TIMESTAMP_SKEW: int = 600  # seconds a callback's timestamp may differ from now; 0: no check
     WECHAT_API_TIMEOUT: float = 5.0
     WECHAT_CONVERSATION_TTL: int = 1800  # a conversation left half-way expires after this many seconds
-    WECHAT_TEMPLATE_SERVICE: str = "dev-tpl-service"  # 文书送达提醒
-    WECHAT_TEMPLATE_HEARING: str = "dev-tpl-hearing"  # 开庭提醒
-    WECHAT_TEMPLATE_NOTICE: str = "dev-tpl-notice"  # 通知公告
-    WECHAT_TEMPLATE_SIGNED: str = "dev-tpl-signed"  # 签收成功
+
+    # ---- notify/: outbound messages (SMS, WeChat template messages, e-mail), links, escalation ----
+    # Providers are picked by name from one registry in notify.providers; "development" records to
+    # the database and shows messages at /dev/phone (refused when ENV=production).
+    SMS_PROVIDER: str = "development"  # development | aliyun | tencent
+    SMS_SIGN_NAME: str = "法院电子送达"  # the approved SMS signature (签名), shown as 【…】
+    SMS_TEMPLATE_CODES: dict[str, str] = field(default_factory=dict)  # template name -> provider template code/id
+    SMS_BATCH_SIZE: int = 100  # numbers per provider batch call (Aliyun SendBatchSms <= 100, Tencent <= 200)
+    SMS_CALLBACK_TOKEN: str = ""  # secret path segment of the delivery-report callback URLs
+    ALIYUN_ACCESS_KEY_ID: str = ""
+    ALIYUN_ACCESS_KEY_SECRET: str = ""
+    ALIYUN_SMS_ENDPOINT: str = "dysmsapi.aliyuncs.com"
+    ALIYUN_SMS_PROTOCOL: str = "https"  # http only for local stand-ins
+    TENCENT_SECRET_ID: str = ""
+    TENCENT_SECRET_KEY: str = ""
+    TENCENT_SMS_APP_ID: str = ""  # SmsSdkAppId
+    TENCENT_SMS_REGION: str = "ap-guangzhou"
+    TENCENT_SMS_ENDPOINT: str = "sms.tencentcloudapi.com"
+    TENCENT_SMS_PROTOCOL: str = "https"
+    # message template name -> WeChat template id (JSON in the environment); the defaults are the
+    # simulator's, production sets the ids from the official account's template library
+    WECHAT_TEMPLATE_IDS: dict[str, str] = field(default_factory=lambda: {
+        name: f"dev-tpl-{name}" for name in (
+            "document_ready", "sign_request", "flow_finished", "hearing_notice", "summons", "general_notice")})
+    MAIL_PROVIDER: str = "development"  # development | smtp
+    MAIL_FROM: str = "noreply@court.example"
+    SMTP_HOST: str = "localhost"
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_SECURITY: str = "starttls"  # none | starttls | ssl
+    LINK_TTL_DAYS: int = 7  # SMS link lifetime
+    NOTIFY_MAX_ATTEMPTS: int = 5  # provider attempts before a notification is marked failed
+    NOTIFY_BACKOFF_SECONDS: list[int] = field(default_factory=lambda: [30, 120, 600, 1800])
+    NOTIFY_SWEEP_SECONDS: int = 60  # how often the outbox sweep runs (RQ scheduler)
+    NOTIFY_STUCK_SECONDS: int = 300  # a "sending" row older than this is resolved by the sweep
+    ESCALATE_SMS_AFTER_MINUTES: int = 120  # WeChat not delivered/opened by then: send SMS
+    ESCALATE_STAFF_AFTER_DAYS: int = 3  # still unopened by then: flag the case for postal/public notice
+    PUSH_CHUNK_SIZE: int = 1000  # parties per outbox chunk / dispatch job in a staff push
 
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -170,6 +206,11 @@ def _coerce(raw: str, current: object, name: str) -> object:
             return float(raw)
         if isinstance(current, list):
             return [int(x) for x in raw.split(",") if x.strip()]
+        if isinstance(current, dict):
+            value = json.loads(raw)
+            if not isinstance(value, dict):
+                raise ValueError("not a JSON object")
+            return {str(k): str(v) for k, v in value.items()}
     except ValueError:
         raise SystemExit(f"setting {name}: cannot read {raw!r} as {type(current).__name__}") from None
     return raw.strip()

@@ -1,7 +1,7 @@
 """WeChat transport: webhook, message conversion, API client, menu, OAuth, local simulator.
 
 Public API for other folders:
-- :func:`bot.client.get_client`, :func:`bot.client.send_template`, :func:`bot.client.send_text`,
+- :func:`bot.client.get_client`, :func:`bot.client.send_text`,
   :func:`bot.client.bind_qrcode` — the WeChat API (``notify/``, ``staff/``);
 - :func:`bot.oauth.authorize_url`, :func:`bot.oauth.document_url`,
   :func:`bot.oauth.openid_from_code` — web OAuth for ``web_sign/``;

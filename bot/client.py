@@ -7,7 +7,7 @@ minutes shorter than WeChat's and refreshed under a Redis lock; a process that f
 rejecting its token (40001/42001) refreshes only if nobody else already has.
 
 The API base is configurable (``WECHAT_API_BASE``) so the same code talks to the local simulator.
-``notify/`` sends template messages through :func:`send_template`; ``web_sign/`` uses
+``notify/`` sends template messages through :func:`get_client`; ``web_sign/`` uses
 :mod:`bot.oauth`.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ TOKEN_MARGIN = 300  # forget a token this many seconds before WeChat expires it
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # WeChat's limit for an image is 10 MB
 __all__ = [
     "CourtWeChatClient", "WeChatClientException", "bind_qrcode", "create_menu", "download_media", "get_client",
-    "get_menu", "send_template", "send_text",
+    "get_menu", "send_text",
 ]
 
 
@@ -114,17 +114,6 @@ def reset_client() -> None:
 def send_text(openid: str, text: str) -> None:
     """A customer-service text message (allowed within 48 hours of the user's last message)."""
     get_client().message.send_text(openid, text)
-
-
-def send_template(openid: str, template: str, data: dict[str, Any], url: str | None = None) -> str:
-    """Send a template message; ``template`` is a name from settings (``service``, ``hearing``,
-    ``notice``, ``signed``) or a raw template id. Returns WeChat's msgid, which comes back in
-    the TEMPLATESENDJOBFINISH event when the message reaches (or fails to reach) the user."""
-    settings = bot_settings.current()
-    template_id = dict(settings.templates).get(template, template)
-    fields = {k: (v if isinstance(v, dict) else {"value": str(v)}) for k, v in data.items()}
-    result = get_client().message.send_template(openid, template_id, fields, url=url)
-    return str(result.get("msgid", ""))
 
 
 def download_media(media_id: str) -> bytes:

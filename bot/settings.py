@@ -32,15 +32,10 @@ class BotSettings:
     max_body_bytes: int = 64 * 1024
     timestamp_skew: int = 600
     api_timeout: float = 5.0
-    templates: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def crypto(self) -> WeChatCrypto:
         return WeChatCrypto(self.token, self.aes_key, self.appid)
-
-    def template(self, name: str) -> str:
-        """Template id for ``name`` (service, hearing, notice, signed)."""
-        return dict(self.templates)[name]
 
 
 def _slash(url: str) -> str:
@@ -62,10 +57,6 @@ def from_config(cfg: dict[str, object]) -> BotSettings:
             raise ValueError
     except ValueError:
         raise RuntimeError("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console") from None
-    templates = tuple(
-        (key[len("WECHAT_TEMPLATE_"):].lower(), str(value)) for key, value in cfg.items()
-        if key.startswith("WECHAT_TEMPLATE_")
-    )
     settings = BotSettings(
         provider=provider,
         token=str(cfg.get("WECHAT_TOKEN") or ""),
@@ -80,7 +71,6 @@ def from_config(cfg: dict[str, object]) -> BotSettings:
         max_body_bytes=int(cfg.get("WECHAT_MAX_BODY_BYTES") or 64 * 1024),  # type: ignore[call-overload]
         timestamp_skew=int(cfg.get("WECHAT_TIMESTAMP_SKEW", 600)),  # type: ignore[call-overload]
         api_timeout=float(cfg.get("WECHAT_API_TIMEOUT") or 5.0),  # type: ignore[arg-type]
-        templates=templates,
     )
     if not settings.token or not settings.appid:
         raise RuntimeError("WECHAT_TOKEN and WECHAT_APPID must be set")

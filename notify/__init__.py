@@ -1,1 +1,26 @@
-"""Outbound messages: SMS gateways, WeChat messages, e-mail; signed links; the outbox jobs."""
+"""Outbound messages: SMS gateways, WeChat messages, e-mail; signed links; the outbox jobs.
+
+``init_app`` (one line in ``create_app``) checks the provider settings — the app refuses to
+start with a development gateway when ``ENV=production`` — and registers the ``/s/<token>``
+landing, the delivery-report callbacks, ``/dev/phone`` (development gateways only), the
+worker-start hook that keeps the outbox sweep scheduled, and ``flask court push``.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from notify import cli, settings, sweep, views
+    from notify.providers import registry
+
+    cfg = app.extensions["court_config"]
+    settings.configure(cfg)
+    registry.reset()
+    development_channels = registry.check(cfg)  # raises ProviderConfigError in production
+    app.register_blueprint(views.links_bp)
+    app.register_blueprint(views.callbacks_bp)
+    if development_channels:
+        app.register_blueprint(views.dev_bp)
+    app.extensions.setdefault("court_worker_hooks", []).append(sweep.ensure_scheduled)
+    app.extensions.setdefault("court_cli_commands", []).extend(cli.COMMANDS)

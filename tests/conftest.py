@@ -155,4 +155,7 @@ def production_config(config):
     config.WECHAT_SECRET = "prod-secret-0123456789abcdef"
     config.FACE_PROVIDER = "baidu"
     config.BAIDU_APP_ID, config.BAIDU_API_KEY, config.BAIDU_SECRET_KEY = "12345678", "prod-api-key", "prod-secret-key"
+    config.SMS_PROVIDER = "aliyun"
+    config.ALIYUN_ACCESS_KEY_ID, config.ALIYUN_ACCESS_KEY_SECRET = "prod-key-id", "prod-key-secret"
+    config.MAIL_PROVIDER = "smtp"
     return config

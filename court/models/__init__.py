@@ -3,12 +3,20 @@ from court.models.audit import AuditEvent, AuditHead
 from court.models.cases import Case, CaseEvent, CaseStatus, Party, PartyRole
 from court.models.documents import Document, DocumentKind, DocumentStatus, DocumentVersion
 from court.models.flows import FlowStatus, FlowStep, SigningFlow, StepAction, StepStatus
-from court.models.notifications import Notification, NotificationStatus, ServiceRecord
+from court.models.notifications import (
+    DeliveryReport,
+    DevMessage,
+    NoticePush,
+    Notification,
+    NotificationStatus,
+    ServiceRecord,
+    SmsLink,
+)
 from court.models.people import ChannelBinding, Consent, Court, Person, Staff, StaffRole
 
 __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding", "Consent", "Court",
-    "Document", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
-    "NotificationStatus", "Party", "PartyRole", "Person", "ServiceRecord", "SigningFlow", "Staff", "StaffRole",
-    "StepAction", "StepStatus",
+    "DeliveryReport", "DevMessage", "Document", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
+    "NotificationStatus", "NoticePush", "Party", "PartyRole", "Person", "ServiceRecord", "SigningFlow", "Staff", "StaffRole",
+    "SmsLink", "StepAction", "StepStatus",
 ]

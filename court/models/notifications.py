@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from court.db import Base
+from court.db import Base, UTCDateTime
 from court.models._types import created, enum_col, intpk, when
 from court.models.cases import Party
 from court.models.documents import Document, DocumentVersion
@@ -47,6 +48,9 @@ class Notification(Base):
     opened_at: Mapped[when]
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created]
+    # notify/: the staff push this row belongs to, and a key that makes a cause send only once
+    push_id: Mapped[int | None] = mapped_column(ForeignKey("notice_push.id"), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     party: Mapped[Party | None] = relationship()
 
@@ -68,7 +72,87 @@ class ServiceRecord(Base):
     receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     credential_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_version.id"))
     created_at: Mapped[created]
+    # notify/ escalation: the flow step being served, where escalation stands and when to look again
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("flow_step.id"))
+    stage: Mapped[str | None] = mapped_column(String(16))  # wechat | sms | flagged | done
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     party: Mapped[Party] = relationship()
     document: Mapped[Document] = relationship()
     credential: Mapped[DocumentVersion | None] = relationship()
+
+
+class NoticePush(Base):
+    """A staff push of one notice template to many parties, fanned out in the background.
+
+    ``cursor`` is the last party id already written to the outbox, so an interrupted fan-out
+    resumes where it stopped; ``heartbeat_at`` lets the sweep spot a fan-out whose worker died.
+    """
+
+    __tablename__ = "notice_push"
+
+    id: Mapped[intpk]
+    court_id: Mapped[int] = mapped_column(ForeignKey("court.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    template: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    case_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    recipients: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)  # {"all": true} | roles | party_ids
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[int] = mapped_column(Integer, default=0)  # outbox rows written so far
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    heartbeat_at: Mapped[when]
+    created_at: Mapped[created]
+    finished_at: Mapped[when]
+
+
+class SmsLink(Base):
+    """A signed link ``/s/<token>`` in an SMS. Only the token's keyed hash is stored; the link is
+    bound to one party, one document and one purpose, expires, and can be revoked."""
+
+    __tablename__ = "sms_link"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # receive | sign | view
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[when]
+    first_opened_at: Mapped[when]
+    last_opened_at: Mapped[when]
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[created]
+
+
+class DeliveryReport(Base):
+    """A delivery receipt from a provider or WeChat, kept once (providers retry their callbacks)."""
+
+    __tablename__ = "delivery_report"
+
+    id: Mapped[intpk]
+    provider: Mapped[str] = mapped_column(String(16))
+    report_key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the identifying fields
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    code: Mapped[str | None] = mapped_column(String(64))
+    reported_at: Mapped[when]
+    received_at: Mapped[created]
+
+
+class DevMessage(Base):
+    """A message the development gateway "sent": the /dev/phone page shows these like a phone.
+    One row per notification at most, which makes the development gateway exactly-once."""
+
+    __tablename__ = "dev_message"
+
+    id: Mapped[intpk]
+    channel: Mapped[str] = mapped_column(String(16))  # sms | email
+    address: Mapped[str] = mapped_column(String(200), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), unique=True)
+    created_at: Mapped[created]

@@ -38,6 +38,7 @@ class Staff(Base):
     api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     api_key_prefix: Mapped[str | None] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(200))  # where notify/ sends staff their tasks
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created]
 

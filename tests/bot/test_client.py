@@ -46,11 +46,12 @@ def test_wrong_secret_is_a_clear_error(wechat):
 
 
 def test_template_message_returns_msgid_and_is_recorded(wechat):
-    msgid = client.send_template(OPENID, "service", {"first": "您有一份法院文书待签收", "keyword1": "（2026）京0491民初101号"},
-                                 url="http://court.test/m/documents/1")
+    data = {"first": {"value": "您有一份法院文书待签收"}, "keyword1": {"value": "（2026）京0491民初101号"}}
+    res = client.get_client().message.send_template(OPENID, "dev-tpl-document_ready", data,
+                                                    url="http://court.test/m/documents/1")
     entry = sim.outbox(OPENID)[-1]
-    assert entry["kind"] == "template" and str(entry["payload"]["msgid"]) == msgid
-    assert entry["payload"]["template_id"] == "dev-tpl-service"
+    assert entry["kind"] == "template" and entry["payload"]["msgid"] == res["msgid"]
+    assert entry["payload"]["template_id"] == "dev-tpl-document_ready"
     assert entry["payload"]["data"]["keyword1"] == {"value": "（2026）京0491民初101号"}
 
 

@@ -1,0 +1,95 @@
+"""RQ job functions for ``notify/`` (enqueued by dotted path from ``court`` and from here).
+
+Every job takes ids, loads fresh state and is safe to run twice.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from court import db, queue
+from court.models import FlowStep, Notification, ServiceRecord, SigningFlow
+from notify import dispatch as dispatcher
+from notify import push as pushes
+from notify import serve, status
+from notify import sweep as sweeper
+
+log = logging.getLogger(__name__)
+
+
+@queue.job
+def dispatch(notification_id: int) -> dict[str, int]:
+    """Send one outbox row (``court.outbox.add`` enqueues this after its transaction commits)."""
+    return dispatch_batch([notification_id])
+
+
+@queue.job
+def dispatch_batch(notification_ids: list[int]) -> dict[str, int]:
+    """Send a batch of outbox rows (pushes, retries, the sweep)."""
+    sweeper.ensure_scheduled()
+    summary = dispatcher.dispatch(list(notification_ids))
+    return {"claimed": summary.claimed, "sent": summary.sent, "failed": summary.failed, "retrying": summary.retrying}
+
+
+@queue.job
+def sweep() -> dict[str, int]:
+    from rq import get_current_job
+
+    try:
+        return sweeper.run()
+    finally:
+        job = get_current_job()
+        sweeper.continue_chain(job.id if job else None)
+
+
+@queue.job
+def step_ready(step_id: int) -> None:
+    """A party's RECEIVE/SIGN step or a staff APPROVE/SIGN step became ready: tell the actor."""
+    with db.transaction() as s:
+        step = s.get(FlowStep, step_id)
+        if step is not None:
+            serve.step_ready(s, step)
+
+
+@queue.job
+def flow_finished(flow_id: int) -> None:
+    with db.transaction() as s:
+        flow = s.get(SigningFlow, flow_id)
+        if flow is not None:
+            serve.flow_finished(s, flow)
+
+
+@queue.job
+def escalate(record_id: int) -> str | None:
+    with db.transaction() as s:
+        rec = s.get(ServiceRecord, record_id, with_for_update=db.is_postgres())
+        return serve.escalate(s, rec) if rec is not None else None
+
+
+@queue.job
+def fan_out(push_id: int) -> int:
+    """Write a staff push's outbox rows (resumable)."""
+    return pushes.fan_out(push_id)
+
+
+@queue.job
+def wechat_template_finished(msg_id: str, result: str, at_iso: str | None = None) -> bool:
+    """WeChat's ``TEMPLATESENDJOBFINISH`` event (the bot enqueues this with the event's MsgID,
+    Status and CreateTime): ``success`` is delivery; ``failed:user block`` / ``failed: system
+    failed`` is a failure."""
+    at = datetime.fromisoformat(at_iso) if at_iso else db.utcnow()
+    with db.transaction() as s:
+        n = s.scalar(select(Notification).where(
+            Notification.channel == "wechat", Notification.provider_id == str(msg_id)))
+        if n is None:
+            log.info("TEMPLATESENDJOBFINISH for unknown msgid %s", msg_id)
+            return False
+        key = status.report_key("wechat", msg_id, result)
+        return status.apply_report(s, provider="wechat", key=key, n=n, success=(result or "").strip() == "success",
+                                   code=result, at=at)
+
+
+__all__ = ["dispatch", "dispatch_batch", "escalate", "fan_out", "flow_finished",
+           "step_ready", "sweep", "wechat_template_finished"]

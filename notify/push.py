@@ -1,0 +1,189 @@
+"""Staff pushes: one notice template to many parties across one or more cases.
+
+:func:`start_push` checks everything a person can get wrong (unknown template, missing field,
+cases of another court, parties not in the cases) and returns at once; the fan-out runs in the
+background (:func:`fan_out`): parties are taken in id order, a chunk at a time; each chunk's
+outbox rows are bulk-inserted in one transaction together with the push's cursor, and one
+dispatch job per chunk is sent after the commit. An interrupted fan-out resumes from the cursor
+(the sweep restarts it), and every row's dedupe key (``push:<id>:<party>``) makes writing a
+party twice impossible. Parties with no way to reach them get a failed row saying why.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from court import audit, db, queue
+from court.errors import DomainError, NotFound
+from court.models import Case, ChannelBinding, NoticePush, Notification, NotificationStatus, Party, PartyRole
+from notify import messages, settings
+
+FAN_OUT_JOB = "notify.jobs.fan_out"
+DISPATCH_JOB = "notify.jobs.dispatch_batch"
+S = NotificationStatus
+
+
+def _recipients(spec: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(spec, dict):
+        raise DomainError("收件人格式不正确", code="bad_recipients")
+    keys = {k for k in ("all", "roles", "party_ids") if spec.get(k)}
+    if len(keys) != 1:
+        raise DomainError("请选择收件人：全部当事人、按诉讼地位或指定当事人（三选一）", code="bad_recipients")
+    if "roles" in keys:
+        roles = list(spec["roles"])
+        allowed = {r.value for r in PartyRole}
+        bad = [r for r in roles if r not in allowed]
+        if bad:
+            raise DomainError("未知的诉讼地位：{roles}", code="bad_role", roles=", ".join(map(str, bad)))
+        return {"roles": sorted(set(roles))}
+    if "party_ids" in keys:
+        return {"party_ids": sorted({int(p) for p in spec["party_ids"]})}
+    return {"all": True}
+
+
+def _party_filter(push_case_ids: list[int], spec: dict[str, Any]) -> list[Any]:
+    where: list[Any] = [Party.case_id.in_(push_case_ids)]
+    if "roles" in spec:
+        where.append(Party.role.in_([PartyRole(r) for r in spec["roles"]]))
+    elif "party_ids" in spec:
+        where.append(Party.id.in_(spec["party_ids"]))
+    return where
+
+
+def start_push(
+    s: Session, *, court_id: int, case_ids: list[int], recipients: dict[str, Any], template: str,
+    fields: dict[str, Any], actor: str = "system",
+) -> NoticePush:
+    tpl = messages.get(template)
+    if not tpl.pushable:
+        raise DomainError("该模板不能用于推送：{name}", code="unknown_template", name=template)
+    clean = messages.check_fields(tpl, fields or {})
+    case_ids = sorted({int(c) for c in case_ids or []})
+    if not case_ids:
+        raise DomainError("请至少选择一个案件", code="no_cases")
+    found = set(s.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.court_id == court_id)))
+    missing = [c for c in case_ids if c not in found]
+    if missing:
+        raise NotFound("案件不存在：{ids}", code="case_not_found", ids=", ".join(map(str, missing)))
+    spec = _recipients(recipients)
+    where = _party_filter(case_ids, spec)
+    total = s.scalar(select(func.count()).select_from(Party).where(*where)) or 0
+    if "party_ids" in spec and total != len(spec["party_ids"]):
+        raise DomainError("部分当事人不属于所选案件", code="party_not_in_case")
+    if total == 0:
+        raise DomainError("所选案件中没有符合条件的当事人", code="no_recipients")
+    # every rendered message must fit the SMS rules: check with the longest court name / case number
+    sample = s.execute(select(Case.number).where(Case.id.in_(case_ids)).order_by(func.length(Case.number).desc())).first()
+    messages.render_sms(tpl, {**clean, "court": _court_name(s, court_id), "case_number": sample[0]},
+                        settings.get().SMS_SIGN_NAME)
+    push = NoticePush(court_id=court_id, template=template, fields=clean, case_ids=case_ids, recipients=spec,
+                      total=total, status="queued")
+    if actor.startswith("staff:"):
+        push.created_by_id = int(actor.split(":")[1])
+    s.add(push)
+    s.flush()
+    audit.record(s, "notice.push_created", actor=actor, subject=f"push:{push.id}",
+                 details={"template": template, "cases": len(case_ids), "recipients": spec, "total": total})
+    queue.enqueue(FAN_OUT_JOB, push.id, queue_name="notify", job_id=f"push-{push.id}", session=s)
+    return push
+
+
+def _court_name(s: Session, court_id: int) -> str:
+    from court.models import Court
+
+    return s.get(Court, court_id).name
+
+
+def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> int:
+    """Write the push's outbox rows chunk by chunk; returns how many rows this run wrote."""
+    cfg = settings.get()
+    chunk = max(1, int(cfg.PUSH_CHUNK_SIZE))
+    written = 0
+    while True:
+        with db.transaction() as s:
+            push = s.get(NoticePush, push_id, with_for_update=db.is_postgres())
+            if push is None or push.status in ("dispatched", "done", "failed"):
+                return written
+            now = db.utcnow()
+            if push.status == "queued":
+                push.status = "running"
+            push.heartbeat_at = now
+            court_name = _court_name(s, push.court_id)
+            parties = s.execute(
+                select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email)
+                .where(*_party_filter(push.case_ids, push.recipients), Party.id > push.cursor)
+                .order_by(Party.id).limit(chunk)
+            ).all()
+            if not parties:
+                push.status = "dispatched"
+                push.finished_at = now
+                audit.record(s, "notice.push_dispatched", subject=f"push:{push.id}",
+                             details={"queued": push.queued, "total": push.total})
+                return written
+            case_numbers = dict(s.execute(select(Case.id, Case.number).where(
+                Case.id.in_({p.case_id for p in parties}))).all())
+            person_ids = {p.person_id for p in parties if p.person_id}
+            openids: dict[int, str] = {}
+            if person_ids:
+                for person_id, address in s.execute(select(ChannelBinding.person_id, ChannelBinding.address).where(
+                        ChannelBinding.person_id.in_(person_ids), ChannelBinding.channel == "wechat")):
+                    openids[person_id] = address
+            rows = []
+            for p in parties:
+                params = {**push.fields, "court": court_name, "case_number": case_numbers[p.case_id]}
+                row = {"case_id": p.case_id, "party_id": p.id, "person_id": p.person_id, "document_id": None,
+                       "template": push.template, "params": params, "status": S.PENDING, "attempts": 0,
+                       "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now, "error": None}
+                if p.person_id in openids:
+                    row.update(channel="wechat", address=openids[p.person_id])
+                elif p.phone:
+                    row.update(channel="sms", address=p.phone)
+                elif p.email:
+                    row.update(channel="email", address=p.email)
+                else:
+                    row.update(channel="sms", address="", status=S.FAILED,
+                               error="no_address: 当事人未登记手机号码、电子邮箱或微信")
+                rows.append(row)
+            # one executemany (RETURNING would make SQLite insert row by row), then read the ids back
+            s.execute(insert(Notification.__table__), rows)
+            pending = list(s.scalars(select(Notification.id).where(
+                Notification.party_id > push.cursor, Notification.party_id <= parties[-1].id,
+                Notification.push_id == push.id, Notification.status == S.PENDING).order_by(Notification.id)))
+            push.cursor = parties[-1].id
+            push.queued += len(rows)
+            if pending:
+                queue.enqueue(DISPATCH_JOB, pending, queue_name="notify", session=s,
+                              job_id=f"push-{push.id}-chunk-{push.cursor}")
+            written += len(rows)
+        if on_chunk:
+            on_chunk(written)
+
+
+def status(s: Session, push: NoticePush) -> dict[str, Any]:
+    """Progress of a push: rows written, and how many are pending, sent, delivered, failed …"""
+    counts = {st.value: 0 for st in S}
+    for st, n in s.execute(select(Notification.status, func.count()).where(
+            Notification.push_id == push.id).group_by(Notification.status)):
+        counts[st.value] = n
+    done = counts["sent"] + counts["delivered"] + counts["opened"] + counts["failed"] + counts["cancelled"]
+    finished = push.status in ("dispatched", "done") and counts["pending"] == 0 and counts["sending"] == 0
+    state = "done" if finished else push.status
+    return {
+        "id": push.id, "status": state, "template": push.template, "total": push.total, "queued": push.queued,
+        "processed": done, "progress": round(done / push.total, 4) if push.total else 1.0, "counts": counts,
+        "created_at": push.created_at.isoformat(), "finished_at": push.finished_at.isoformat() if push.finished_at else None,
+        "error": push.error,
+    }
+
+
+def failures(s: Session, push: NoticePush, limit: int = 100) -> list[dict[str, Any]]:
+    rows = s.execute(select(Notification.party_id, Notification.channel, Notification.error).where(
+        Notification.push_id == push.id, Notification.status == S.FAILED).order_by(Notification.id).limit(limit))
+    return [{"party_id": r.party_id, "channel": r.channel, "error": r.error} for r in rows]
+
+
+STALE = timedelta(minutes=2)

@@ -1,0 +1,122 @@
+"""What happened to a message after it was sent, and what that means for service.
+
+A delivery report (Aliyun, Tencent), WeChat's ``TEMPLATESENDJOBFINISH`` event or a party
+opening an SMS link moves a notification to delivered / opened / failed, and adds the event to
+the party's :class:`~court.models.ServiceRecord` for that document. The earliest delivered or
+opened time across every channel becomes the legal date of service (Online Litigation Rules
+art. 31: service takes effect when the message reaches the recipient's system).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from court import audit, db, queue
+from court.models import DeliveryReport, Notification, NotificationStatus, ServiceRecord
+
+CHINA = timezone(timedelta(hours=8))  # providers report local (Beijing) time without a zone
+ESCALATE_JOB = "notify.jobs.escalate"
+REACHED = (NotificationStatus.DELIVERED, NotificationStatus.OPENED)
+LIVE_STAGES = ("wechat", "sms", "email")
+
+
+def china_time(value: str | None) -> datetime | None:
+    """``2026-11-22 10:00:00`` (Beijing time) -> aware UTC datetime; None when unparsable."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def service_record(s: Session, n: Notification) -> ServiceRecord | None:
+    if n.party_id is None or n.document_id is None:
+        return None
+    return s.scalar(select(ServiceRecord).where(
+        ServiceRecord.party_id == n.party_id, ServiceRecord.document_id == n.document_id))
+
+
+def record_event(s: Session, n: Notification, event: str, at: datetime, detail: str | None = None) -> None:
+    """Add ``event`` (sent | delivered | opened | failed) on ``n``'s channel to the service record."""
+    rec = service_record(s, n)
+    if rec is None:
+        return
+    entry: dict[str, object] = {"channel": n.channel, "notification_id": n.id, "event": event, "at": at.isoformat()}
+    if detail:
+        entry["detail"] = detail[:200]
+    rec.channels_tried = [*(rec.channels_tried or []), entry]
+    if event in ("delivered", "opened") and (rec.effective_at is None or at < rec.effective_at):
+        rec.effective_at = at
+        rec.effective_channel = n.channel
+        audit.record(s, "service.effective", case_id=n.case_id, subject=f"party:{n.party_id}", details={
+            "document_id": n.document_id, "channel": n.channel, "event": event, "at": at.isoformat(),
+            "notification_id": n.id})
+    if event == "opened":
+        rec.stage, rec.next_check_at = "done", None
+    elif event == "failed" and rec.stage in LIVE_STAGES and n.channel == rec.stage:
+        # this channel cannot reach the party: escalate now rather than wait
+        rec.next_check_at = db.utcnow()
+        queue.enqueue(ESCALATE_JOB, rec.id, queue_name="notify", job_id=f"escalate-{rec.id}-failed-{n.id}", session=s)
+    s.flush()
+
+
+def delivered(s: Session, n: Notification, at: datetime) -> None:
+    if n.delivered_at is None or at < n.delivered_at:
+        n.delivered_at = at
+    if n.status not in REACHED:
+        n.status = NotificationStatus.DELIVERED
+        n.error = None
+    record_event(s, n, "delivered", at)
+
+
+def opened(s: Session, n: Notification, at: datetime) -> None:
+    first = n.opened_at is None
+    if first:
+        n.opened_at = at
+    n.status = NotificationStatus.OPENED
+    if first:
+        record_event(s, n, "opened", at)
+
+
+def failed_report(s: Session, n: Notification, reason: str, at: datetime) -> None:
+    """The provider could not deliver (number off, blocked, unknown). A message already reported
+    delivered or opened stays so: a late or duplicated failure cannot undo service."""
+    if n.status in REACHED:
+        return
+    n.status = NotificationStatus.FAILED
+    n.error = reason[:1000]
+    record_event(s, n, "failed", at, reason)
+
+
+def report_key(provider: str, *parts: object) -> str:
+    raw = json.dumps([provider, *[str(p) for p in parts]], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def apply_report(
+    s: Session, *, provider: str, key: str, n: Notification | None, success: bool, code: str | None,
+    at: datetime | None,
+) -> bool:
+    """Apply one delivery report once. Returns False when it was seen before (providers retry)."""
+    if s.scalar(select(DeliveryReport.id).where(DeliveryReport.report_key == key)) is not None:
+        return False
+    try:
+        with s.begin_nested():
+            s.add(DeliveryReport(provider=provider, report_key=key, notification_id=n.id if n else None,
+                                 success=success, code=(code or "")[:64] or None, reported_at=at))
+            s.flush()
+    except IntegrityError:  # a concurrent delivery of the same report won
+        return False
+    if n is not None:
+        when = at or db.utcnow()
+        if success:
+            delivered(s, n, when)
+        else:
+            failed_report(s, n, f"{provider} report: {code or 'failed'}", when)
+    return True

@@ -1,0 +1,150 @@
+"""Fixtures for notify/: courts, cases with parties, documents in flows, provider stand-ins."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from court import db
+from court.models import ChannelBinding, Notification, Party, PartyRole, Person, StepAction
+from court.services import cases, documents, flows
+from court.services import staff as staff_service
+from notify.providers import registry
+from tests.factories import id_number, pdf_bytes
+from tests.notify import standins
+
+
+@pytest.fixture
+def court(app):
+    s = db.session()
+    c = staff_service.create_court(s, "北京互联网法院", "京0491")
+    s.commit()
+    return c
+
+
+@pytest.fixture
+def make_case(court):
+    counter = iter(range(100, 10_000))
+
+    def _make(parties: list[dict] | None = None):  # type: ignore[no-untyped-def]
+        s = db.session()
+        case = cases.create_case(s, court, f"（2026）京0491民初{next(counter)}号", "civil", "网络购物合同纠纷")
+        specs = parties if parties is not None else [
+            {"role": PartyRole.PLAINTIFF, "name": "张三", "phone": "13800000001"},
+            {"role": PartyRole.DEFENDANT, "name": "李四", "phone": "13800000002"},
+        ]
+        added = cases.add_parties(s, case, [cases.PartyInput(**spec) for spec in specs])
+        s.commit()
+        return case, [p for p, _code in added]
+
+    return _make
+
+
+def bind_wechat(party: Party, openid: str = "oWECHAT-openid-1") -> Person:
+    s = db.session()
+    from court import crypto
+
+    number = id_number(seq=f"{party.id % 1000:03d}")
+    person = Person(real_name=party.name, id_number_enc=crypto.encrypt(number),
+                    id_number_hash=crypto.lookup_hash(number), id_number_masked=crypto.mask_id_number(number))
+    s.add(person)
+    s.flush()
+    s.add(ChannelBinding(person_id=person.id, channel="wechat", address=openid))
+    party.person_id = person.id
+    s.commit()
+    return person
+
+
+@pytest.fixture
+def serve_document(make_case):
+    """Upload a judgment and start a RECEIVE flow for the given parties (default: all)."""
+
+    def _serve(case=None, parties=None, action=StepAction.RECEIVE, ordered=False):  # type: ignore[no-untyped-def]
+        if case is None:
+            case, parties = make_case()
+        s = db.session()
+        doc = documents.upload(s, case, documents.DocumentKind.JUDGMENT, "民事判决书", pdf_bytes(),
+                               max_bytes=2 * 1024 * 1024)
+        flow = flows.start_flow(s, doc, [flows.StepInput(action, party_id=p.id) for p in parties], ordered=ordered)
+        s.commit()
+        return case, parties, doc, flow
+
+    return _serve
+
+
+def notifications(**filters) -> list[Notification]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    s = db.session()
+    s.expire_all()
+    stmt = select(Notification).order_by(Notification.id)
+    for k, v in filters.items():
+        stmt = stmt.where(getattr(Notification, k) == v)
+    rows = list(s.scalars(stmt))
+    s.commit()  # end the read: on SQLite every transaction holds the write lock
+    return rows
+
+
+def read(stmt):  # type: ignore[no-untyped-def]
+    """Run a query on a fresh session and end its transaction; returns all rows/scalars."""
+    s = db.session()
+    s.expire_all()
+    rows = list(s.scalars(stmt))
+    s.commit()
+    return rows
+
+
+def use_settings(app, **values) -> None:  # type: ignore[no-untyped-def]
+    """Change notify settings for this test (the providers are rebuilt)."""
+    cfg = app.extensions["court_config"]
+    for k, v in values.items():
+        setattr(cfg, k, v)
+    registry.reset()
+
+
+@pytest.fixture
+def aliyun(app) -> Iterator[standins.StandIn]:
+    st = standins.start("aliyun")
+    use_settings(app, SMS_PROVIDER="aliyun", ALIYUN_ACCESS_KEY_ID=standins.ALIYUN_AK,
+                 ALIYUN_ACCESS_KEY_SECRET=standins.ALIYUN_SECRET, ALIYUN_SMS_ENDPOINT=st.endpoint,
+                 ALIYUN_SMS_PROTOCOL="http", SMS_TEMPLATE_CODES=TEMPLATE_CODES, NOTIFY_BACKOFF_SECONDS=[0])
+    yield st
+    standins.stop(st)
+    registry.reset()
+
+
+@pytest.fixture
+def tencent(app) -> Iterator[standins.StandIn]:
+    st = standins.start("tencent")
+    use_settings(app, SMS_PROVIDER="tencent", TENCENT_SECRET_ID=standins.TENCENT_ID,
+                 TENCENT_SECRET_KEY=standins.TENCENT_KEY, TENCENT_SMS_APP_ID="1400000001",
+                 TENCENT_SMS_ENDPOINT=st.endpoint, TENCENT_SMS_PROTOCOL="http", SMS_TEMPLATE_CODES=TEMPLATE_CODES,
+                 NOTIFY_BACKOFF_SECONDS=[0])
+    yield st
+    standins.stop(st)
+    registry.reset()
+
+
+@pytest.fixture
+def wechat(app) -> Iterator[standins.StandIn]:
+    from wechatpy import WeChatClient
+
+    from notify.providers import wechat as wechat_provider
+
+    st = standins.start("wechat")
+
+    def factory() -> WeChatClient:
+        client = WeChatClient("wx-test-appid", "wx-test-secret", access_token="test-access-token")
+        client.API_BASE_URL = f"http://{st.endpoint}/cgi-bin/"
+        return client
+
+    wechat_provider.set_client_factory(factory)
+    use_settings(app, WECHAT_TEMPLATE_IDS={name: f"TPL-{name}" for name in TEMPLATE_CODES})
+    yield st
+    wechat_provider.set_client_factory(None)
+    standins.stop(st)
+
+
+TEMPLATE_CODES = {"otp": "SMS_100001", "document_ready": "SMS_100002", "sign_request": "SMS_100003",
+                  "hearing_notice": "SMS_100004", "summons": "SMS_100005", "general_notice": "SMS_100006",
+                  "flow_finished": "SMS_100007"}
