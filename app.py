@@ -47,9 +47,11 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
 
     import security
     from staff import init_app as init_staff
+    from web_sign import init_app as init_web_sign
 
     security.init_app(app)
     init_staff(app)
+    init_web_sign(app)
 
     from cli import register as register_cli
 
