@@ -33,7 +33,7 @@ class World:
 
 
 def make_world(action: StepAction = StepAction.RECEIVE, *, ordered: bool = False, pages: int = 2,
-               kind: str = "judgment", title: str = "民事判决书") -> World:
+               kind: str = "judgment", title: str = "民事判决书", seal: bool = False) -> World:
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
     case = cases.create_case(s, court, "（2026）京0491民初88号", "civil", "网络购物合同纠纷")
@@ -43,8 +43,9 @@ def make_world(action: StepAction = StepAction.RECEIVE, *, ordered: bool = False
     ])
     doc = documents.upload(s, case, documents.parse_kind(kind), title, pdf_bytes(pages, "Judgment"),
                            filename="judgment.pdf", max_bytes=2 * 1024 * 1024)
-    flow = flows.start_flow(s, doc, [flows.StepInput(action, party_id=alice.id),
-                                     flows.StepInput(action, party_id=bob.id)], ordered=ordered)
+    steps = [flows.StepInput(StepAction.SEAL)] if seal else []
+    steps += [flows.StepInput(action, party_id=alice.id), flows.StepInput(action, party_id=bob.id)]
+    flow = flows.start_flow(s, doc, steps, ordered=ordered)
     s.commit()
     return World(case, alice, bob, doc, flow)
 
@@ -105,3 +106,19 @@ def mark_ready(step: FlowStep) -> None:
     step = s.get(FlowStep, step.id)
     step.status = StepStatus.READY
     s.commit()
+
+
+def signature_png(blank: bool = False) -> str:
+    """A handwritten signature as the pad sends it: a data URL of a transparent PNG with ink."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (600, 240), (0, 0, 0, 0))
+    if not blank:
+        draw = ImageDraw.Draw(img)
+        draw.line([(40, 180), (150, 60), (260, 170), (380, 70), (540, 160)], fill=(17, 17, 17, 255), width=6)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
