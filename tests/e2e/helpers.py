@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from court import db
 from court.models import Document, Party, PartyRole, StaffRole, StepAction
@@ -17,6 +18,12 @@ from tests.factories import id_number, pdf_bytes
 PASSWORD = "e2e correct horse battery"
 CODE = re.compile(r"验证码为(\d{6})")
 LINK = re.compile(r"https?://[^\s，。]+/s/[\w-]+")
+
+
+def at(pattern: str) -> Callable[[str], bool]:
+    """A URL test on the path alone (the query string often carries ``next=/m/…``)."""
+    rx = re.compile(pattern)
+    return lambda url: bool(rx.search(urlsplit(url).path))
 
 
 def read(fn: Callable[[Any], Any]) -> Any:
@@ -94,7 +101,7 @@ def open_sms_link(page: Any, phone: str, shots: Any) -> None:
     wait_for(lambda: LINK.search(inbox(page, phone)), what=f"an SMS link to {phone}")
     shots(page, "sms-inbox")
     page.click("a[href*='/s/']")
-    page.wait_for_url(re.compile(r"/m/identity"))
+    page.wait_for_url(at(r"/m/identity"))
 
 
 def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
@@ -109,18 +116,18 @@ def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
     page.fill("#code", code)
     shots(page, "code-entered")
     page.click("#verify-code")
-    page.wait_for_url(re.compile(r"/m/face"))
+    page.wait_for_url(at(r"/m/face"))
     shots(page, "face")
     page.set_input_files("#photo", str(photo))
     page.click("#face-submit")
-    page.wait_for_url(re.compile(r"/m/face/wait"))
+    page.wait_for_url(at(r"/m/face/wait"))
     shots(page, "face-checking")
-    page.wait_for_url(re.compile(r"/m/(consent|documents)/"), timeout=60_000)
-    if "/m/consent/" in page.url:
+    page.wait_for_url(at(r"/m/(consent|documents)/"), timeout=60_000)
+    if "/m/consent/" in urlsplit(page.url).path:
         shots(page, "consent")
         page.check("#agree")
         page.click("#consent-submit")
-    page.wait_for_url(re.compile(r"/m/documents/\d+$"))
+    page.wait_for_url(at(r"/m/documents/\d+$"))
 
 
 def draw_signature(page: Any) -> None:
@@ -143,10 +150,21 @@ def sign_on_page(page: Any, shots: Any) -> None:
     page.wait_for_selector("#preview-img", state="visible")
     shots(page, "sign-preview")
     page.click("#pad-confirm")
-    page.wait_for_url(re.compile(r"/progress$"))
+    page.wait_for_url(at(r"/progress$"))
     shots(page, "sign-progress")
 
 
 def pdf_from(download: Any) -> bytes:
     path = download.path()
     return Path(path).read_bytes() if path else io.BytesIO().getvalue()
+
+
+def verify_pdf(data: bytes) -> Any:
+    """``signing.verify`` off the main thread: pyHanko calls ``asyncio.run``, and Playwright's
+    sync API keeps an event loop running on this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import signing
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(signing.verify, data).result()

@@ -2,11 +2,10 @@
 signers and a refusal; carrying on from a desktop by QR code."""
 from __future__ import annotations
 
-import re
-
 from court.models import FlowStep, ServiceRecord, StepAction, StepStatus
 from tests.e2e.conftest import requires
 from tests.e2e.helpers import (
+    at,
     court_with_staff,
     face_photo,
     open_sms_link,
@@ -15,6 +14,7 @@ from tests.e2e.helpers import (
     read,
     seed_flow,
     sign_on_page,
+    verify_pdf,
 )
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
@@ -40,7 +40,7 @@ def test_sms_link_identity_review_sign_receipt(stack, phone, shots, tmp_path):
     assert pdf_from(dl.value).startswith(b"%PDF-")
 
     sign_on_page(page, shots)
-    page.wait_for_url(re.compile(r"/receipt$"), timeout=60_000)
+    page.wait_for_url(at(r"/receipt$"), timeout=60_000)
     shots(page, "receipt-preparing")
     page.wait_for_selector("#credential", timeout=60_000)
     number = page.inner_text("#receipt-number")
@@ -50,9 +50,7 @@ def test_sms_link_identity_review_sign_receipt(stack, phone, shots, tmp_path):
     credential = pdf_from(dl.value)
     assert credential.startswith(b"%PDF-")
 
-    import signing
-
-    assert signing.verify(credential).ok
+    assert verify_pdf(credential).ok
     rec = read(lambda s: s.query(ServiceRecord).filter_by(party_id=alice.id, document_id=doc.id).one())
     assert rec.receipt_number == number and rec.signed_at is not None
 
@@ -81,7 +79,7 @@ def test_transcript_two_signers_and_a_refusal(stack, phone, shots, tmp_path):
     prove_identity(second, "13800000002", photo, shots)
     assert "拒签" in second.inner_text(".order")
     sign_on_page(second, shots)
-    second.wait_for_url(re.compile(rf"/m/documents/{doc.id}$"), timeout=60_000)
+    second.wait_for_url(at(rf"/m/documents/{doc.id}$"), timeout=60_000)
     shots(second, "transcript-signed")
     order = second.inner_text(".order")
     assert "拒签" in order and "已签" in order
@@ -100,5 +98,5 @@ def test_desktop_hands_over_to_phone_by_qr(stack, phone, desktop, shots, tmp_pat
     assert url and "/m/h/" in url
     mobile = phone()
     mobile.goto(url)
-    mobile.wait_for_url(re.compile(r"/m/face"))
+    mobile.wait_for_url(at(r"/m/face"))
     shots(mobile, "phone-after-scan")

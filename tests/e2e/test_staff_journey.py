@@ -2,10 +2,8 @@
 on a phone; staff see the step done and the sealed e-service credential in the case."""
 from __future__ import annotations
 
-import re
-
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import PASSWORD, court_with_staff, face_photo, open_sms_link, prove_identity, sign_on_page
+from tests.e2e.helpers import PASSWORD, at, court_with_staff, face_photo, open_sms_link, prove_identity, sign_on_page
 from tests.factories import id_number, pdf_bytes
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
@@ -19,13 +17,13 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.fill("input[name=username]", "clerk1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(re.compile(r"/console/$"))
+    page.wait_for_url(at(r"/console/$"))
     page.goto("/console/cases")
     page.fill("input[name=number]", "（2026）京0491民初2048号")
     page.fill("input[name=title]", "网络服务合同纠纷")
     shots(page, "console-new-case")
     page.locator("form:has(input[name=number]) button").click()
-    page.wait_for_url(re.compile(r"/console/cases/\d+$"))
+    page.wait_for_url(at(r"/console/cases/\d+$"))
     case_url = page.url
 
     page.select_option("#role", "defendant")
@@ -42,7 +40,7 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.fill("#dtitle", "民事判决书")
     page.set_input_files("#file", str(pdf))
     page.locator("form:has(#file) button").click()
-    page.wait_for_url(re.compile(r"/console/documents/\d+$"))
+    page.wait_for_url(at(r"/console/documents/\d+$"))
     shots(page, "console-uploaded")
     page.locator("form:has(#party_action) button").click()
     page.wait_for_load_state()
@@ -59,6 +57,6 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.wait_for_selector("text=电子送达凭证")
     shots(page, "console-case-with-receipt")
     page.click("a:has-text('电子送达凭证')")
-    page.wait_for_url(re.compile(r"/console/documents/\d+$"))
+    page.wait_for_url(at(r"/console/documents/\d+$"))
     shots(page, "console-credential")
     assert "sealed" in page.inner_text("h1") or "issued" in page.inner_text("main")

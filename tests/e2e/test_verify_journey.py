@@ -1,12 +1,10 @@
 """Anyone with a printed copy: the code from the paper, then an uploaded copy, then a tampered one."""
 from __future__ import annotations
 
-import re
-
 from court.models import Document, StepAction
 from court.services import documents
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import court_with_staff, read, seed_flow, wait_for
+from tests.e2e.helpers import at, court_with_staff, read, seed_flow, wait_for
 
 pytestmark = requires("signing.codes")
 
@@ -21,7 +19,7 @@ def test_verify_by_code_and_by_upload(stack, phone, shots, tmp_path):
     shots(page, "verify")
     page.fill("#code", code.lower())
     page.click("#verify-code")
-    page.wait_for_url(re.compile(r"/verify/[0-9A-Z-]{19}$"))
+    page.wait_for_url(at(r"/verify/[0-9A-Z-]{19}$"))
     shots(page, "verify-by-code")
     assert "民事判决书" in page.inner_text("#doc-title")
     assert sha256 in page.inner_text("main")
