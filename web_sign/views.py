@@ -61,16 +61,17 @@ HANDOFF_LIMIT = ratelimit.Limit(10, 3600)
 HANDOFF_SECONDS = 600
 SIGNING_FLAG_SECONDS = 600
 
+# Labels are source strings marked for the catalogue; templates translate them per request.
 KIND_LABELS = {
-    "judgment": "判决书", "ruling": "裁定书", "mediation_agreement": "调解书", "subpoena": "传票",
-    "notice": "通知书", "transcript": "笔录", "credential": "电子送达凭证", "other": "其他文书",
+    "judgment": _("判决书"), "ruling": _("裁定书"), "mediation_agreement": _("调解书"), "subpoena": _("传票"),
+    "notice": _("通知书"), "transcript": _("笔录"), "credential": _("电子送达凭证"), "other": _("其他文书"),
 }
-ROLE_LABELS = {"plaintiff": "原告", "defendant": "被告", "third_party": "第三人", "witness": "证人", "agent": "代理人"}
-STEP_LABELS = {"waiting": "等待中", "ready": "待签", "running": "处理中", "done": "已签", "refused": "拒签",
-               "failed": "失败"}
-ACTION_LABELS = {"approve": "审批用印", "seal": "加盖法院印章", "sign": "签名", "receive": "签收"}
-GROUPS = (("to_sign", "待签署"), ("waiting", "等待他人"), ("signed", "已签署"), ("served", "已送达"),
-          ("refused", "已拒签"))
+ROLE_LABELS = {"plaintiff": _("原告"), "defendant": _("被告"), "third_party": _("第三人"), "witness": _("证人"), "agent": _("代理人")}
+STEP_LABELS = {"waiting": _("等待中"), "ready": _("待签"), "running": _("处理中"), "done": _("已签"), "refused": _("拒签"),
+               "failed": _("失败")}
+ACTION_LABELS = {"approve": _("审批用印"), "seal": _("加盖法院印章"), "sign": _("签名"), "receive": _("签收")}
+GROUPS = (("to_sign", _("待签署")), ("waiting", _("等待他人")), ("signed", _("已签署")), ("served", _("已送达")),
+          ("refused", _("已拒签")))
 
 
 @bp.app_template_filter("local_time")
@@ -97,7 +98,7 @@ def _private(resp: Response) -> Response:
 
 
 def _problem(title: str, text: str, status: int = 400, action: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return render_template("m/problem.html", title=_(title), text=_(text), action=action), status
+    return render_template("m/problem.html", title=title, text=text, action=action), status
 
 
 def _safe_next(value: str | None) -> str:
@@ -117,9 +118,8 @@ def _gate(next_url: str, *, need_face: bool = True):  # type: ignore[no-untyped-
         session.pop(access.AUTH_KEY, None)  # a new link for someone else: prove it again
     if access.auth() is None:
         if data is None:
-            return _problem("请从法院发送的短信或微信消息进入",
-                            "本页面需要通过法院发送给您的短信链接或微信公众号消息打开。"
-                            "如果链接已失效，请联系承办法院重新发送。", 403)
+            return _problem(_("请从法院发送的短信或微信消息进入"),
+                            _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"), 403)
         return redirect(url_for("party.identity", next=next_url))
     if need_face and not access.face_done():
         return redirect(url_for("party.face", next=next_url))
@@ -375,7 +375,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     for key in (access.AUTH_KEY, *access.LINK_KEYS, "m_face_req", "m_otp_sent"):
         session.pop(key, None)
-    return _problem("已退出", "您已安全退出。再次查看文书请重新打开法院发送的链接。", 200)
+    return _problem(_("已退出"),
+                            _("您已安全退出。再次查看文书请重新打开法院发送的链接。"), 200)
 
 
 # ---- reading -----------------------------------------------------------------------------------
@@ -397,8 +398,8 @@ def _document_gate(document_id: int):  # type: ignore[no-untyped-def]
     code = request.args.get("code")
     if code and request.args.get("state", "").startswith("doc"):
         if not _wechat_login(code[:128]):
-            return None, _problem("无法确认您的微信身份",
-                                  "请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。", 403)
+            return None, _problem(_("无法确认您的微信身份"),
+                            _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
         return None, redirect(url_for("party.document", document_id=document_id))
     stop = _gate(url_for("party.document", document_id=document_id))
     if stop is not None:
@@ -681,7 +682,7 @@ def handoff(document_id: int):  # type: ignore[no-untyped-def]
     try:
         ratelimit.hit("m-handoff", str(data["person_id"]), HANDOFF_LIMIT)
     except RateLimited as exc:
-        return _problem("操作过于频繁", exc.message, 429)
+        return _problem(_("操作过于频繁"), exc.localized(), 429)
     token = crypto.random_token(18)
     payload = {"person_id": data["person_id"], "party_ids": data["party_ids"], "document_id": document_id}
     redis_conn.client().set(_handoff_key(token), json.dumps(payload), ex=HANDOFF_SECONDS)
@@ -705,7 +706,8 @@ def _qr_svg(text: str) -> str:
 def handoff_land(token: str):  # type: ignore[no-untyped-def]
     raw = redis_conn.client().getdel(_handoff_key(token[:64]))
     if raw is None:
-        return _problem("二维码已失效", "该二维码已使用或已超过10分钟有效期，请在电脑上刷新页面获取新的二维码。", 410)
+        return _problem(_("二维码已失效"),
+                            _("该二维码已使用或已超过10分钟有效期，请在电脑上刷新页面获取新的二维码。"), 410)
     payload = json.loads(raw)
     s = db.session()
     person = s.get(Person, payload["person_id"])
