@@ -45,17 +45,17 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
         ok = all(v == "ok" for v in checks.values())
         return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
 
+    # Each area wires its own blueprints, CLI commands and start-up checks.
+    import cli
     import security
+    from bot import init_app as init_bot
+    from identity import init_app as init_identity
+    from signing import init_app as init_signing
     from staff import init_app as init_staff
     from web_sign import init_app as init_web_sign
 
-    security.init_app(app)
-    init_staff(app)
-    init_web_sign(app)
-
-    from cli import register as register_cli
-
-    register_cli(app)
+    for init in (security.init_app, init_staff, init_identity, init_signing, init_bot, init_web_sign, cli.register):
+        init(app)
     return app
 
 

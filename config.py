@@ -16,16 +16,9 @@ from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent
 
-
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    return int(raw) if raw is not None else default
-
 
 def _secret_key(instance: Path) -> str:
     """Return SECRET_KEY, generating one into ``instance/secret_key`` on first use."""
@@ -40,7 +33,6 @@ def _secret_key(instance: Path) -> str:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     return path.read_text().strip()
-
 
 @dataclass
 class Config:
@@ -64,23 +56,88 @@ class Config:
     JOB_RETRY_INTERVALS: list[int] = field(default_factory=lambda: [10, 60, 300])
 
     TESTING: bool = False
+
+    # --- signing (signing/): court seal, event certificates, timestamps, fonts -----------------
+    # SEAL_P12_PATH empty: the development CA and seal generated under INSTANCE_PATH/pki.
+    SEAL_P12_PATH: str = ""
+    SEAL_P12_PASSWORD: str = ""
+    SEAL_KEY_TYPE: str = "rsa"  # rsa (RSA-2048) | ec (P-256), for the generated development seal
+    # the CA that issues per-signing event certificates to parties; empty: the development CA
+    PLATFORM_CA_P12_PATH: str = ""
+    PLATFORM_CA_P12_PASSWORD: str = ""
+    TRUST_ROOTS_PATH: str = ""  # extra PEM roots that verification trusts (e.g. the seal's CA)
+    TSA_URL: str = ""  # RFC 3161 timestamp authority; "dev" = the local development TSA; empty: none
+    CJK_FONT_PATH: str = ""  # empty: the first installed of signing.fonts.CANDIDATES
+    SEAL_MAX_PAGES: int = 2000
+
+    # --- WeChat official account (bot/) -------------------------------------------------
+    # The defaults run against the local simulator (/dev/wechat on this app, `flask bot chat`).
+    # Production sets WECHAT_PROVIDER=wechat and the account's real values from the
+    # official-account console (开发 → 基本配置); the app refuses to start in production
+    # with the simulator or with the development token/key below.
+    WECHAT_PROVIDER: str = "simulator"  # wechat | simulator
+    WECHAT_TOKEN: str = "court-dev-token"  # 令牌 (Token), signs every callback
+    WECHAT_AES_KEY: str = "CourtDevAesKey0123456789abcdefghijklmnopqrs"  # EncodingAESKey, 43 chars
+    WECHAT_APPID: str = "wxc0de000000000dev"
+    WECHAT_SECRET: str = "court-dev-secret"
+    WECHAT_API_BASE: str = ""  # empty: https://api.weixin.qq.com/ (wechat) or PUBLIC_BASE_URL/dev/wechat/
+    WECHAT_OAUTH_BASE: str = ""  # empty: https://open.weixin.qq.com/ (wechat) or the simulator
+    WECHAT_MP_BASE: str = ""  # empty: https://mp.weixin.qq.com/ (QR images) or the simulator
+    WECHAT_REQUIRE_ENCRYPTION: bool = False  # True: refuse plain-mode callbacks (safe mode only)
+    WECHAT_MAX_BODY_BYTES: int = 64 * 1024  # callbacks are small; anything larger is refused (413)
+    WECHAT_TIMESTAMP_SKEW: int = 600  # seconds a callback's timestamp may differ from now; 0: no check
+    WECHAT_API_TIMEOUT: float = 5.0
+    WECHAT_CONVERSATION_TTL: int = 1800  # a conversation left half-way expires after this many seconds
+    WECHAT_TEMPLATE_SERVICE: str = "dev-tpl-service"  # 文书送达提醒
+    WECHAT_TEMPLATE_HEARING: str = "dev-tpl-hearing"  # 开庭提醒
+    WECHAT_TEMPLATE_NOTICE: str = "dev-tpl-notice"  # 通知公告
+    WECHAT_TEMPLATE_SIGNED: str = "dev-tpl-signed"  # 签收成功
+
     extra: dict[str, object] = field(default_factory=dict)
+
+    # --- identity (issue 5): face verification provider and identity checks ------------------
+    # FACE_PROVIDER picks the verifier: "development" (offline, refused when ENV=production)
+    # or "baidu" (Baidu AI person verification through the baidu-aip SDK).
+    FACE_PROVIDER: str = "development"
+    BAIDU_APP_ID: str = ""
+    BAIDU_API_KEY: str = ""
+    BAIDU_SECRET_KEY: str = ""
+    BAIDU_API_BASE: str = "https://aip.baidubce.com"  # tests point this at a local stand-in
+    BAIDU_CA_BUNDLE: str = ""  # empty: the default trust store; TLS is always verified
+    BAIDU_LIVENESS_CONTROL: str = "NORMAL"  # NONE | LOW | NORMAL | HIGH
+    BAIDU_QUALITY_CONTROL: str = "NORMAL"  # NONE | LOW | NORMAL | HIGH
+    FACE_PASS_SCORE: float = 80.0
+    FACE_FRESH_MINUTES: int = 10  # signing / joining a case need a pass this recent
+    FACE_TIMEOUT_SECONDS: float = 8.0  # read timeout per provider call (the SDK's own is 60 s)
+    FACE_CONNECT_TIMEOUT_SECONDS: float = 3.0
+    FACE_DAILY_ATTEMPTS: int = 5  # per person
+    FACE_IMAGE_TTL_SECONDS: int = 600  # how long a queued selfie may wait in Redis
+    FACE_MAX_IMAGE_BYTES: int = 4 * 1024 * 1024
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
+        """Every field can be set by an environment variable of the same name (or ``.env``).
+
+        Values are converted to the field's type (``true``/``1`` for booleans, comma-separated
+        lists); a few settings are then normalised and derived defaults filled in.
+        """
         load_dotenv(ROOT / ".env", override=False)
         instance = Path(_env("INSTANCE_PATH", str(ROOT / "instance")))
-        cfg = cls(
-            ENV=_env("ENV", "development"),
-            INSTANCE_PATH=str(instance),
-            SECRET_KEY=_secret_key(instance),
-            DATABASE_URL=_env("DATABASE_URL", f"sqlite:///{instance / 'court.db'}"),
-            REDIS_URL=_env("REDIS_URL", ""),
-            STORAGE_DIR=_env("STORAGE_DIR", str(instance / "files")),
-            PUBLIC_BASE_URL=_env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-            MAX_UPLOAD_BYTES=_env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
-            ASSOCIATION_CODE_TTL_DAYS=_env_int("ASSOCIATION_CODE_TTL_DAYS", 30),
-        )
+        cfg = cls(INSTANCE_PATH=str(instance), SECRET_KEY=_secret_key(instance))
+        for f in fields(cls):
+            if f.name in _NOT_FROM_ENV:
+                continue
+            raw = _env(f.name)
+            if raw is not None:
+                setattr(cfg, f.name, _coerce(raw, getattr(cfg, f.name), f.name))
+        cfg.DATABASE_URL = cfg.DATABASE_URL or f"sqlite:///{instance / 'court.db'}"
+        cfg.STORAGE_DIR = cfg.STORAGE_DIR or str(instance / "files")
+        cfg.PUBLIC_BASE_URL = cfg.PUBLIC_BASE_URL.rstrip("/")
+        cfg.SEAL_KEY_TYPE = cfg.SEAL_KEY_TYPE.lower()
+        cfg.FACE_PROVIDER = cfg.FACE_PROVIDER.strip().lower()
+        cfg.BAIDU_API_BASE = cfg.BAIDU_API_BASE.rstrip("/")
+        cfg.BAIDU_LIVENESS_CONTROL = cfg.BAIDU_LIVENESS_CONTROL.upper()
+        cfg.BAIDU_QUALITY_CONTROL = cfg.BAIDU_QUALITY_CONTROL.upper()
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():
             if key in names:
@@ -99,3 +156,20 @@ class Config:
         data.update(self.extra)
         data["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_BYTES + 1024 * 1024
         return data
+
+_NOT_FROM_ENV = {"INSTANCE_PATH", "SECRET_KEY", "TESTING", "extra"}
+
+def _coerce(raw: str, current: object, name: str) -> object:
+    """Convert an environment string to the type of the field's default."""
+    try:
+        if isinstance(current, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(current, int):
+            return int(raw)
+        if isinstance(current, float):
+            return float(raw)
+        if isinstance(current, list):
+            return [int(x) for x in raw.split(",") if x.strip()]
+    except ValueError:
+        raise SystemExit(f"setting {name}: cannot read {raw!r} as {type(current).__name__}") from None
+    return raw.strip()

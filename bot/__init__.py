@@ -1,1 +1,32 @@
-"""WeChat transport: webhook, message conversion, API client, menu, OAuth, local simulator."""
+"""WeChat transport: webhook, message conversion, API client, menu, OAuth, local simulator.
+
+Public API for other folders:
+- :func:`bot.client.get_client`, :func:`bot.client.send_template`, :func:`bot.client.send_text`,
+  :func:`bot.client.bind_qrcode` — the WeChat API (``notify/``, ``staff/``);
+- :func:`bot.oauth.authorize_url`, :func:`bot.oauth.document_url`,
+  :func:`bot.oauth.openid_from_code` — web OAuth for ``web_sign/``;
+- jobs by dotted path: ``bot.jobs.face_result`` (``identity/`` reports a face check),
+  ``bot.jobs.receipt_confirmation`` (``web_sign/`` after a party signs).
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Read the WECHAT_* settings, mount ``/wechat`` (and the simulator in development), add
+    the ``flask bot`` commands."""
+    from bot import settings as bot_settings
+    from bot.cli import bot_cli
+    from bot.webhook import bp
+    from handlers import state
+
+    settings = bot_settings.from_config(app.config)
+    bot_settings.configure(settings)
+    state.configure(ttl=int(app.config.get("WECHAT_CONVERSATION_TTL") or state.DEFAULT_TTL))
+    app.register_blueprint(bp)
+    if settings.provider == "simulator" and app.config.get("ENV") != "production":
+        from bot.simulator.api import bp as simulator_bp
+
+        app.register_blueprint(simulator_bp)
+    app.cli.add_command(bot_cli)

@@ -40,6 +40,16 @@ def decrypt(blob: bytes) -> str:
     return AESGCM(_key("encrypt")).decrypt(blob[:12], blob[12:], b"pd").decode()
 
 
+def encrypt_bytes(data: bytes, context: bytes = b"blob") -> bytes:
+    """Encrypt a short-lived binary value (e.g. a selfie waiting in Redis for its check)."""
+    nonce = os.urandom(12)
+    return nonce + AESGCM(_key("encrypt")).encrypt(nonce, data, context)
+
+
+def decrypt_bytes(blob: bytes, context: bytes = b"blob") -> bytes:
+    return AESGCM(_key("encrypt")).decrypt(blob[:12], blob[12:], context)
+
+
 def lookup_hash(value: str, purpose: str = "lookup") -> str:
     """Keyed hash for look-ups (ID numbers, association codes, link tokens)."""
     return hmac.new(_key(purpose), value.encode(), hashlib.sha256).hexdigest()

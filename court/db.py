@@ -7,6 +7,7 @@ the audit log takes an advisory lock instead.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -71,12 +72,26 @@ def _sqlite_immediate(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _HideRowValues(logging.Filter):
+    """SQL logged at DEBUG shows result rows, which hold names and phone numbers: hide them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Row "):
+            record.msg, record.args = "Row [values hidden]", ()
+        return True
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_HideRowValues())
+
+
 def make_engine(url: str) -> Engine:
+    """``hide_parameters``: SQL logging and error messages never show bound values (phone
+    numbers, codes), whatever the log level."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
         _sqlite_immediate(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 

@@ -1,6 +1,7 @@
 """Resident identity card numbers (GB 11643-1999): 18 characters, region, birth date, checksum."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -13,7 +14,8 @@ _PROVINCES = {
 
 
 def normalize(value: str) -> str:
-    return value.strip().replace(" ", "").upper()
+    """Full-width digits and letters (typed on Chinese keyboards) become ASCII; spaces go."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 def check_digit(first17: str) -> str:
@@ -23,6 +25,8 @@ def check_digit(first17: str) -> str:
 def problem(value: str, today: date | None = None) -> str | None:
     """Return why ``value`` is not a valid ID number (Chinese), or None when it is valid."""
     v = normalize(value)
+    if len(v) == 15 and v.isdigit():
+        return "请使用18位的第二代居民身份证号码"
     if len(v) != 18 or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
         return "身份证号码应为18位，最后一位可以是数字或X"
     if int(v[:2]) not in _PROVINCES:
@@ -40,3 +44,14 @@ def problem(value: str, today: date | None = None) -> str | None:
 
 def is_valid(value: str) -> bool:
     return problem(value) is None
+
+
+def birth_date(value: str) -> date:
+    """The date of birth encoded in a valid ID number (characters 7–14)."""
+    v = normalize(value)
+    return date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+
+
+def sex(value: str) -> str:
+    """``"male"`` or ``"female"``: the 17th character is odd for men, even for women."""
+    return "male" if int(normalize(value)[16]) % 2 else "female"

@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = ["_", "DomainError", "NotFound", "Forbidden", "Conflict", "RateLimited", "InvalidDocument"]
+KEYWORDS = ["_", "DomainError", "NotFound", "Forbidden", "Conflict", "RateLimited", "InvalidDocument",
+            "SealKeyError", "BadImage", "TimestampError", "FontMissing", "SigningError"]
 
 
 def is_chinese(text: str) -> bool:
@@ -40,10 +41,12 @@ def main() -> int:
     known = {m.id: m.string for m in old if m.id}
     new = Catalog(locale="en", header_comment="# English translations. Source strings are Simplified Chinese.")
     missing = []
-    for msg in sorted((m for m in source if m.id and is_chinese(str(m.id))), key=lambda m: str(m.id)):
-        new.add(msg.id, known.get(msg.id, ""))
-        if not known.get(msg.id):
-            missing.append(str(msg.id))
+    extracted = {m.id for m in source if m.id and is_chinese(str(m.id))}
+    # entries not found by extraction (texts kept in constants and passed to translate()) stay
+    for msgid in sorted(extracted | set(known), key=str):
+        new.add(msgid, known.get(msgid, ""))
+        if not known.get(msgid):
+            missing.append(str(msgid))
     if "--check" not in sys.argv:
         with PO.open("wb") as fh:
             write_po(fh, new, width=0, omit_header=False, no_location=True)

@@ -1,1 +1,64 @@
-"""PDFs: seal image, stamping, party signatures, receipts, anti-counterfeit codes, verification."""
+"""PDFs: seal image, stamping, party signatures, receipts, anti-counterfeit codes, verification.
+
+Public entry points (see the modules for details):
+
+- jobs: ``signing.jobs.seal_step(step_id)``, ``signing.jobs.sign_step(step_id, signature_key,
+  person_id, staff_id)``, ``signing.jobs.issue_credential(service_record_id)``
+- ``signing.party.request_sign(s, step, png, person_id=…)`` / ``signing.party.sign_step(…)``
+- ``signing.credential.build(service_record_id)``
+- ``signing.verify(pdf_bytes, session=None)`` → :class:`signing.verification.VerifyReport`
+- ``signing.codes.lookup(s, code)`` → what the public verify page shows
+- ``signing.service.stamp_bytes(pdf)`` → stamp outside a case (CLI)
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from signing.verification import VerifyReport
+
+
+def verify(pdf: bytes, **kwargs: Any) -> VerifyReport:
+    """Validate every signature in ``pdf``; see :func:`signing.verification.verify`."""
+    from signing.verification import verify as _verify
+
+    return _verify(pdf, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Configure the signing service from the app's settings; add CLI commands and the init hook."""
+    import click
+
+    from signing import pki
+    from signing.cli import register
+    from signing.settings import SigningSettings, configure
+
+    cfg = app.extensions.get("court_config")
+    settings = configure(SigningSettings.from_config(cfg if cfg is not None else _FlaskCfg(app.config)))
+
+    def _init_keys() -> None:
+        if settings.seal_p12_path:
+            creds = pki.seal_credentials(settings)
+            click.echo(f"法院印章证书 / seal certificate: {creds.cert.subject.rfc4514_string()}")
+            return
+        created = pki.ensure_dev_pki(settings)
+        where = settings.pki_dir
+        click.echo(("已生成开发用 CA 与法院印章证书 / development CA and seal created: " if created
+                    else "开发用印章证书已存在 / development seal present: ") + str(where))
+
+    hooks = app.extensions.setdefault("court_init_hooks", [])
+    hooks.append(_init_keys)
+    register(app)
+
+
+class _FlaskCfg:
+    def __init__(self, mapping: Any):
+        self._m = mapping
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._m[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc

@@ -141,3 +141,18 @@ def api(client, court_setup):
 
     call.members = members
     return call
+
+
+@pytest.fixture
+def production_config(config):
+    """``config`` with ENV=production and real-looking provider settings every area accepts;
+    a test then breaks one of them to see the app refuse to start."""
+    config.ENV = "production"
+    config.WECHAT_PROVIDER = "wechat"
+    config.WECHAT_APPID = "wx0123456789abcdef"
+    config.WECHAT_TOKEN = "prod-token-0123456789"
+    config.WECHAT_AES_KEY = "ProdAesKey0123456789abcdefghijklmnopqrstuvw"
+    config.WECHAT_SECRET = "prod-secret-0123456789abcdef"
+    config.FACE_PROVIDER = "baidu"
+    config.BAIDU_APP_ID, config.BAIDU_API_KEY, config.BAIDU_SECRET_KEY = "12345678", "prod-api-key", "prod-secret-key"
+    return config

@@ -63,6 +63,10 @@ class Person(Base):
     face_verified_at: Mapped[when]
     face_provider: Mapped[str | None] = mapped_column(String(32))
     face_score: Mapped[float | None]
+    # the latest face check of any outcome (identity/): only its result, never the image
+    face_checked_at: Mapped[when]
+    face_result: Mapped[str | None] = mapped_column(String(32))  # pass | low_score | no_face | …
+    face_log_id: Mapped[str | None] = mapped_column(String(64))  # the provider's request id
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     created_at: Mapped[created]
 

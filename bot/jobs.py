@@ -1,0 +1,95 @@
+"""Background work for the bot: fetching selfies, reporting face checks, pushing messages.
+
+Each job takes plain ids, loads fresh state, is safe to run twice (a Redis marker records what
+was already done) and leaves a trace in the audit log where a person's data was touched.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot import client, convert
+from bot.channel import CHANNEL
+from court import audit, db, queue, redis_conn
+from court.models import ChannelBinding, ServiceRecord
+from handlers import conversation
+
+log = logging.getLogger(__name__)
+FACE_RESULT_JOB = "bot.jobs.face_result"
+DONE_TTL = 7 * 86400
+
+
+def _done(marker: str) -> bool:
+    return bool(redis_conn.client().exists(f"bot:job:{marker}"))
+
+
+def _mark(marker: str) -> None:
+    redis_conn.client().set(f"bot:job:{marker}", 1, ex=DONE_TTL)
+
+
+def push_texts(openid: str, texts: list[str]) -> None:
+    """Send texts as customer-service messages, in order (overflow of a passive reply)."""
+    for text in texts:
+        client.send_text(openid, text)
+
+
+@queue.job
+def face_check_from_media(person_id: int, media_id: str, openid: str, locale: str | None = None) -> None:
+    """Download the selfie from WeChat and start the face check; its outcome comes back to
+    :func:`face_result`. The image lives only in memory here and in identity's check."""
+    marker = f"selfie:{media_id}"
+    if _done(marker):
+        return
+    from identity import face
+
+    image = client.download_media(media_id)
+    reply_to = {"job": FACE_RESULT_JOB, "channel": CHANNEL.name, "user": openid, "ref": media_id, "locale": locale}
+    with db.transaction() as s:
+        face.request_check(s, person_id, image, reply_to=reply_to)
+        audit.record(s, "bot.selfie_received", actor=f"person:{person_id}", subject=f"person:{person_id}",
+                     details={"channel": CHANNEL.name, "bytes": len(image)})
+    _mark(marker)
+
+
+@queue.job
+def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
+    """Tell the user how their face check went, and carry on with what waited for it."""
+    marker = f"face-result:{reply_to.get('ref') or reply_to.get('user')}:{outcome.get('ok')}"
+    if _done(marker):
+        return
+    openid = str(reply_to["user"])
+    with db.transaction() as s:
+        replies = conversation.face_result(s, CHANNEL, openid, outcome)
+    _mark(marker)
+    for reply in replies:
+        client.send_text(openid, convert.text_of(reply))
+
+
+@queue.job
+def receipt_confirmation(service_record_id: int) -> None:
+    """After a party signs for a document (``web_sign/`` enqueues this), confirm it in WeChat
+    with the receipt number, if the party follows the account."""
+    marker = f"receipt:{service_record_id}"
+    if _done(marker):
+        return
+    s = db.session()
+    record = s.get(ServiceRecord, service_record_id)
+    if record is None or record.party.person_id is None:
+        return
+    person = record.party.person
+    openids = [b.address for b in person.bindings if b.channel == CHANNEL.name] if person else []
+    reply = conversation.receipt_confirmation(s, service_record_id, person.locale if person else None)
+    if reply is None or not openids:
+        return
+    for openid in openids:
+        client.send_text(openid, convert.text_of(reply))
+    _mark(marker)
+
+
+def openids_of(person_id: int) -> list[str]:
+    """The WeChat openids bound to a person (for ``notify/``)."""
+    from sqlalchemy import select
+
+    return list(db.session().scalars(
+        select(ChannelBinding.address).where(ChannelBinding.person_id == person_id, ChannelBinding.channel == CHANNEL.name)
+    ))

@@ -1,0 +1,103 @@
+"""What every step shares: the per-message context, the person behind a channel address, help."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from court.i18n import _
+from court.models import ChannelBinding, Person
+from handlers.state import State
+from handlers.types import Channel, Inbound, Reply
+
+CHINA = timezone(timedelta(hours=8))
+
+YES = {"同意", "是", "确认", "好", "好的", "yes", "y", "agree", "ok"}
+NO = {"不同意", "否", "不", "拒绝", "no", "n", "disagree"}
+
+
+_UNLOADED = object()
+
+
+@dataclass
+class Context:
+    """Everything one step may use while handling one message.
+
+    The person is looked up on first use, so messages that need no one's records (help, an
+    unknown keyword) never touch the database."""
+
+    s: Session
+    inbound: Inbound
+    channel: Channel
+    state: State
+    replies: list[Reply] = field(default_factory=list)
+    _person: object = _UNLOADED
+
+    @property
+    def person(self) -> Person | None:
+        if self._person is _UNLOADED:
+            self._person = person_for(self.s, self.channel.name, self.inbound.user)
+        return self._person  # type: ignore[return-value]
+
+    @person.setter
+    def person(self, value: Person | None) -> None:
+        self._person = value
+
+    def say(self, text: str, links: tuple = ()) -> None:
+        self.replies.append(Reply(text, tuple(links)))
+
+
+def person_for(s: Session, channel: str, user: str) -> Person | None:
+    return s.scalar(
+        select(Person).join(ChannelBinding).where(ChannelBinding.channel == channel, ChannelBinding.address == user)
+    )
+
+
+def bind_channel(s: Session, person: Person, channel: str, user: str) -> None:
+    """Record that ``user`` on ``channel`` is ``person`` (moving the address if it was elsewhere)."""
+    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == channel, ChannelBinding.address == user))
+    if binding is None:
+        s.add(ChannelBinding(person_id=person.id, channel=channel, address=user))
+    else:
+        binding.person_id = person.id
+    s.flush()
+
+
+def local_time(dt: datetime) -> str:
+    """Court dates are shown in China Standard Time."""
+    return dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def menu_text() -> str:
+    return _(
+        "您可以发送以下关键词（或使用下方菜单）：\n"
+        "· 注册：实名认证\n"
+        "· 人脸认证：重新核验本人身份\n"
+        "· 绑定 关联码：关联您的案件，例如“绑定 ABCD-EFGH-JKMN”\n"
+        "· 我的案件：案件状态和开庭时间\n"
+        "· 我的文书：待签收的文书\n"
+        "· 取消：结束当前办理\n"
+        "· English：switch to English"
+    )
+
+
+def help_reply(ctx: Context) -> None:
+    ctx.say(_("这里是法院电子送达服务号。") + "\n" + menu_text())
+
+
+def not_understood(ctx: Context) -> None:
+    ctx.say(_("抱歉，我没有理解您的意思。") + "\n" + menu_text())
+
+
+def need_registration(ctx: Context) -> None:
+    ctx.say(_("您还没有完成实名认证。请发送“注册”开始，完成后即可使用该功能。"))
+
+
+def is_yes(text: str) -> bool:
+    return text.strip().lower() in YES
+
+
+def is_no(text: str) -> bool:
+    return text.strip().lower() in NO

@@ -1,0 +1,162 @@
+"""Real-name registration: name → ID number → phone → SMS code → service terms → selfie.
+
+Consent to electronic service is given **per case** (CPL art. 90; Online Litigation Rules
+arts. 29–30: the court must tell the recipient the conditions, manner, scope and legal effect of
+electronic service and obtain consent, which the court must be able to prove for the case at
+hand). So registration does not record a case consent: it shows the general terms of the
+platform's electronic service (scope and effect), records in the audit log that this person
+accepted them (which text, which version, when), and the case-specific consent — the text from
+:func:`identity.consent.consent_text` naming the case, channels and addresses — is asked and
+recorded through :func:`identity.consent.give` when the person joins each case
+(:mod:`handlers.cases`). A person who declines the general terms is not registered.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from court import audit, crypto, i18n, idnumbers
+from court.errors import DomainError
+from court.i18n import _
+from handlers import face
+from handlers.common import Context, bind_channel, is_no, is_yes
+
+NAME = "reg.name"
+ID_NUMBER = "reg.id_number"
+PHONE = "reg.phone"
+CODE = "reg.code"
+TERMS = "reg.terms"
+
+OTP_PURPOSE = "register"
+TERMS_VERSION = "2026-01"
+_NAME_RE = re.compile(r"^[\u4e00-\u9fa5·•A-Za-z .\-]{2,40}$")
+_PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+
+
+def terms_text() -> str:
+    """The general terms of electronic service shown before registering (scope and effect)."""
+    return _(
+        "【电子送达须知】\n"
+        "1. 范围：您在本平台关联的案件中，法院可通过本服务号消息、短信链接向您送达起诉状副本、"
+        "传票、通知书、判决书、裁定书、调解书等诉讼文书。\n"
+        "2. 效力：电子送达与直接送达具有同等法律效力；文书到达您的微信或手机即视为送达，"
+        "以最先到达的时间为送达日期。\n"
+        "3. 每个案件关联时，我们会再次告知该案的送达方式和地址，并请您确认。\n"
+        "4. 您可以随时向法院申请撤回同意，撤回后法院将以其他方式送达。\n"
+        "同意请回复“同意”，不同意请回复“不同意”。"
+    )
+
+
+def start(ctx: Context) -> None:
+    if ctx.person is not None:
+        ctx.say(_("您已完成实名认证：{name}，身份证号 {id}。", name=ctx.person.real_name, id=ctx.person.id_number_masked))
+        return
+    ctx.state.go(NAME)
+    ctx.say(_("开始实名认证（共5步，随时发送“取消”可退出）。\n第1步：请输入您的真实姓名。"))
+
+
+def on_name(ctx: Context) -> None:
+    name = re.sub(r"\s+", " ", ctx.inbound.text.strip())
+    if not _NAME_RE.match(name):
+        ctx.say(_("姓名格式不正确，请输入身份证上的姓名。"))
+        return
+    ctx.state.go(ID_NUMBER, name=name)
+    ctx.say(_("第2步：请输入您的18位居民身份证号码。"))
+
+
+def on_id_number(ctx: Context) -> None:
+    value = idnumbers.normalize(ctx.inbound.text)
+    problem = idnumbers.problem(value)
+    if problem:
+        ctx.say(_(problem) + "\n" + _("请重新输入。"))
+        return
+    ctx.state.put_secret("id_number", value)
+    ctx.state.go(PHONE)
+    ctx.say(_("第3步：请输入您本人的手机号码，我们将发送验证码。"))
+
+
+def on_phone(ctx: Context) -> None:
+    m = _PHONE_RE.match(re.sub(r"[\s\-]", "", ctx.inbound.text))
+    if not m:
+        ctx.say(_("手机号码格式不正确，请输入11位手机号码。"))
+        return
+    phone = m.group(1)
+    if _send_code(ctx, phone):
+        ctx.state.put_secret("phone", phone)
+        ctx.state.go(CODE)
+
+
+def _send_code(ctx: Context, phone: str) -> bool:
+    from identity import otp
+
+    try:
+        otp.send_code(ctx.s, phone, OTP_PURPOSE)
+    except DomainError as exc:
+        ctx.say(exc.localized())
+        return False
+    ctx.say(_("第4步：验证码已发送至 {phone}，请输入收到的6位验证码（5分钟内有效）。没收到可回复“重发”。",
+              phone=crypto.mask_phone(phone)))
+    return True
+
+
+def on_code(ctx: Context) -> None:
+    from identity import otp
+
+    text = ctx.inbound.text.strip()
+    phone = ctx.state.secret("phone") or ""
+    if text in ("重发", "resend"):
+        _send_code(ctx, phone)
+        return
+    code = re.sub(r"\s", "", text)
+    if not re.fullmatch(r"\d{4,8}", code):
+        ctx.say(_("请输入短信中的6位数字验证码，或回复“重发”。"))
+        return
+    try:
+        otp.verify_code(ctx.s, phone, OTP_PURPOSE, code)
+    except DomainError as exc:
+        ctx.say(exc.localized())
+        return
+    ctx.state.go(TERMS, phone_verified=True)
+    ctx.say(_("手机号码验证成功。第5步：") + "\n" + terms_text())
+
+
+def on_terms(ctx: Context) -> None:
+    from identity import registration
+
+    text = ctx.inbound.text
+    if is_no(text):
+        ctx.state.reset(keep=("pending_code",))
+        ctx.say(_("您未同意电子送达须知，实名认证未完成。法院将通过其他方式向您送达。如需继续，请发送“注册”。"))
+        return
+    if not is_yes(text):
+        ctx.say(_("请回复“同意”或“不同意”。"))
+        return
+    if not ctx.state.data.get("phone_verified"):
+        ctx.state.reset()
+        ctx.say(_("请先完成手机验证。请发送“注册”重新开始。"))
+        return
+    try:
+        person = registration.register(
+            ctx.s, real_name=ctx.state.data["name"], id_number=ctx.state.secret("id_number") or "",
+            phone=ctx.state.secret("phone") or "",
+        )
+    except DomainError as exc:
+        ctx.state.reset()
+        ctx.say(exc.localized() + "\n" + _("请发送“注册”重新开始，或联系法院。"))
+        return
+    bind_channel(ctx.s, person, ctx.channel.name, ctx.inbound.user)
+    if ctx.state.locale:
+        person.locale = i18n.normalize(ctx.state.locale)
+    text_shown = terms_text()
+    audit.record(
+        ctx.s, "person.service_terms_accepted", actor=f"person:{person.id}", subject=f"person:{person.id}",
+        details={"channel": ctx.channel.name, "version": TERMS_VERSION,
+                 "text_sha256": hashlib.sha256(text_shown.encode()).hexdigest()},
+    )
+    ctx.person = person
+    for secret in ("id_number", "phone"):
+        ctx.state.data.pop(secret, None)
+    ctx.state.data.pop("name", None)
+    ctx.state.data.pop("phone_verified", None)
+    ctx.say(_("实名信息已登记：{name}，身份证号 {id}。", name=person.real_name, id=person.id_number_masked))
+    face.ask_selfie(ctx)

@@ -1,0 +1,95 @@
+"""Real-name registration (Online Litigation Rules art. 7): name, ID number, mobile number.
+
+A person is found by the keyed hash of their ID number, so registering again from another
+channel reaches the same record. Nothing here proves who is typing: the phone becomes
+verified only through a one-time code (:mod:`identity.otp`) and the identity through a face
+check (:mod:`identity.face`), which is what the bot and the web pages require before any
+binding or signing.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from court import audit, crypto, idnumbers, ratelimit
+from court.errors import DomainError
+from court.models import Person
+from identity import phones
+
+log = logging.getLogger(__name__)
+
+# Chinese characters (with the extensions), and the middle dot in minority and transliterated names
+_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+(?:·[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+)*$")
+_DOTS = str.maketrans({"•": "·", "∙": "·", "‧": "·", "・": "·", ".": "·", "．": "·"})
+RL_SCOPE = "register"
+LIMIT = ratelimit.Limit(10, 86400)  # registrations per ID number a day
+
+
+def normalize_name(value: str) -> str:
+    v = unicodedata.normalize("NFKC", value or "").translate(_DOTS)
+    return "".join(v.split())
+
+
+def name_problem(value: str) -> str | None:
+    v = normalize_name(value)
+    if not v:
+        return "请输入您的真实姓名"
+    if not 2 <= len(v) <= 30 or not _NAME.match(v):
+        return "请输入与身份证一致的真实姓名（中文，少数民族姓名可用“·”分隔）"
+    return None
+
+
+def find_by_id_number(s: Session, id_number: str) -> Person | None:
+    return s.scalar(select(Person).where(Person.id_number_hash == crypto.lookup_hash(idnumbers.normalize(id_number))))
+
+
+def register(s: Session, *, real_name: str, id_number: str, phone: str) -> Person:
+    """Validate and find-or-create the person; raise :class:`DomainError` with a Chinese reason.
+
+    A new person's phone is stored unverified. For a known person the phone given here does
+    not replace a verified one: it becomes theirs once a code sent to it is entered
+    (:func:`identity.otp.verify_code` with ``person_id``). A name can be corrected until the
+    first face check passes; after that it must match.
+    """
+    reason = name_problem(real_name)
+    if reason:
+        raise DomainError(reason, code="bad_name")
+    reason = idnumbers.problem(id_number)
+    if reason:
+        raise DomainError(reason, code="bad_id_number")
+    name = normalize_name(real_name)
+    number = idnumbers.normalize(id_number)
+    mobile = phones.validated(phone)
+    id_hash = crypto.lookup_hash(number)
+    ratelimit.hit(RL_SCOPE, id_hash[:32], LIMIT, message="登记尝试过于频繁，请明天再试")
+
+    person = s.scalar(select(Person).where(Person.id_number_hash == id_hash))
+    if person is None:
+        person = Person(real_name=name, id_number_enc=crypto.encrypt(number), id_number_hash=id_hash,
+                        id_number_masked=crypto.mask_id_number(number), phone=mobile)
+        s.add(person)
+        s.flush()
+        audit.record(s, "identity.registered", actor=f"person:{person.id}", subject=f"person:{person.id}",
+                     details={"id_number": person.id_number_masked, "phone": crypto.mask_phone(mobile)})
+        log.info("person %s registered", person.id)
+        return person
+
+    changes: dict[str, str] = {}
+    if person.real_name != name:
+        if person.face_verified_at is not None:
+            audit.record(s, "identity.register_name_mismatch", actor="anonymous", subject=f"person:{person.id}")
+            raise DomainError("姓名与身份证号码不一致，请核对后重新输入", code="name_mismatch")
+        person.real_name = name
+        changes["name"] = "corrected"
+    if person.phone != mobile and person.phone_verified_at is None:
+        person.phone = mobile
+        changes["phone"] = crypto.mask_phone(mobile)
+    s.flush()
+    audit.record(s, "identity.registered_again", actor=f"person:{person.id}", subject=f"person:{person.id}",
+                 details=changes)
+    log.info("person %s registered again", person.id)
+    return person

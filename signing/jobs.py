@@ -1,0 +1,49 @@
+"""RQ jobs of the signing service. Each takes ids, loads fresh state, is safe to run twice and
+leaves an audit trail (through the services it calls)."""
+from __future__ import annotations
+
+import logging
+
+from court import db, storage
+from court.errors import DomainError
+from court.models import FlowStep, StepStatus
+from court.queue import job
+from court.services import flows
+
+log = logging.getLogger(__name__)
+
+
+@job
+def seal_step(step_id: int) -> str:
+    """Stamp the court seal for a SEAL flow step (enqueued by court.services.flows)."""
+    from signing import service
+
+    outcome = service.seal_step(step_id)
+    return outcome.status
+
+
+@job
+def sign_step(step_id: int, signature_key: str, person_id: int | None = None, staff_id: int | None = None) -> str:
+    """Apply a party's (or judge's / clerk's) signature; the image was stored by
+    :func:`signing.party.request_sign`. A refusal to sign goes through court.services.flows."""
+    from signing import party
+
+    try:
+        version = party.sign_step(step_id, storage.store().get(signature_key), person_id, staff_id=staff_id)
+    except DomainError as exc:  # not the signer, not their turn, bad image: retrying cannot help
+        log.warning("sign step %s refused: %s", step_id, exc.code)
+        with db.transaction() as s:
+            step = s.get(FlowStep, step_id)
+            if step is not None and step.status in (StepStatus.READY, StepStatus.RUNNING):
+                flows.fail_step(s, step, exc.localized("zh_Hans_CN"), final=False)
+        return f"error:{exc.code}"
+    return f"version:{version.id}"
+
+
+@job
+def issue_credential(service_record_id: int) -> str:
+    """Produce and seal the e-service credential for a service record (once)."""
+    from signing import credential
+
+    version = credential.build(service_record_id)
+    return f"version:{version.id}"

@@ -1,0 +1,64 @@
+"""The signing service's settings, set once per process by :func:`signing.init_app`.
+
+The engine modules read this plain object instead of Flask's ``current_app`` so that the
+benchmark, the CLI and RQ workers all drive the same code with the same values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SigningSettings:
+    instance_path: str
+    public_base_url: str = "http://127.0.0.1:5000"
+    production: bool = False
+    seal_p12_path: str = ""
+    seal_p12_password: str = ""
+    seal_key_type: str = "rsa"
+    platform_ca_p12_path: str = ""
+    platform_ca_p12_password: str = ""
+    trust_roots_path: str = ""
+    tsa_url: str = ""
+    cjk_font_path: str = ""
+    max_bytes: int = 100 * 1024 * 1024
+    max_pages: int = 2000
+
+    @property
+    def pki_dir(self) -> Path:
+        return Path(self.instance_path) / "pki"
+
+    @classmethod
+    def from_config(cls, cfg: object) -> SigningSettings:
+        g = lambda name, default: getattr(cfg, name, default)  # noqa: E731
+        return cls(
+            instance_path=g("INSTANCE_PATH", "instance"),
+            public_base_url=str(g("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
+            production=g("ENV", "development") == "production",
+            seal_p12_path=g("SEAL_P12_PATH", ""),
+            seal_p12_password=g("SEAL_P12_PASSWORD", ""),
+            seal_key_type=(g("SEAL_KEY_TYPE", "rsa") or "rsa").lower(),
+            platform_ca_p12_path=g("PLATFORM_CA_P12_PATH", ""),
+            platform_ca_p12_password=g("PLATFORM_CA_P12_PASSWORD", ""),
+            trust_roots_path=g("TRUST_ROOTS_PATH", ""),
+            tsa_url=g("TSA_URL", ""),
+            cjk_font_path=g("CJK_FONT_PATH", ""),
+            max_bytes=int(g("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)),
+            max_pages=int(g("SEAL_MAX_PAGES", 2000)),
+        )
+
+
+_current: SigningSettings | None = None
+
+
+def configure(settings: SigningSettings) -> SigningSettings:
+    global _current
+    _current = settings
+    return settings
+
+
+def current() -> SigningSettings:
+    if _current is None:
+        raise RuntimeError("signing is not configured: call signing.init_app(app) or signing.settings.configure()")
+    return _current
