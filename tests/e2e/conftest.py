@@ -53,11 +53,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def _port() -> int:
-    return _free_port()
-
-
 @pytest.fixture
 def port() -> int:
     return _free_port()
@@ -143,8 +138,11 @@ def _stop(st: Stack) -> None:
             p.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running on the main
+    thread while it is open, and pyHanko (signing.verify) calls asyncio.run, which would fail in
+    any test that ran while a browser was still up."""
     if importlib.util.find_spec("playwright") is None:
         pytest.skip("playwright is not installed (pip install -r requirements.txt)")
     if not Path(CHROMIUM).exists():
