@@ -53,8 +53,9 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from notify import init_app as init_notify
     from signing import init_app as init_signing
     from staff import init_app as init_staff
+    from web_sign import init_app as init_web_sign
 
-    for init in (security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot,
+    for init in (security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot, init_web_sign,
                  cli.register):
         init(app)
     return app

@@ -1,1 +1,45 @@
-"""Mobile pages for parties and the public verify page."""
+"""Mobile pages for parties (``/m/…``) and the public verify page (``/verify``).
+
+A party arrives from an SMS link, from a WeChat message, or from a QR code shown on a desktop,
+proves who they are (SMS one-time code to the phone the court registered, then a face check),
+consents to electronic service for the case if they have not yet, reads the document (pages
+rendered to images on the server), and signs it with their handwritten signature. A job applies
+the signature; the page shows progress and then the receipt with the sealed e-service
+credential.
+
+Session contract (the browser session is Flask's signed cookie)
+---------------------------------------------------------------
+``notify``'s SMS-link landing ``/s/<token>`` validates the token, then sets::
+
+    session["sms_link"] = {"party_id": int, "document_id": int | None, "purpose": str,
+                           "link_id": int, "opened_at": str}
+
+and redirects to ``/m/documents/<document_id>``. A spent, expired or revoked link is
+``notify``'s page.
+The WeChat route is ``/m/documents/<id>?code=…&state=…`` (``bot.oauth.document_url``): the
+code is exchanged for the openid through the dotted path in ``WECHAT_OAUTH_EXCHANGE`` (so this
+package needs no import of ``bot``), and the openid's ``ChannelBinding`` names the person.
+
+What these pages add (``web_sign.access``)::
+
+    session["m_auth"] = {"person_id": int, "party_ids": [int, …], "via": "sms" | "wechat" | "handoff",
+                         "face_at": str | None}
+
+set once the SMS code is right (or the WeChat binding is found). ``party_ids`` are the parties
+this browser may act for; a document is shown only when one of those parties has a step in its
+flow or a service record for it. Ids in URLs are never enough on their own: anything else is 404.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from web_sign import receipts  # noqa: F401  (the job module must import cleanly at start-up)
+    from web_sign.verify import bp as verify_bp
+    from web_sign.views import bp as party_bp
+
+    app.config.setdefault("WECHAT_OAUTH_EXCHANGE", "bot.oauth.openid_from_code")
+    app.register_blueprint(party_bp)
+    app.register_blueprint(verify_bp)
+    app.extensions.setdefault("csrf_blueprints", set()).update({party_bp.name, verify_bp.name})

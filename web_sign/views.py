@@ -1,0 +1,719 @@
+"""The party's pages under ``/m``: identity, consent, review, sign, progress, receipt, hand-off.
+
+``identity`` and ``signing`` are imported inside the views that use them: the pages that do
+not need them (lists, review, receipts) keep working on their own, and start-up never
+depends on a provider being reachable.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.utils import import_string
+
+from court import audit, crypto, db, ratelimit, redis_conn
+from court.errors import DomainError, RateLimited
+from court.i18n import _
+from court.models import (
+    Case,
+    ChannelBinding,
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    FlowStep,
+    Party,
+    Person,
+    ServiceRecord,
+    SigningFlow,
+    StepAction,
+    StepStatus,
+)
+from court.services import documents as document_service
+from court.services import flows as flow_service
+from web_sign import access, pages, receipts
+
+bp = Blueprint("party", __name__, url_prefix="/m", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+OTP_PURPOSE = "web_sign"
+MAX_SIGNATURE_BYTES = 1024 * 1024
+PAGE_LIMIT = ratelimit.Limit(600, 3600)  # page images per person an hour
+SIGN_LIMIT = ratelimit.Limit(20, 3600)
+HANDOFF_LIMIT = ratelimit.Limit(10, 3600)
+HANDOFF_SECONDS = 600
+SIGNING_FLAG_SECONDS = 600
+
+# Labels are source strings marked for the catalogue; templates translate them per request.
+KIND_LABELS = {
+    "judgment": _("判决书"), "ruling": _("裁定书"), "mediation_agreement": _("调解书"), "subpoena": _("传票"),
+    "notice": _("通知书"), "transcript": _("笔录"), "credential": _("电子送达凭证"), "other": _("其他文书"),
+}
+ROLE_LABELS = {"plaintiff": _("原告"), "defendant": _("被告"), "third_party": _("第三人"), "witness": _("证人"), "agent": _("代理人")}
+STEP_LABELS = {"waiting": _("等待中"), "ready": _("待签"), "running": _("处理中"), "done": _("已签"), "refused": _("拒签"),
+               "failed": _("失败")}
+ACTION_LABELS = {"approve": _("审批用印"), "seal": _("加盖法院印章"), "sign": _("签名"), "receive": _("签收")}
+GROUPS = (("to_sign", _("待签署")), ("waiting", _("等待他人")), ("signed", _("已签署")), ("served", _("已送达")),
+          ("refused", _("已拒签")))
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    from datetime import timedelta, timezone
+
+    return value.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"KIND_LABELS": KIND_LABELS, "ROLE_LABELS": ROLE_LABELS, "STEP_LABELS": STEP_LABELS,
+            "ACTION_LABELS": ACTION_LABELS, "m_auth": access.auth()}
+
+
+@bp.after_request
+def _private(resp: Response) -> Response:
+    """Party pages hold personal documents: never cached, never sent on as a referrer."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+def _problem(title: str, text: str, status: int = 400, action: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return render_template("m/problem.html", title=title, text=text, action=action), status
+
+
+def _safe_next(value: str | None) -> str:
+    return value if value and value.startswith("/m/") and "//" not in value else url_for("party.home")
+
+
+# ---- getting in --------------------------------------------------------------------------------
+def _link_party(s: Any) -> Party | None:
+    data = access.link()
+    return s.get(Party, data["party_id"]) if data else None
+
+
+def _gate(next_url: str, *, need_face: bool = True):  # type: ignore[no-untyped-def]
+    """Redirect to the step this browser still has to do, or None when it may go on."""
+    data = access.link()
+    if data is not None and access.auth() is not None and data["party_id"] not in access.party_ids():
+        session.pop(access.AUTH_KEY, None)  # a new link for someone else: prove it again
+    if access.auth() is None:
+        if data is None:
+            return _problem(_("请从法院发送的短信或微信消息进入"),
+                            _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"), 403)
+        return redirect(url_for("party.identity", next=next_url))
+    if need_face and not access.face_done():
+        return redirect(url_for("party.face", next=next_url))
+    return None
+
+
+def _wechat_login(code: str) -> bool:
+    """Exchange a WeChat OAuth code for the openid and log its bound person in."""
+    try:
+        openid = import_string(current_app.config["WECHAT_OAUTH_EXCHANGE"])(code)
+    except ImportError:
+        return False
+    except Exception:  # bot.oauth.OAuthError and transport failures alike: ask to reopen
+        current_app.logger.info("WeChat OAuth code refused")
+        return False
+    s = db.session()
+    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == "wechat",
+                                                    ChannelBinding.address == openid))
+    if binding is None:
+        return False
+    person = s.get(Person, binding.person_id)
+    if person is None:
+        return False
+    access.set_auth(person, access.own_parties(s, person.id), "wechat")
+    return True
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    stop = _gate(url_for("party.home"))
+    if stop is not None:
+        return stop
+    s = db.session()
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key, _label in GROUPS}
+    cases: dict[int, Case] = {}
+    for doc, party in access.documents_for(s, access.party_ids()):
+        if doc.kind is DocumentKind.CREDENTIAL:
+            continue
+        status = _doc_state(s, doc, party)
+        cases[doc.case_id] = doc.case
+        groups[status].append({"doc": doc, "party": party})
+    for items in groups.values():
+        items.sort(key=lambda i: (i["doc"].case_id, i["doc"].kind.value, -i["doc"].id))
+    return render_template("m/home.html", groups=[(k, _(label), groups[k]) for k, label in GROUPS], cases=cases)
+
+
+def _doc_state(s: Any, doc: Document, party: Party) -> str:
+    steps = access.steps_of(s, doc.id, {party.id})
+    if any(st.status in (StepStatus.READY, StepStatus.RUNNING) for st in steps):
+        return "to_sign"
+    if any(st.status is StepStatus.REFUSED for st in steps):
+        return "refused"
+    if any(st.status is StepStatus.WAITING for st in steps):
+        return "waiting"
+    if steps and all(st.status is StepStatus.DONE for st in steps):
+        return "signed"
+    return "served"
+
+
+@bp.get("/identity")
+def identity():  # type: ignore[no-untyped-def]
+    s = db.session()
+    party = _link_party(s)
+    if party is None:
+        return _gate(url_for("party.home")) or redirect(url_for("party.home"))
+    next_url = _safe_next(request.args.get("next"))
+    return render_template("m/identity.html", party=party, court=party.case.court, next_url=next_url,
+                           phone=crypto.mask_phone(party.phone) if party.phone else None,
+                           sent=session.get("m_otp_sent") == party.id)
+
+
+def _person_for(s: Any, party: Party) -> Person:
+    """The person behind the court's party record, registering them from it the first time."""
+    from identity import registration
+
+    if party.person_id is not None:
+        person = s.get(Person, party.person_id)
+        assert person is not None
+        return person
+    if not party.id_number_enc or not party.phone:
+        raise DomainError("法院登记的信息不完整，无法在线核验身份，请联系承办法院", code="party_incomplete")
+    return registration.register(s, real_name=party.name, id_number=crypto.decrypt(party.id_number_enc),
+                                 phone=party.phone)
+
+
+@bp.post("/identity/send")
+def identity_send():  # type: ignore[no-untyped-def]
+    from identity import otp
+
+    s = db.session()
+    party = _link_party(s)
+    if party is None:
+        abort(403)
+    next_url = _safe_next(request.form.get("next"))
+    try:
+        person = _person_for(s, party)
+        otp.send_code(s, party.phone or "", OTP_PURPOSE, person_id=person.id)
+        s.commit()
+    except (DomainError, RateLimited) as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+        return redirect(url_for("party.identity", next=next_url))
+    session["m_otp_sent"] = party.id
+    flash(_("验证码已发送至 {phone}，5分钟内有效", phone=crypto.mask_phone(party.phone or "")))
+    return redirect(url_for("party.identity", next=next_url))
+
+
+@bp.post("/identity/verify")
+def identity_verify():  # type: ignore[no-untyped-def]
+    from identity import otp
+
+    s = db.session()
+    party = _link_party(s)
+    if party is None:
+        abort(403)
+    next_url = _safe_next(request.form.get("next"))
+    try:
+        otp.verify_code(s, party.phone or "", OTP_PURPOSE, request.form.get("code", "")[:16])
+        person = _person_for(s, party)
+        if party.person_id is not None and party.person_id != person.id:
+            raise DomainError("身份信息与法院登记不一致，请联系承办法院", code="party_mismatch", status=403)
+        s.commit()
+    except (DomainError, RateLimited) as exc:
+        s.commit()  # keep the counted attempt and the audit row
+        flash(exc.localized(), "error")
+        return redirect(url_for("party.identity", next=next_url))
+    session.pop("m_otp_sent", None)
+    access.set_auth(person, access.own_parties(s, person.id, [party.id]), "sms")
+    return redirect(url_for("party.face", next=next_url))
+
+
+@bp.get("/face")
+def face():  # type: ignore[no-untyped-def]
+    if access.auth() is None:
+        return _gate(url_for("party.home"))
+    from identity.face import attempts_left
+
+    next_url = _safe_next(request.args.get("next"))
+    return render_template("m/face.html", next_url=next_url, left=attempts_left(access.auth()["person_id"]))
+
+
+@bp.post("/face")
+def face_upload():  # type: ignore[no-untyped-def]
+    from identity import face as face_checks
+
+    data = access.auth()
+    if data is None:
+        abort(403)
+    next_url = _safe_next(request.form.get("next"))
+    upload = request.files.get("photo")
+    image = upload.read(8 * 1024 * 1024 + 1) if upload else b""
+    s = db.session()
+    try:
+        face_checks.request_check(s, data["person_id"], image)
+        s.commit()
+    except (DomainError, RateLimited) as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+        return redirect(url_for("party.face", next=next_url))
+    session["m_face_req"] = db.utcnow().isoformat()
+    return redirect(url_for("party.face_wait", next=next_url))
+
+
+@bp.get("/face/wait")
+def face_wait():  # type: ignore[no-untyped-def]
+    if access.auth() is None or not session.get("m_face_req"):
+        return redirect(url_for("party.face", next=_safe_next(request.args.get("next"))))
+    return render_template("m/face_wait.html", next_url=_safe_next(request.args.get("next")))
+
+
+@bp.get("/face/status")
+def face_status():  # type: ignore[no-untyped-def]
+    """Polled by the waiting page: has the queued check of this session's photo finished?"""
+    from identity.face import MESSAGES
+
+    data = access.auth()
+    requested = session.get("m_face_req")
+    if data is None or not requested:
+        return jsonify(done=True, ok=False, message=_("请重新拍摄照片")), 403
+    s = db.session()
+    person = s.get(Person, data["person_id"])
+    checked = getattr(person, "face_checked_at", None)
+    if person is None or checked is None or checked < datetime.fromisoformat(requested):
+        return jsonify(done=False)
+    code = getattr(person, "face_result", None) or "unavailable"
+    ok = code == "pass" and person.face_verified_at is not None and person.face_verified_at >= checked
+    session.pop("m_face_req", None)
+    if ok:
+        _bind_parties(s, person)
+        s.commit()
+        access.mark_face(checked)
+    message = _(MESSAGES.get(code, MESSAGES["unavailable"]))
+    return jsonify(done=True, ok=ok, message=message,
+                   next=_after_face(s, person, _safe_next(request.args.get("next"))))
+
+
+def _bind_parties(s: Any, person: Person) -> None:
+    """A face check that matches the court's record of a party binds the party to the person
+    (the SMS-link counterpart of redeeming an association code)."""
+    for party_id in access.party_ids():
+        party = s.get(Party, party_id)
+        if party is not None and party.person_id is None and party.id_number_hash == person.id_number_hash:
+            party.person_id = person.id
+            party.bound_at = db.utcnow()
+            s.flush()
+            audit.record(s, "party.joined", actor=f"person:{person.id}", case_id=party.case_id,
+                         subject=f"party:{party.id}", details={"via": "sms_link"})
+
+
+def _after_face(s: Any, person: Person, next_url: str) -> str:
+    """Where to go after the face check: consent first for any case that has none."""
+    from identity import consent
+
+    for party_id in access.party_ids():
+        party = s.get(Party, party_id)
+        if party is not None and not consent.has_consent(s, person.id, party.case_id):
+            return url_for("party.consent_page", case_id=party.case_id, next=next_url)
+    return next_url
+
+
+@bp.route("/consent/<int:case_id>", methods=["GET", "POST"])
+def consent_page(case_id: int):  # type: ignore[no-untyped-def]
+    from identity import consent
+
+    next_url = _safe_next(request.values.get("next"))
+    stop = _gate(request.full_path)
+    if stop is not None:
+        return stop
+    s = db.session()
+    party = next((p for p in (s.get(Party, i) for i in access.party_ids()) if p and p.case_id == case_id), None)
+    if party is None:
+        abort(404)
+    person = access.person(s)
+    assert person is not None
+    phone = person.phone or party.phone or ""
+    channels = ["sms"]
+    if request.method == "POST":
+        if request.form.get("agree") != "yes":
+            flash(_("请阅读并勾选同意电子送达"), "error")
+        else:
+            try:
+                consent.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web")
+                s.commit()
+                return redirect(next_url)
+            except DomainError as exc:
+                s.rollback()
+                flash(exc.localized(), "error")
+    text = consent.consent_text(party.case, channels, None, {"sms": phone})
+    return render_template("m/consent.html", text=text, case=party.case, next_url=next_url)
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    for key in (access.AUTH_KEY, *access.LINK_KEYS, "m_face_req", "m_otp_sent"):
+        session.pop(key, None)
+    return _problem(_("已退出"),
+                            _("您已安全退出。再次查看文书请重新打开法院发送的链接。"), 200)
+
+
+# ---- reading -----------------------------------------------------------------------------------
+def _flow(s: Any, doc: Document) -> SigningFlow | None:
+    return s.scalar(select(SigningFlow).where(SigningFlow.document_id == doc.id).order_by(SigningFlow.id.desc()))
+
+
+def _my_step(s: Any, doc: Document, party: Party) -> FlowStep | None:
+    steps = access.steps_of(s, doc.id, {party.id})
+    for wanted in ((StepStatus.READY, StepStatus.RUNNING), (StepStatus.WAITING,), (StepStatus.DONE, StepStatus.REFUSED),
+                   (StepStatus.FAILED,)):
+        for st in steps:
+            if st.status in wanted:
+                return st
+    return None
+
+
+def _document_gate(document_id: int):  # type: ignore[no-untyped-def]
+    code = request.args.get("code")
+    if code and request.args.get("state", "").startswith("doc"):
+        if not _wechat_login(code[:128]):
+            return None, _problem(_("无法确认您的微信身份"),
+                            _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
+        return None, redirect(url_for("party.document", document_id=document_id))
+    stop = _gate(url_for("party.document", document_id=document_id))
+    if stop is not None:
+        return None, stop
+    return access.party_document(document_id), None
+
+
+@bp.get("/documents/<int:document_id>")
+def document(document_id: int):  # type: ignore[no-untyped-def]
+    acc, stop = _document_gate(document_id)
+    if stop is not None:
+        return stop
+    s = db.session()
+    person = access.person(s)
+    if person is not None:
+        from identity import consent
+
+        if not consent.has_consent(s, person.id, acc.document.case_id):
+            return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
+                                    next=url_for("party.document", document_id=document_id)))
+    doc = acc.document
+    version = doc.current
+    count = pages.page_count(version)
+    flow = _flow(s, doc)
+    step = _my_step(s, doc, acc.party)
+    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
+                                               ServiceRecord.document_id == doc.id))
+    return render_template("m/document.html", doc=doc, party=acc.party, version=version, count=count, flow=flow,
+                           step=step, rec=rec, show_order=doc.kind is DocumentKind.TRANSCRIPT or
+                           (flow is not None and sum(1 for st in flow.steps if st.party_id or st.staff_id) > 1))
+
+
+@bp.get("/documents/<int:document_id>/pages/<int:number>.png")
+def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
+    if _gate("/m/", need_face=True) is not None:
+        abort(403)
+    acc = access.party_document(document_id)
+    try:
+        ratelimit.hit("m-page", str(access.auth()["person_id"]), PAGE_LIMIT)
+    except RateLimited:
+        abort(429)
+    zoom = 2 if request.args.get("zoom") == "2" else 1
+    png = pages.render(acc.document.current, number, zoom)
+    if png is None:
+        abort(404)
+    resp = Response(png, mimetype="image/png")
+    return resp
+
+
+@bp.get("/documents/<int:document_id>/file.pdf")
+def download(document_id: int):  # type: ignore[no-untyped-def]
+    if _gate("/m/") is not None:
+        abort(403)
+    acc = access.party_document(document_id)
+    return _pdf(acc.document.current, acc.document.title, inline=request.args.get("inline") == "1")
+
+
+def _pdf(version: DocumentVersion, title: str, *, inline: bool) -> Response:
+    from urllib.parse import quote
+
+    data = document_service.read_version(version)
+    resp = Response(data, mimetype="application/pdf")
+    name = f"{title[:80]}.pdf"
+    disposition = "inline" if inline else "attachment"
+    resp.headers["Content-Disposition"] = f"{disposition}; filename=\"document.pdf\"; filename*=UTF-8''{quote(name)}"
+    return resp
+
+
+# ---- signing -----------------------------------------------------------------------------------
+def _actionable_step(document_id: int) -> tuple[Any, FlowStep]:
+    acc = access.party_document(document_id)
+    step = _my_step(db.session(), acc.document, acc.party)
+    if step is None or step.action not in (StepAction.SIGN, StepAction.RECEIVE):
+        abort(404)
+    return acc, step
+
+
+def _signing_key(step: FlowStep) -> str:
+    return f"m:signing:{step.id}:{step.attempts}"
+
+
+@bp.get("/documents/<int:document_id>/sign")
+def sign(document_id: int):  # type: ignore[no-untyped-def]
+    stop = _gate(url_for("party.sign", document_id=document_id))
+    if stop is not None:
+        return stop
+    acc, step = _actionable_step(document_id)
+    from identity.face import is_fresh
+
+    if step.status not in (StepStatus.READY, StepStatus.RUNNING):
+        return redirect(url_for("party.document", document_id=document_id))
+    s = db.session()
+    person = access.person(s)
+    if person is None or not is_fresh(person):
+        flash(_("为确认是您本人操作，签名前请再次完成人脸识别"))
+        return redirect(url_for("party.face", next=url_for("party.sign", document_id=document_id)))
+    if redis_conn.client().exists(_signing_key(step)):
+        return redirect(url_for("party.progress", document_id=document_id))
+    return render_template("m/sign.html", doc=acc.document, step=step, flow=step.flow)
+
+
+def _decode_png(value: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix) or len(value) > MAX_SIGNATURE_BYTES * 4 // 3 + 100:
+        raise DomainError("签名图片无效，请重新手写签名", code="bad_signature")
+    try:
+        data = base64.b64decode(value[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError("签名图片无效，请重新手写签名", code="bad_signature") from None
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise DomainError("签名图片无效，请重新手写签名", code="bad_signature")
+    return data
+
+
+@bp.post("/documents/<int:document_id>/sign")
+def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
+    stop = _gate(url_for("party.sign", document_id=document_id))
+    if stop is not None:
+        return stop
+    acc, step = _actionable_step(document_id)
+    from identity.face import require_fresh
+    from signing import party as party_signing
+
+    s = db.session()
+    person = access.person(s)
+    assert person is not None
+    r = redis_conn.client()
+    try:
+        require_fresh(person)
+        ratelimit.hit("m-sign", str(person.id), SIGN_LIMIT)
+        png = _decode_png(request.form.get("signature", ""))
+        if not r.set(_signing_key(step), "1", nx=True, ex=SIGNING_FLAG_SECONDS):
+            return redirect(url_for("party.progress", document_id=document_id))
+        try:
+            party_signing.request_sign(s, step, png, person_id=person.id)
+            if step.action is StepAction.RECEIVE:
+                receipts.schedule_follow_up(s, step.id)
+            audit.record(s, "web.sign_requested", actor=f"person:{person.id}", case_id=acc.document.case_id,
+                         subject=f"step:{step.id}", details={"document_id": document_id})
+            s.commit()
+        except BaseException:
+            r.delete(_signing_key(step))
+            raise
+    except (DomainError, RateLimited) as exc:
+        s.rollback()
+        if getattr(exc, "code", "") == "face_check_needed":
+            flash(exc.localized(), "error")
+            return redirect(url_for("party.face", next=url_for("party.sign", document_id=document_id)))
+        flash(exc.localized(), "error")
+        return redirect(url_for("party.sign", document_id=document_id))
+    session["m_sign_started"] = {"step": step.id, "attempts": step.attempts}
+    return redirect(url_for("party.progress", document_id=document_id))
+
+
+@bp.post("/documents/<int:document_id>/refuse")
+def refuse(document_id: int):  # type: ignore[no-untyped-def]
+    stop = _gate(url_for("party.document", document_id=document_id))
+    if stop is not None:
+        return stop
+    acc, step = _actionable_step(document_id)
+    if step.action is not StepAction.SIGN:
+        abort(404)
+    from identity.face import require_fresh
+
+    s = db.session()
+    person = access.person(s)
+    assert person is not None
+    try:
+        require_fresh(person)
+        flow_service.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+        if exc.code == "face_check_needed":
+            return redirect(url_for("party.face", next=url_for("party.sign", document_id=document_id)))
+        return redirect(url_for("party.sign", document_id=document_id))
+    flash(_("您拒绝签名的意见和理由已记录"))
+    return redirect(url_for("party.document", document_id=document_id))
+
+
+@bp.get("/documents/<int:document_id>/progress")
+def progress(document_id: int):  # type: ignore[no-untyped-def]
+    stop = _gate(url_for("party.document", document_id=document_id))
+    if stop is not None:
+        return stop
+    acc, step = _actionable_step(document_id)
+    return render_template("m/progress.html", doc=acc.document, step=step)
+
+
+@bp.get("/documents/<int:document_id>/status")
+def status(document_id: int):  # type: ignore[no-untyped-def]
+    """Polled by the progress page while the job applies the signature."""
+    if _gate("/m/") is not None:
+        return jsonify(error=_("请重新打开链接")), 403
+    acc, step = _actionable_step(document_id)
+    s = db.session()
+    out: dict[str, Any] = {"status": step.status.value, "done": False, "failed": False}
+    if step.status is StepStatus.DONE:
+        out["done"] = True
+        if step.action is StepAction.RECEIVE:
+            receipts.finish(s, step)
+            s.commit()
+            out["next"] = url_for("party.receipt", document_id=document_id)
+        else:
+            out["next"] = url_for("party.document", document_id=document_id)
+    else:
+        started = session.get("m_sign_started") or {}
+        tried = started.get("attempts", step.attempts) if started.get("step") == step.id else step.attempts
+        if step.status is StepStatus.FAILED or (step.error and step.attempts > tried):
+            out["failed"] = True
+            out["message"] = _("签名未能完成，请重新签名；如多次失败，请联系承办法院")
+            out["next"] = url_for("party.sign", document_id=document_id)
+            redis_conn.client().delete(_signing_key(step), f"m:signing:{step.id}:{tried}")
+    return jsonify(out)
+
+
+# ---- the receipt -------------------------------------------------------------------------------
+def _receipt_record(document_id: int) -> tuple[Any, ServiceRecord]:
+    acc = access.party_document(document_id)
+    s = db.session()
+    step = _my_step(s, acc.document, acc.party)
+    if step is not None and step.action is StepAction.RECEIVE and step.status is StepStatus.DONE:
+        receipts.finish(s, step)
+        s.commit()
+    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
+                                               ServiceRecord.document_id == document_id))
+    if rec is None or rec.signed_at is None:
+        abort(404)
+    return acc, rec
+
+
+@bp.get("/documents/<int:document_id>/receipt")
+def receipt(document_id: int):  # type: ignore[no-untyped-def]
+    stop = _gate(url_for("party.receipt", document_id=document_id))
+    if stop is not None:
+        return stop
+    acc, rec = _receipt_record(document_id)
+    return render_template("m/receipt.html", doc=acc.document, party=acc.party, rec=rec)
+
+
+@bp.get("/documents/<int:document_id>/receipt/status")
+def receipt_status(document_id: int):  # type: ignore[no-untyped-def]
+    if _gate("/m/") is not None:
+        return jsonify(error=_("请重新打开链接")), 403
+    _acc, rec = _receipt_record(document_id)
+    return jsonify(ready=rec.credential_version_id is not None)
+
+
+@bp.get("/documents/<int:document_id>/receipt.pdf")
+def receipt_pdf(document_id: int):  # type: ignore[no-untyped-def]
+    if _gate("/m/") is not None:
+        abort(403)
+    _acc, rec = _receipt_record(document_id)
+    if rec.credential is None:
+        abort(404)
+    return _pdf(rec.credential, rec.credential.document.title, inline=request.args.get("inline") == "1")
+
+
+# ---- from a desktop to a phone -----------------------------------------------------------------
+def _handoff_key(token: str) -> str:
+    return f"m:handoff:{crypto.token_hash(token)}"
+
+
+@bp.get("/documents/<int:document_id>/handoff")
+def handoff(document_id: int):  # type: ignore[no-untyped-def]
+    """A QR code the party scans with their phone to carry on there (the phone still does the
+    face check before reading or signing)."""
+    stop = _gate(url_for("party.handoff", document_id=document_id), need_face=False)
+    if stop is not None:
+        return stop
+    data = access.auth()
+    assert data is not None
+    s = db.session()
+    if access.party_ids() and s.get(Document, document_id) is not None:
+        access.party_document(document_id)  # 404 when not theirs
+    else:
+        abort(404)
+    try:
+        ratelimit.hit("m-handoff", str(data["person_id"]), HANDOFF_LIMIT)
+    except RateLimited as exc:
+        return _problem(_("操作过于频繁"), exc.localized(), 429)
+    token = crypto.random_token(18)
+    payload = {"person_id": data["person_id"], "party_ids": data["party_ids"], "document_id": document_id}
+    redis_conn.client().set(_handoff_key(token), json.dumps(payload), ex=HANDOFF_SECONDS)
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    url = f"{base}{url_for('party.handoff_land', token=token)}"
+    return render_template("m/handoff.html", qr=_qr_svg(url), url=url, minutes=HANDOFF_SECONDS // 60,
+                           document_id=document_id)
+
+
+def _qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buf = io.BytesIO()
+    img.save(buf)
+    return buf.getvalue().decode().split("?>", 1)[-1]
+
+
+@bp.get("/h/<token>")
+def handoff_land(token: str):  # type: ignore[no-untyped-def]
+    raw = redis_conn.client().getdel(_handoff_key(token[:64]))
+    if raw is None:
+        return _problem(_("二维码已失效"),
+                            _("该二维码已使用或已超过10分钟有效期，请在电脑上刷新页面获取新的二维码。"), 410)
+    payload = json.loads(raw)
+    s = db.session()
+    person = s.get(Person, payload["person_id"])
+    if person is None:
+        abort(410)
+    session.clear()
+    access.set_auth(person, payload["party_ids"], "handoff")
+    audit.record(s, "web.handoff", actor=f"person:{person.id}", subject=f"document:{payload['document_id']}")
+    s.commit()
+    return redirect(url_for("party.document", document_id=payload["document_id"]))
