@@ -3,6 +3,7 @@ import io
 import re
 
 import pytest
+from sqlalchemy import select
 
 from court import db
 from court.services import staff as staff_service
@@ -133,3 +134,32 @@ def test_console_in_english(console, client):
     console.login()
     page = client.get("/console/?lang=en").get_data(as_text=True)
     assert "Cases" in page and "待办与异常" not in page
+
+
+def test_push_a_notice_with_progress(console, client, s, run_jobs):
+    from court.models import Notification, PartyRole
+    from court.services import cases
+
+    court = console.members["clerk"][0].court
+    case = cases.create_case(s, court, "（2026）京0491民初66号", "civil")
+    cases.add_parties(s, case, [cases.PartyInput(PartyRole.PLAINTIFF, "张三", id_number(seq="111"), "13800000001"),
+                                cases.PartyInput(PartyRole.DEFENDANT, "李四", id_number(seq="222"), "13800000002")])
+    s.commit()
+    console.login()
+    form = console.get(f"/console/notices/new?case_ids={case.id}").get_data(as_text=True)
+    assert "开庭通知" in form and f'value="{case.id}" checked' in form
+    missing = console.post("/console/notices/new", {"template": "hearing_notice", "who": "all",
+                                                    "case_ids": [str(case.id)], "field_time": "2026年12月1日9时"})
+    assert "缺少字段" in missing.get_data(as_text=True)
+    r = console.post("/console/notices/new", {"template": "hearing_notice", "who": "roles", "roles": ["defendant"],
+                                              "case_ids": [str(case.id)], "field_time": "2026年12月1日9时",
+                                              "field_place": "第三法庭"})
+    assert r.status_code == 302
+    page_url = r.headers["Location"]
+    assert "推送" in console.get(page_url).get_data(as_text=True)
+    run_jobs(("notify",))
+    status = console.get(page_url + "/status").json
+    assert status["status"] == "done" and status["total"] == 1 and status["processed"] == 1
+    assert status["counts"]["failed"] == 0 and status["counts"]["sent"] + status["counts"]["delivered"] == 1
+    sms = db.session().scalars(select(Notification).where(Notification.template == "hearing_notice")).one()
+    assert sms.address == "13800000002" and sms.params["place"] == "第三法庭"
