@@ -77,6 +77,19 @@ def set_password_command(username: str, password: str) -> None:
     click.echo("密码已设置 / password set")
 
 
+@court_cli.command("gc-files")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--older-than-hours", default=6.0, show_default=True)
+def gc_files_command(dry_run: bool, older_than_hours: float) -> None:
+    """Remove stored blobs no document version refers to (left by a killed worker)."""
+    from court.services import files
+
+    with db.transaction() as s:
+        orphans = files.collect_garbage(s, older_than=older_than_hours * 3600, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{len(orphans)} 个无引用文件 / unreferenced blobs {verb}")
+
+
 @court_cli.command("demo")
 def demo_command() -> None:
     """Create a demo case with a plaintiff and a defendant; print their association codes."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +20,8 @@ class FileStore(Protocol):
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def path(self, key: str) -> Path | None: ...
+    def keys_older_than(self, seconds: float) -> Iterator[str]: ...
+    def delete(self, key: str) -> None: ...
 
 
 class LocalFileStore:
@@ -64,6 +68,16 @@ class LocalFileStore:
 
     def path(self, key: str) -> Path | None:
         return self._path(key)
+
+    def keys_older_than(self, seconds: float) -> Iterator[str]:
+        """Every stored key whose blob was written more than ``seconds`` ago."""
+        cutoff = time.time() - seconds
+        for path in self.root.glob("sha256/*/*"):
+            if not path.name.startswith(".tmp-") and path.stat().st_mtime < cutoff:
+                yield path.relative_to(self.root).as_posix()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 _store: FileStore | None = None

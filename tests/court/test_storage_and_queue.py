@@ -40,3 +40,27 @@ def test_jobs_wait_for_commit_and_vanish_on_rollback(s):
     queue.enqueue("court.audit.verify", 1, session=s)
     s.commit()
     assert q.count == 1
+
+
+def test_garbage_collection_removes_only_old_unreferenced_blobs(s, court_setup):
+    import time as _time
+
+    from court.models import DocumentKind
+    from court.services import cases, documents, files
+    from tests.factories import pdf_bytes
+
+    court, _ = court_setup
+    case = cases.create_case(s, court, "（2026）京0491民初3号", "civil")
+    doc = documents.upload(s, case, DocumentKind.NOTICE, "通知书", pdf_bytes(), max_bytes=10**7)
+    s.commit()
+    st = storage.store()
+    orphan = st.put(b"%PDF-1.7 stamped by a worker that was killed before its commit")
+    fresh_orphan = st.put(b"%PDF-1.7 a job still running")
+    old = _time.time() - 7 * 3600
+    for key in (orphan, doc.current.blob_key):
+        os.utime(st.path(key), (old, old))
+    assert files.collect_garbage(s, dry_run=True) == [orphan]
+    assert st.exists(orphan)
+    assert files.collect_garbage(s) == [orphan]
+    s.commit()
+    assert not st.exists(orphan) and st.exists(fresh_orphan) and st.exists(doc.current.blob_key)
