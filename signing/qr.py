@@ -109,3 +109,15 @@ def encoder(prefix: bytes, suffix_len: int) -> QrEncoder:
             enc = QrEncoder.build(prefix, suffix_len)
             _encoders[key] = enc
         return enc
+
+
+def svg(text: str) -> str:
+    """``text`` as an inline SVG QR code for web pages (prints crisply, no external service)."""
+    import io
+
+    import qrcode.image.svg
+
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buf = io.BytesIO()
+    img.save(buf)
+    return buf.getvalue().decode().split("?>", 1)[-1]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 from datetime import datetime
 from typing import Any
@@ -48,6 +47,7 @@ from court.models import (
 )
 from court.services import documents as document_service
 from court.services import flows as flow_service
+from signing import qr
 from web_sign import access, pages, receipts
 
 bp = Blueprint("party", __name__, url_prefix="/m", template_folder="templates",
@@ -687,18 +687,9 @@ def handoff(document_id: int):  # type: ignore[no-untyped-def]
     redis_conn.client().set(_handoff_key(token), json.dumps(payload), ex=HANDOFF_SECONDS)
     base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
     url = f"{base}{url_for('party.handoff_land', token=token)}"
-    return render_template("m/handoff.html", qr=_qr_svg(url), url=url, minutes=HANDOFF_SECONDS // 60,
+    return render_template("m/handoff.html", qr=qr.svg(url), url=url, minutes=HANDOFF_SECONDS // 60,
                            document_id=document_id)
 
-
-def _qr_svg(text: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buf = io.BytesIO()
-    img.save(buf)
-    return buf.getvalue().decode().split("?>", 1)[-1]
 
 
 @bp.get("/h/<token>")

@@ -1,8 +1,6 @@
 """Console pages for cases: the dashboard of things needing attention, cases, parties, codes, audit."""
 from __future__ import annotations
 
-import io
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -23,6 +21,7 @@ from court.models import (
     StepStatus,
 )
 from court.services import cases as case_service
+from signing import qr
 from staff.console import bp
 from staff.console.auth import actor, has_role, login_required
 
@@ -35,16 +34,6 @@ def _case(case_id: int) -> Case:
     except DomainError:
         abort(404)
 
-
-def qr_svg(text: str) -> str:
-    """An inline SVG QR code (no external service, prints crisply)."""
-    import qrcode
-    import qrcode.image.svg
-
-    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buf = io.BytesIO()
-    img.save(buf)
-    return buf.getvalue().decode().split("?>", 1)[-1]
 
 
 @bp.get("/")
@@ -118,7 +107,7 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
         s.rollback()
         flash(exc.localized() if isinstance(exc, DomainError) else _("当事人类型不正确"), "error")
         return redirect(url_for("console.case", case_id=c.id))
-    return render_template("console/code.html", party=party, code=code, qr=qr_svg(code))
+    return render_template("console/code.html", party=party, code=code, qr=qr.svg(code))
 
 
 @bp.post("/parties/<int:party_id>/code")
@@ -132,7 +121,7 @@ def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
     s.commit()
-    return render_template("console/code.html", party=party, code=code, qr=qr_svg(code))
+    return render_template("console/code.html", party=party, code=code, qr=qr.svg(code))
 
 
 @bp.get("/cases/<int:case_id>/audit")
