@@ -35,7 +35,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from web_sign import receipts  # noqa: F401  (the job module must import cleanly at start-up)
     from web_sign.verify import bp as verify_bp
     from web_sign.views import bp as party_bp
 

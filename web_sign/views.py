@@ -48,7 +48,7 @@ from court.models import (
 from court.services import documents as document_service
 from court.services import flows as flow_service
 from signing import qr
-from web_sign import access, pages, receipts
+from web_sign import access, pages
 
 bp = Blueprint("party", __name__, url_prefix="/m", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -535,8 +535,6 @@ def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("party.progress", document_id=document_id))
         try:
             party_signing.request_sign(s, step, png, person_id=person.id)
-            if step.action is StepAction.RECEIVE:
-                receipts.schedule_follow_up(s, step.id)
             audit.record(s, "web.sign_requested", actor=f"person:{person.id}", case_id=acc.document.case_id,
                          subject=f"step:{step.id}", details={"document_id": document_id})
             s.commit()
@@ -596,13 +594,10 @@ def status(document_id: int):  # type: ignore[no-untyped-def]
     if _gate("/m/") is not None:
         return jsonify(error=_("请重新打开链接")), 403
     acc, step = _actionable_step(document_id)
-    s = db.session()
     out: dict[str, Any] = {"status": step.status.value, "done": False, "failed": False}
     if step.status is StepStatus.DONE:
         out["done"] = True
         if step.action is StepAction.RECEIVE:
-            receipts.finish(s, step)
-            s.commit()
             out["next"] = url_for("party.receipt", document_id=document_id)
         else:
             out["next"] = url_for("party.document", document_id=document_id)
@@ -621,10 +616,6 @@ def status(document_id: int):  # type: ignore[no-untyped-def]
 def _receipt_record(document_id: int) -> tuple[Any, ServiceRecord]:
     acc = access.party_document(document_id)
     s = db.session()
-    step = _my_step(s, acc.document, acc.party)
-    if step is not None and step.action is StepAction.RECEIVE and step.status is StepStatus.DONE:
-        receipts.finish(s, step)
-        s.commit()
     rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
                                                ServiceRecord.document_id == document_id))
     if rec is None or rec.signed_at is None:

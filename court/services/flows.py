@@ -26,6 +26,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
+from court.services import receipts
 
 SEAL_JOB = "signing.jobs.seal_step"
 NOTIFY_JOB = "notify.jobs.step_ready"
@@ -174,6 +175,7 @@ def complete_step(
     if step.action is StepAction.SEAL:
         step.flow.document.status = DocumentStatus.SEALED
     s.flush()
+    receipts.record_receipt(s, step)
     audit.record(
         s, f"step.{step.action.value}", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
         details={"flow_id": step.flow_id, "version": version.number if version else None, **(details or {})},

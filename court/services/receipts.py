@@ -1,0 +1,49 @@
+"""Recording a party's receipt (CPL art. 87: the date received and the recipient's signature).
+
+Called by the flow engine the moment a party's RECEIVE step is done, in the same transaction:
+the service record gets ``signed_at`` and a receipt number, and the e-service credential job
+(``signing.jobs.issue_credential``) and the WeChat confirmation (``bot.jobs.receipt_confirmation``)
+are queued after commit. Idempotent: a second call changes nothing.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from court import audit, db, queue
+from court.models import FlowStep, ServiceRecord, StepAction, StepStatus
+
+CREDENTIAL_JOB = "signing.jobs.issue_credential"
+CONFIRM_JOB = "bot.jobs.receipt_confirmation"
+
+
+def record_for(s: Session, party_id: int, document_id: int) -> ServiceRecord | None:
+    return s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == party_id,
+                                                ServiceRecord.document_id == document_id))
+
+
+def record_receipt(s: Session, step: FlowStep) -> ServiceRecord | None:
+    """Record the receipt for a done RECEIVE step (once) and queue the credential."""
+    if step.action is not StepAction.RECEIVE or step.status is not StepStatus.DONE or step.party_id is None:
+        return None
+    document_id = step.flow.document_id
+    rec = record_for(s, step.party_id, document_id)
+    if rec is None:
+        rec = ServiceRecord(party_id=step.party_id, document_id=document_id, channels_tried=[])
+        s.add(rec)
+        s.flush()
+    if rec.signed_at is not None:
+        return rec
+    rec.signed_at = step.acted_at or db.utcnow()
+    if rec.effective_at is None:  # signing for it proves it reached the party
+        rec.effective_at = rec.signed_at
+        rec.effective_channel = "web"
+    if not rec.receipt_number:
+        rec.receipt_number = f"SD{rec.signed_at.year}{rec.id:08d}"
+    s.flush()
+    audit.record(s, "service.receipt_signed", actor=f"party:{step.party_id}", case_id=step.flow.document.case_id,
+                 subject=f"service_record:{rec.id}",
+                 details={"document_id": document_id, "step_id": step.id, "receipt": rec.receipt_number})
+    queue.enqueue(CREDENTIAL_JOB, rec.id, queue_name="signing", job_id=f"credential-{rec.id}", session=s)
+    queue.enqueue(CONFIRM_JOB, rec.id, queue_name="notify", job_id=f"receipt-confirmation-{rec.id}", session=s)
+    return rec
