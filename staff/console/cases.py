@@ -17,6 +17,7 @@ from court.models import (
     NotificationStatus,
     Party,
     PartyRole,
+    ServiceRecord,
     StaffRole,
     StepStatus,
 )
@@ -85,8 +86,10 @@ def case(case_id: int):  # type: ignore[no-untyped-def]
     docs = db.session().scalars(select(Document).where(Document.case_id == c.id).order_by(Document.id)).all()
     notes = db.session().scalars(select(Notification).where(Notification.case_id == c.id)
                                  .order_by(Notification.id.desc()).limit(200)).all()
-    return render_template("console/case.html", case=c, documents=docs, notifications=notes, roles=list(PartyRole),
-                           mask_phone=crypto.mask_phone)
+    services = db.session().scalars(select(ServiceRecord).join(Party).where(Party.case_id == c.id)
+                                    .order_by(ServiceRecord.id)).all()
+    return render_template("console/case.html", case=c, documents=docs, notifications=notes, services=services,
+                           roles=list(PartyRole), mask_phone=crypto.mask_phone)
 
 
 @bp.post("/cases/<int:case_id>/parties")

@@ -56,6 +56,8 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.goto(case_url)
     page.wait_for_selector("text=电子送达凭证")
     shots(page, "console-case-with-receipt")
+    receipt = page.locator("td.mono", has_text="SD")
+    assert receipt.count() == 1  # the service record: date of service, signed-for time, receipt number
     page.click("a:has-text('电子送达凭证')")
     page.wait_for_url(at(r"/console/documents/\d+$"))
     shots(page, "console-credential")
