@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import Flask, Response, abort, request, session
 
-from court import i18n
+from court import display, i18n
 
 CSRF_FIELD = "csrf_token"
 
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     )
     protected: set[str] = app.extensions.setdefault("csrf_blueprints", set())
     app.jinja_env.globals.update(csrf_token=csrf_token, _=i18n._, get_locale=i18n.get_locale)
+    app.jinja_env.filters.update(label=display.label, local_time=display.local_time)
 
     @app.before_request
     def _check_csrf() -> None:

@@ -18,6 +18,7 @@ import re
 from sqlalchemy import select
 
 from court import audit, db, ratelimit
+from court.display import label
 from court.errors import DomainError
 from court.i18n import _, get_locale
 from court.models import Case, CaseStatus, Party
@@ -32,7 +33,6 @@ WRONG_CODES = ratelimit.Limit(5, 3600)
 _CODE_IN_TEXT = re.compile(r"([0-9A-Za-z][0-9A-Za-z\- ]{10,20}[0-9A-Za-z])")
 CONSENT_CHANNELS = ["wechat", "sms"]
 _STATUS = {CaseStatus.OPEN: "审理中", CaseStatus.CLOSED: "已结案", CaseStatus.ARCHIVED: "已归档"}
-_ROLE = {"plaintiff": "原告", "defendant": "被告", "third_party": "第三人", "witness": "证人", "agent": "代理人"}
 
 
 def code_from_text(text: str) -> str | None:
@@ -130,7 +130,7 @@ def joined(ctx: Context, party: Party) -> None:
 
     case = party.case
     ctx.say(_("已成功关联案件：{number} {title}（{role}）", number=case.number, title=case.title,
-              role=_(_ROLE.get(party.role.value, party.role.value))))
+              role=label(party.role)))
     if consent.has_consent(ctx.s, ctx.person.id, case.id):
         ctx.state.reset()
         return
@@ -178,7 +178,7 @@ def my_cases(ctx: Context) -> None:
     for party in parties[:10]:
         case = party.case
         lines = [f"{case.number} {case.title}".strip(),
-                 _("身份：{role}；状态：{status}", role=_(_ROLE.get(party.role.value, party.role.value)),
+                 _("身份：{role}；状态：{status}", role=label(party.role),
                    status=_(_STATUS.get(case.status, case.status.value)))]
         upcoming = [ev for ev in case.events if ev.at >= now][:3]
         for ev in upcoming:

@@ -12,23 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from court import display
 from court.errors import DomainError
-from court.models import DocumentKind
 
 SMS_MAX_CHARS = 500  # Aliyun and Tencent both cap a long SMS (signature included) at 500 characters
 SMS_SEGMENT_CHARS = 67  # characters per billed part of a long SMS
 FIELD_MAX_CHARS = 100  # one field; the general notice's content may be longer (below)
 
-KIND_LABELS: dict[str, str] = {
-    DocumentKind.JUDGMENT.value: "判决书",
-    DocumentKind.RULING.value: "裁定书",
-    DocumentKind.MEDIATION_AGREEMENT.value: "调解书",
-    DocumentKind.SUBPOENA.value: "传票",
-    DocumentKind.NOTICE.value: "通知书",
-    DocumentKind.TRANSCRIPT.value: "笔录",
-    DocumentKind.CREDENTIAL.value: "电子送达凭证",
-    DocumentKind.OTHER.value: "诉讼文书",
-}
+# the legal names; in a message "其他文书" reads better as "诉讼文书" (a litigation document)
+KIND_LABELS: dict[str, str] = {kind.value: name for kind, name in display.KIND.items()} | {"other": "诉讼文书"}
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ def main() -> int:
     new = Catalog(locale="en", header_comment="# English translations. Source strings are Simplified Chinese.")
     missing = []
     extracted = {m.id for m in source if m.id and is_chinese(str(m.id))}
+    sys.path.insert(0, str(ROOT))
+    from court import display  # value names live in tables, not in _() calls
+
+    extracted |= {name for table in display.LABELS.values() for name in table.values()} | set(display.CHANNEL.values())
     # entries not found by extraction (texts kept in constants and passed to translate()) stay
     for msgid in sorted(extracted | set(known), key=str):
         new.add(msgid, known.get(msgid, ""))

@@ -61,32 +61,17 @@ HANDOFF_LIMIT = ratelimit.Limit(10, 3600)
 HANDOFF_SECONDS = 600
 SIGNING_FLAG_SECONDS = 600
 
-# Labels are source strings marked for the catalogue; templates translate them per request.
-KIND_LABELS = {
-    "judgment": _("判决书"), "ruling": _("裁定书"), "mediation_agreement": _("调解书"), "subpoena": _("传票"),
-    "notice": _("通知书"), "transcript": _("笔录"), "credential": _("电子送达凭证"), "other": _("其他文书"),
-}
-ROLE_LABELS = {"plaintiff": _("原告"), "defendant": _("被告"), "third_party": _("第三人"), "witness": _("证人"), "agent": _("代理人")}
+# Party-facing words for a step's state (kinds, roles and actions come from court.display via the
+# app-wide ``label`` filter); source strings, translated per request by the templates.
 STEP_LABELS = {"waiting": _("等待中"), "ready": _("待签"), "running": _("处理中"), "done": _("已签"), "refused": _("拒签"),
                "failed": _("失败")}
-ACTION_LABELS = {"approve": _("审批用印"), "seal": _("加盖法院印章"), "sign": _("签名"), "receive": _("签收")}
 GROUPS = (("to_sign", _("待签署")), ("waiting", _("等待他人")), ("signed", _("已签署")), ("served", _("已送达")),
           ("refused", _("已拒签")))
 
 
-@bp.app_template_filter("local_time")
-def local_time(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    from datetime import timedelta, timezone
-
-    return value.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
-
-
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"KIND_LABELS": KIND_LABELS, "ROLE_LABELS": ROLE_LABELS, "STEP_LABELS": STEP_LABELS,
-            "ACTION_LABELS": ACTION_LABELS, "m_auth": access.auth()}
+    return {"STEP_LABELS": STEP_LABELS, "m_auth": access.auth()}
 
 
 @bp.after_request
