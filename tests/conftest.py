@@ -49,7 +49,13 @@ def _pg_migrated() -> Iterator[None]:
 
 
 def _truncate_pg() -> None:
+    """Empty every table. A transaction a previous test left open (a request thread's session, a
+    server subprocess) would block TRUNCATE for ever, so such sessions are ended first."""
     with db.engine().begin() as conn:
+        conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))
         tables = [r[0] for r in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
         if tables:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from config import Config
+from tests.conftest import TEST_DATABASE_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "e2e"
@@ -59,14 +60,14 @@ def port() -> int:
 
 
 @pytest.fixture
-def config(tmp_path: Path, redis_url: str, port: int) -> Config:
+def config(tmp_path: Path, redis_url: str, port: int, _pg_migrated: None) -> Config:
     """Like the suite's config, with the live server's address as the public base URL (SMS links
     and QR codes point there) and real retries off."""
     instance = tmp_path / "instance"
     instance.mkdir()
     return Config(
         ENV="testing", TESTING=True, INSTANCE_PATH=str(instance), SECRET_KEY="e2e-secret-key-" + "x" * 24,
-        DATABASE_URL=f"sqlite:///{instance / 'court.db'}", REDIS_URL=redis_url, STORAGE_DIR=str(instance / "files"),
+        DATABASE_URL=TEST_DATABASE_URL or f"sqlite:///{instance / 'court.db'}", REDIS_URL=redis_url, STORAGE_DIR=str(instance / "files"),
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", MAX_UPLOAD_BYTES=5 * 1024 * 1024, JOB_RETRY_INTERVALS=[],
     )
 
