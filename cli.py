@@ -134,17 +134,26 @@ def worker_command(burst: bool, queues: str) -> None:
 @click.option("--workers", default=1, show_default=True, help="RQ worker processes")
 def run_command(host: str, port: int, workers: int) -> None:
     """Start web (gunicorn) + RQ workers on the configured or embedded Redis; Ctrl-C stops all."""
+    base = f"http://{host}:{port}"
     env = dict(os.environ, REDIS_URL=runtime.current().redis_url)
+    # links in messages, QR codes and the WeChat simulator's API base follow the address served
+    env.setdefault("PUBLIC_BASE_URL", base)
     procs = [subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "--threads", "4", "-b", f"{host}:{port}", "app:create_app()"],
         env=env)]
     for _ in range(workers):
         procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "court", "worker"], env=env))
-    base = f"http://{host}:{port}"
+    public = env["PUBLIC_BASE_URL"].rstrip("/")
     click.echo("")
     click.echo("法院电子签章平台已启动 / the court platform is running:")
-    click.echo(f"  健康检查 / health:        {base}/healthz")
-    click.echo(f"  工作人员 API 文档 / API:  {base}/api/v1/docs")
+    click.echo(f"  健康检查 / health:            {public}/healthz")
+    click.echo(f"  工作人员控制台 / staff console: {public}/console/")
+    click.echo(f"  工作人员 API 文档 / staff API:  {public}/api/v1/docs")
+    click.echo(f"  文书核验 / verify a document:   {public}/verify")
+    if current_app.config.get("SMS_PROVIDER") == "development":
+        click.echo(f"  开发短信收件箱 / dev SMS inbox:  {public}/dev/phone")
+    if current_app.config.get("WECHAT_PROVIDER") == "simulator":
+        click.echo(f"  模拟微信用户 / play a WeChat user: flask --app app bot chat --url {public}")
     click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop")
     stop = False
 

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from court import audit, db
+from court import audit, crypto, db
 from court.i18n import _
 from court.models import DevMessage, Notification
 from notify import links, settings, status
@@ -155,13 +155,22 @@ def phone_index():  # type: ignore[no-untyped-def]
     rows = s.execute(select(DevMessage.channel, DevMessage.address, func.count(), func.max(DevMessage.created_at))
                      .group_by(DevMessage.channel, DevMessage.address)
                      .order_by(func.max(DevMessage.created_at).desc()).limit(500)).all()
-    return render_template("notify/phone_index.html", rows=rows)
+    return render_template("notify/phone_index.html", rows=rows, inbox_key=inbox_key)
 
 
-@dev_bp.get("/phone/<address>")
-def phone_inbox(address: str):  # type: ignore[no-untyped-def]
+def inbox_key(address: str) -> str:
+    """The opaque path segment of one inbox: phone numbers stay out of URLs, even here."""
+    return crypto.lookup_hash(address)[:20]
+
+
+@dev_bp.get("/phone/<key>")
+def phone_inbox(key: str):  # type: ignore[no-untyped-def]
     """One phone's inbox, newest first, links clickable."""
     s = db.session()
+    addresses = s.scalars(select(DevMessage.address).distinct())
+    address = next((a for a in addresses if inbox_key(a) == key), None)
+    if address is None:
+        abort(404)
     messages = list(s.scalars(select(DevMessage).where(DevMessage.address == address)
                               .order_by(DevMessage.id.desc()).limit(200)))
     return render_template("notify/phone_inbox.html", address=address, messages=messages, linkify=linkify)

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, inspect, select
 from court import db, migrate, redis_conn
 from court.models import DevMessage
 from notify import sweep
+from notify.views import inbox_key
 from tests.notify.conftest import read
 
 
@@ -47,7 +48,7 @@ def test_dev_phone_shows_inboxes_with_clickable_links(client, app):
     s.commit()
     index = client.get("/dev/phone").get_data(as_text=True)
     assert "13800000001" in index and "a@example.com" in index
-    page = client.get("/dev/phone/13800000001").get_data(as_text=True)
+    page = client.get(f"/dev/phone/{inbox_key('13800000001')}").get_data(as_text=True)
     assert '<a href="http://court.test/s/abcDEF123">http://court.test/s/abcDEF123</a>' in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 

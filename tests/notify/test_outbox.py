@@ -1,3 +1,4 @@
+
 """The outbox: written with the cause, sent once, retried with backoff, failures recorded."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from court.services import outbox
 from notify import dispatch, sweep
 from notify.providers import registry
 from notify.providers.base import SendResult
+from notify.views import inbox_key
 from tests.notify.conftest import notifications, read, use_settings
 
 S = NotificationStatus
@@ -33,7 +35,7 @@ def test_otp_reaches_the_phone_once_and_the_code_is_purged(s, run_jobs, client):
     assert msg.address == "13900000009"
     assert msg.body.startswith("【法院电子送达】您的验证码为482913，5分钟内有效")
     # the development phone shows it
-    page = client.get("/dev/phone/13900000009").get_data(as_text=True)
+    page = client.get(f"/dev/phone/{inbox_key('13900000009')}").get_data(as_text=True)
     assert "482913" in page
     assert "13900000009" in client.get("/dev/phone").get_data(as_text=True)
 
