@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from court import redis_conn
 from court.models import DocumentVersion
@@ -20,22 +23,36 @@ CACHE_SECONDS = 6 * 3600
 _lock = threading.Lock()
 
 
-def page_count(version: DocumentVersion) -> int:
-    key = f"m:pages:{version.sha256}"
-    r = redis_conn.client()
-    cached = r.get(key)
-    if cached is not None:
-        return int(cached)
+@contextmanager
+def _pdf(version: DocumentVersion) -> Iterator[Any]:
+    """The version opened in PDFium, under the process-wide lock."""
     import pypdfium2 as pdfium
 
     with _lock:
         pdf = pdfium.PdfDocument(documents.read_version(version))
         try:
-            count = min(len(pdf), MAX_PAGES)
+            yield pdf
         finally:
             pdf.close()
-    r.set(key, count, ex=CACHE_SECONDS)
-    return count
+
+
+def _cached(key: str, build: Callable[[], bytes]) -> bytes:
+    """The Redis copy of ``key``, or ``build()`` stored there for ``CACHE_SECONDS``."""
+    r = redis_conn.client()
+    cached = r.get(key)
+    if cached is not None:
+        return bytes(cached)
+    data = build()
+    r.set(key, data, ex=CACHE_SECONDS)
+    return data
+
+
+def page_count(version: DocumentVersion) -> int:
+    def count() -> bytes:
+        with _pdf(version) as pdf:
+            return str(min(len(pdf), MAX_PAGES)).encode()
+
+    return int(_cached(f"m:pages:{version.sha256}", count))
 
 
 def render(version: DocumentVersion, number: int, zoom: int = 1) -> bytes | None:
@@ -43,24 +60,16 @@ def render(version: DocumentVersion, number: int, zoom: int = 1) -> bytes | None
     scale = SCALES.get(zoom, SCALES[1])
     if number < 1 or number > page_count(version):
         return None
-    key = f"m:page:{version.sha256}:{number}:{zoom}"
-    r = redis_conn.client()
-    cached = r.get(key)
-    if cached is not None:
-        return bytes(cached)
-    import pypdfium2 as pdfium
 
-    with _lock:
-        pdf = pdfium.PdfDocument(documents.read_version(version))
-        try:
+    def draw() -> bytes:
+        with _pdf(version) as pdf:
             page = pdf[number - 1]
-            bitmap = page.render(scale=scale, may_draw_forms=True)
-            image = bitmap.to_pil()
-            buf = io.BytesIO()
-            image.convert("RGB").save(buf, format="PNG", optimize=False, compress_level=6)
-            page.close()
-        finally:
-            pdf.close()
-    data = buf.getvalue()
-    r.set(key, data, ex=CACHE_SECONDS)
-    return data
+            try:
+                image = page.render(scale=scale, may_draw_forms=True).to_pil()
+            finally:
+                page.close()
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="PNG", optimize=False, compress_level=6)
+        return buf.getvalue()
+
+    return _cached(f"m:page:{version.sha256}:{number}:{zoom}", draw)

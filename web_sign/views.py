@@ -190,15 +190,20 @@ def _person_for(s: Any, party: Party) -> Person:
                                  phone=party.phone)
 
 
-@bp.post("/identity/send")
-def identity_send():  # type: ignore[no-untyped-def]
-    from identity import otp
-
+def _identity_request() -> tuple[Any, Party, str]:
+    """Session, the party the SMS link names (403 without one) and where to go afterwards."""
     s = db.session()
     party = _link_party(s)
     if party is None:
         abort(403)
-    next_url = _safe_next(request.form.get("next"))
+    return s, party, _safe_next(request.form.get("next"))
+
+
+@bp.post("/identity/send")
+def identity_send():  # type: ignore[no-untyped-def]
+    from identity import otp
+
+    s, party, next_url = _identity_request()
     try:
         person = _person_for(s, party)
         otp.send_code(s, party.phone or "", OTP_PURPOSE, person_id=person.id)
@@ -216,11 +221,7 @@ def identity_send():  # type: ignore[no-untyped-def]
 def identity_verify():  # type: ignore[no-untyped-def]
     from identity import otp
 
-    s = db.session()
-    party = _link_party(s)
-    if party is None:
-        abort(403)
-    next_url = _safe_next(request.form.get("next"))
+    s, party, next_url = _identity_request()
     try:
         otp.verify_code(s, party.phone or "", OTP_PURPOSE, request.form.get("code", "")[:16])
         person = _person_for(s, party)
