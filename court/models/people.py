@@ -85,8 +85,39 @@ class ChannelBinding(Base):
     channel: Mapped[str] = mapped_column(String(16))  # wechat | phone | email
     address: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[created]
+    # set when an identity check passed in the conversation or session that owns this address
+    # (DESIGN: binding); notices go only to verified bindings, the most recently verified first
+    verified_at: Mapped[when]
+    verified_by_check_id: Mapped[int | None] = mapped_column(ForeignKey("identity_check.id"))
 
     person: Mapped[Person] = relationship(back_populates="bindings")
+
+
+class IdentityCheck(Base):
+    """One attempt to prove who someone is, owned by the conversation or session that asked for it.
+
+    Online Litigation Rules art. 7 accepts several routes (``method``): a face check against the
+    national ID photo (``face``), a clerk comparing the ID card in person (``staff``), or an external
+    identity authority such as the national network identity service (``authority``). A check is
+    *owned* by ``holder`` — an opaque id of one WeChat conversation or one party-page session — so a
+    pass in one place never unlocks another (DESIGN: binding). Only the outcome is kept, never an image.
+    """
+
+    __tablename__ = "identity_check"
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # face | staff | authority
+    provider: Mapped[str] = mapped_column(String(32))  # baidu | development | staff | netid-development …
+    channel: Mapped[str] = mapped_column(String(16))  # wechat | web | console | cli
+    holder: Mapped[str] = mapped_column(String(96), index=True)  # the conversation / session that owns it
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | pass | fail
+    result: Mapped[str | None] = mapped_column(String(32))  # pass | low_score | no_face | expired | …
+    score: Mapped[float | None]
+    ref: Mapped[str | None] = mapped_column(String(64))  # provider request id, or "staff:<id>"
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # the queued job's check id
+    requested_at: Mapped[created]
+    decided_at: Mapped[when]
 
 
 class Consent(Base):
