@@ -129,8 +129,7 @@ def verify_command(file: Path, as_json: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    """Add the commands to the ``flask court`` group (cli.py owns the group)."""
-    from cli import court_cli
-
-    for command in (stamp_command, stamp_batch_command, verify_command):
-        court_cli.add_command(command)
+    """Offer the commands to the ``flask court`` group, which cli.py owns and fills at start-up
+    (signing/ sits below cli.py, so it hands its commands up rather than importing the group)."""
+    app.extensions.setdefault("court_cli_commands", []).extend(
+        [stamp_command, stamp_batch_command, verify_command])

@@ -1,0 +1,62 @@
+"""Imports point down DESIGN.md's table of rooms: a test, so the layering is a rule the build checks.
+
+Each room (top-level package) may import only the rooms listed for it. Imports inside functions
+count too: they are still dependencies, only deferred.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOMS = ("bot", "web_sign", "staff", "handlers", "notify", "identity", "signing", "court")
+TOP = {"app", "config", "cli", "security"}  # the wiring above every room: may import anything
+ALLOWED: dict[str, set[str]] = {
+    "bot": {"handlers", "court", "identity"},
+    "web_sign": {"court", "identity", "signing"},
+    "staff": {"court", "signing", "notify"},
+    "handlers": {"court", "identity"},
+    "notify": {"court"},
+    "identity": {"court"},
+    "signing": {"court"},
+    "court": set(),
+}
+# Known exceptions, each with its reason; the test fails when one is no longer needed.
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("notify", "bot"): "the one WeChat access token per account is shared through bot.client (see DESIGN note)",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _room_edges() -> dict[tuple[str, str], list[str]]:
+    edges: dict[tuple[str, str], list[str]] = {}
+    for room in ROOMS:
+        for path in sorted((ROOT / room).rglob("*.py")):
+            for target in _imports(path) & (set(ROOMS) | TOP):
+                if target != room:
+                    edges.setdefault((room, target), []).append(str(path.relative_to(ROOT)))
+    return edges
+
+
+def test_every_import_points_down_the_table() -> None:
+    bad = {edge: files for edge, files in _room_edges().items()
+           if edge[1] not in ALLOWED[edge[0]] and edge not in EXCEPTIONS}
+    assert not bad, "imports DESIGN.md does not allow:\n" + "\n".join(
+        f"  {a} -> {b}: {', '.join(files)}" for (a, b), files in sorted(bad.items()))
+
+
+@pytest.mark.parametrize("edge", sorted(EXCEPTIONS))
+def test_each_exception_is_still_needed(edge: tuple[str, str]) -> None:
+    assert edge in _room_edges(), f"{edge[0]} no longer imports {edge[1]}: drop the exception"
