@@ -11,7 +11,17 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, idnumbers
 from court.errors import Conflict, DomainError, NotFound
-from court.models import Case, CaseEvent, Court, Party, PartyRole, Person
+from court.models import (
+    Case,
+    CaseEvent,
+    Court,
+    FlowStep,
+    Notification,
+    Party,
+    PartyRole,
+    Person,
+    ServiceRecord,
+)
 
 CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]\S{2,40}号$")
 CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
@@ -82,7 +92,11 @@ def _assign_code(party: Party, ttl: timedelta) -> str:
 def add_parties(
     s: Session, case: Case, inputs: list[PartyInput], *, ttl_days: int = 30, actor: str = "system"
 ) -> list[tuple[Party, str]]:
-    """Add parties and return each with its association code in clear (the only time it is)."""
+    """Add parties and return each with its association code in clear (the only time it is).
+
+    The same person is never added to a case twice (same ID number; without one, same name, role
+    and phone): a form submitted twice or a reloaded page would otherwise give the case a second
+    party who receives every notice again. Nothing is added when any input is refused."""
     out: list[tuple[Party, str]] = []
     for item in inputs:
         name = item.name.strip()
@@ -102,6 +116,7 @@ def add_parties(
             if not re.fullmatch(r"(\+?86)?1[3-9]\d{9}", phone):
                 raise DomainError("手机号码格式不正确", code="bad_phone")
             party.phone = phone[-11:]
+        _refuse_duplicate(s, case, party)
         code = _assign_code(party, timedelta(days=ttl_days))
         s.add(party)
         s.flush()
@@ -111,6 +126,41 @@ def add_parties(
         )
         out.append((party, code))
     return out
+
+
+def _refuse_duplicate(s: Session, case: Case, party: Party) -> None:
+    """Conflict when ``party`` is already in the case (it may be in this batch, already flushed)."""
+    if party.id_number_hash:
+        same = select(Party).where(Party.case_id == case.id, Party.id_number_hash == party.id_number_hash)
+    else:
+        same = select(Party).where(Party.case_id == case.id, Party.id_number_hash.is_(None), Party.name == party.name,
+                                   Party.role == party.role, Party.phone == party.phone)
+    existing = s.scalar(same.limit(1))
+    if existing is not None:
+        raise Conflict("{name}已是本案当事人，无需重复添加；如需新的关联码，请在当事人列表中重新生成",
+                       code="party_exists", name=existing.name, party_id=existing.id)
+
+
+def removable(s: Session, party: Party) -> bool:
+    """A party may be removed only while nothing has happened to them: never joined, never
+    notified, never served, no step in any flow. Afterwards the record is evidence."""
+    if party.person_id is not None or party.code_used_at is not None:
+        return False
+    for model in (Notification, ServiceRecord, FlowStep):
+        if s.scalar(select(model.id).where(model.party_id == party.id).limit(1)) is not None:
+            return False
+    return True
+
+
+def remove_party(s: Session, party: Party, *, actor: str = "system") -> None:
+    """Remove a party entered by mistake (a duplicate, a typo) while nothing has been served."""
+    if not removable(s, party):
+        raise Conflict("该当事人已关联、已收到通知或已在签署流程中，不能删除", code="party_in_use")
+    case_id, party_id, masked = party.case_id, party.id, party.id_number_masked
+    s.delete(party)
+    s.flush()
+    audit.record(s, "party.removed", actor=actor, case_id=case_id, subject=f"party:{party_id}",
+                 details={"id_number": masked})
 
 
 def regenerate_code(s: Session, party: Party, *, ttl_days: int = 30, actor: str = "system") -> str:

@@ -100,6 +100,20 @@ def regenerate_code(party_id: int) -> PartyWithCode:
     return PartyWithCode(**party_out(party).model_dump(), association_code=code)
 
 
+@route(bp, "/parties/<int:party_id>", "DELETE", summary="删除误录入的当事人（尚未关联、通知或送达）/ remove a party entered by mistake",
+       tag="parties", status=204, roles=WRITERS)
+def remove_party(party_id: int) -> tuple[str, int]:
+    s = db.session()
+    party = s.get(Party, party_id)
+    if party is None or party.case.court_id != current_staff().court_id:
+        from court.errors import NotFound
+
+        raise NotFound("当事人不存在", code="party_not_found")
+    case_service.remove_party(s, party, actor=actor())
+    s.commit()
+    return "", 204
+
+
 @route(bp, "/cases/<int:case_id>/events", "POST", summary="添加开庭等日程 / add a hearing or deadline",
        tag="cases", body=EventIn, response=EventOut, status=201, roles=WRITERS)
 def add_event(case_id: int, body: EventIn) -> EventOut:

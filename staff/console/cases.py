@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from court import audit as audit_log
-from court import crypto, db
+from court import crypto, db, redis_conn
 from court.errors import DomainError
 from court.i18n import _
 from court.models import (
@@ -82,14 +83,47 @@ def cases():  # type: ignore[no-untyped-def]
 @bp.get("/cases/<int:case_id>")
 @login_required
 def case(case_id: int):  # type: ignore[no-untyped-def]
-    c = _case(case_id)
+    return _case_page(_case(case_id))
+
+
+def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The case page; ``form`` refills the add-party form after a refusal so nothing typed is lost."""
     docs = db.session().scalars(select(Document).where(Document.case_id == c.id).order_by(Document.id)).all()
     notes = db.session().scalars(select(Notification).where(Notification.case_id == c.id)
                                  .order_by(Notification.id.desc()).limit(200)).all()
     services = db.session().scalars(select(ServiceRecord).join(Party).where(Party.case_id == c.id)
                                     .order_by(ServiceRecord.id)).all()
+    s = db.session()
     return render_template("console/case.html", case=c, documents=docs, notifications=notes, services=services,
-                           roles=list(PartyRole), mask_phone=crypto.mask_phone)
+                           roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
+                           removable={p.id for p in c.parties if case_service.removable(s, p)}), status
+
+
+# An association code is shown once. After the POST that creates it the browser is sent to a
+# one-time page (post/redirect/get), so a reload neither adds the party again nor shows the code
+# again; the code waits for that page encrypted in Redis for a few minutes only.
+_CODE_TTL = 300
+
+
+def _code_key(token: str) -> str:
+    return f"console:code:{token}"
+
+
+def _show_code_once(party: Party, code: str):  # type: ignore[no-untyped-def]
+    token = crypto.random_token(18)
+    redis_conn.client().set(_code_key(token), crypto.encrypt(f"{g.staff.id}:{party.id}:{code}"), ex=_CODE_TTL)
+    return redirect(url_for("console.issued_code", token=token), code=303)
+
+
+@bp.get("/codes/<token>")
+@login_required
+def issued_code(token: str):  # type: ignore[no-untyped-def]
+    blob = redis_conn.client().getdel(_code_key(token[:64]))
+    staff_id, party_id, code = crypto.decrypt(blob).split(":", 2) if blob else ("", "0", "")
+    party = db.session().get(Party, int(party_id)) if blob and int(staff_id) == g.staff.id else None
+    if party is None or party.case.court_id != g.staff.court_id:
+        return render_template("console/code_gone.html"), 410
+    return render_template("console/code.html", party=party, code=code, qr=qr.svg(code))
 
 
 @bp.post("/cases/<int:case_id>/parties")
@@ -109,8 +143,28 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
     except (DomainError, ValueError) as exc:
         s.rollback()
         flash(exc.localized() if isinstance(exc, DomainError) else _("当事人类型不正确"), "error")
-        return redirect(url_for("console.case", case_id=c.id))
-    return render_template("console/code.html", party=party, code=code, qr=qr.svg(code))
+        return _case_page(c, request.form, 409 if getattr(exc, "status", 400) == 409 else 400)
+    return _show_code_once(party, code)
+
+
+@bp.post("/parties/<int:party_id>/remove")
+@login_required
+def remove_party(party_id: int):  # type: ignore[no-untyped-def]
+    if not has_role(*WRITERS):
+        abort(403)
+    s = db.session()
+    party = s.get(Party, party_id)
+    if party is None or party.case.court_id != g.staff.court_id:
+        abort(404)
+    case_id = party.case_id
+    try:
+        case_service.remove_party(s, party, actor=actor())
+        s.commit()
+        flash(_("当事人已删除"))
+    except DomainError as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+    return redirect(url_for("console.case", case_id=case_id), code=303)
 
 
 @bp.post("/parties/<int:party_id>/code")
@@ -124,7 +178,7 @@ def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
     s.commit()
-    return render_template("console/code.html", party=party, code=code, qr=qr.svg(code))
+    return _show_code_once(party, code)
 
 
 @bp.get("/cases/<int:case_id>/audit")

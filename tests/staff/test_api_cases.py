@@ -69,6 +69,26 @@ def test_bad_party_input(api, case_id):
     assert api("get", f"/cases/{case_id}/parties").json == []
 
 
+def test_the_same_person_is_not_added_twice(api, case_id):
+    person = {"role": "defendant", "name": "李四", "id_number": id_number(seq="222")}
+    assert api("post", f"/cases/{case_id}/parties", json={"parties": [person]}).status_code == 201
+    again = api("post", f"/cases/{case_id}/parties", json={"parties": [dict(person, role="third_party")]})
+    assert again.status_code == 409 and again.json["error"]["code"] == "party_exists"
+    twice_in_one = api("post", f"/cases/{case_id}/parties", json={"parties": [
+        {"role": "plaintiff", "name": "张三", "phone": "13800000001"},
+        {"role": "plaintiff", "name": "张三", "phone": "13800000001"}]})
+    assert twice_in_one.status_code == 409
+    assert [p["name"] for p in api("get", f"/cases/{case_id}/parties").json] == ["李四"]  # nothing half-added
+
+
+def test_remove_a_party_entered_by_mistake(api, case_id):
+    r = api("post", f"/cases/{case_id}/parties", json={"parties": [{"role": "defendant", "name": "李四"}]})
+    pid = r.json[0]["id"]
+    assert api("delete", f"/parties/{pid}").status_code == 204
+    assert api("get", f"/cases/{case_id}/parties").json == []
+    assert api("delete", f"/parties/{pid}").status_code == 404
+
+
 def test_regenerate_code(api, case_id):
     r = api("post", f"/cases/{case_id}/parties", json={"parties": [{"role": "defendant", "name": "李四"}]})
     pid = r.json[0]["id"]

@@ -81,7 +81,8 @@ def test_case_party_code_upload_flow_and_audit(console, client):
     case_url = r.headers["Location"]
     case_id = int(case_url.rstrip("/").split("/")[-1])
     code_page = console.post(f"/console/cases/{case_id}/parties",
-                             {"role": "defendant", "name": "李四", "id_number": id_number(seq="222"), "phone": "13800000002"})
+                             {"role": "defendant", "name": "李四", "id_number": id_number(seq="222"), "phone": "13800000002"},
+                             follow_redirects=True)
     html = code_page.get_data(as_text=True)
     code = re.search(r'class="code-big">([A-Z0-9-]+)<', html).group(1)
     assert len(code) == 14 and "<svg" in html and "<path" in html
@@ -163,3 +164,54 @@ def test_push_a_notice_with_progress(console, client, s, run_jobs):
     assert status["counts"]["failed"] == 0 and status["counts"]["sent"] + status["counts"]["delivered"] == 1
     sms = db.session().scalars(select(Notification).where(Notification.template == "hearing_notice")).one()
     assert sms.address == "13800000002" and sms.params["place"] == "第三法庭"
+
+
+def test_reloading_or_resubmitting_the_party_form_keeps_one_party(console, client):
+    """A clerk reloads the association-code page, or goes back and submits again: still one party,
+    the code is not shown a second time, and what they typed is kept when a form is refused."""
+    from court.models import Party
+
+    console.login()
+    r = console.post("/console/cases", {"number": "（2026）京0491民初89号", "type": "civil"})
+    case_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    form = {"role": "defendant", "name": "王五", "id_number": id_number(seq="333"), "phone": "13800000003",
+            "email": "wangwu@example.cn"}
+    created = console.post(f"/console/cases/{case_id}/parties", form)
+    assert created.status_code == 303  # post/redirect/get
+    shown = console.get(created.headers["Location"])
+    code = re.search(r'class="code-big">([A-Z0-9-]+)<', shown.get_data(as_text=True)).group(1)
+    reloaded = console.get(created.headers["Location"])
+    assert reloaded.status_code == 410 and code not in reloaded.get_data(as_text=True)
+    assert "只显示一次" in reloaded.get_data(as_text=True)
+
+    again = console.post(f"/console/cases/{case_id}/parties", form)
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409 and "已是本案当事人" in html
+    assert 'value="王五"' in html and 'value="13800000003"' in html  # nothing typed is lost
+    parties = db.session().scalars(select(Party).where(Party.case_id == case_id)).all()
+    assert len(parties) == 1 and parties[0].email == "wangwu@example.cn"
+
+
+def test_a_party_entered_by_mistake_can_be_removed_until_served(console, client):
+    from court.models import Notification, Party
+
+    console.login()
+    r = console.post("/console/cases", {"number": "（2026）京0491民初90号", "type": "civil"})
+    case_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    console.post(f"/console/cases/{case_id}/parties", {"role": "defendant", "name": "赵六"})
+    console.post(f"/console/cases/{case_id}/parties", {"role": "plaintiff", "name": "钱七"})
+    s = db.session()
+    zhao, qian = s.scalars(select(Party).where(Party.case_id == case_id).order_by(Party.id)).all()
+    s.add(Notification(case_id=case_id, party_id=qian.id, channel="sms", address="13800000009",
+                       template="document_ready", params={}))
+    s.commit()
+    page = console.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert f"/console/parties/{zhao.id}/remove" in page and f"/console/parties/{qian.id}/remove" not in page
+    refused = console.post(f"/console/parties/{qian.id}/remove", follow_redirects=True)
+    assert "不能删除" in refused.get_data(as_text=True)
+    done = console.post(f"/console/parties/{zhao.id}/remove", follow_redirects=True)
+    assert "当事人已删除" in done.get_data(as_text=True)
+    names = [p.name for p in db.session().scalars(select(Party).where(Party.case_id == case_id))]
+    assert names == ["钱七"]
+    audit = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
+    assert "party.removed" in audit
