@@ -33,6 +33,36 @@ def create_staff(s: Session, court: Court, username: str, name: str, role: Staff
     return staff, key
 
 
+def _admins_left(s: Session, court_id: int, without: Staff) -> int:
+    return len([m for m in s.scalars(select(Staff).where(Staff.court_id == court_id, Staff.role == StaffRole.ADMIN,
+                                                        Staff.active.is_(True))) if m.id != without.id])
+
+
+def set_role(s: Session, staff: Staff, role: StaffRole, actor: str = "system") -> None:
+    """Change a member's role; a court never loses its last active admin this way."""
+    if staff.role is role:
+        return
+    if staff.role is StaffRole.ADMIN and _admins_left(s, staff.court_id, staff) == 0:
+        raise Conflict("本院至少需要保留一名管理员", code="last_admin")
+    old, staff.role = staff.role, role
+    s.flush()
+    audit.record(s, "staff.role_changed", actor=actor, subject=f"staff:{staff.id}",
+                 details={"from": old.value, "to": role.value})
+
+
+def set_active(s: Session, staff: Staff, active: bool, actor: str = "system") -> None:
+    """Deactivate (or reactivate) an account: its API key and console sessions stop at once."""
+    if staff.active is active:
+        return
+    if not active and actor == f"staff:{staff.id}":
+        raise Conflict("不能停用自己的账号", code="self_deactivate")
+    if not active and staff.role is StaffRole.ADMIN and _admins_left(s, staff.court_id, staff) == 0:
+        raise Conflict("本院至少需要保留一名管理员", code="last_admin")
+    staff.active = active
+    s.flush()
+    audit.record(s, "staff.activated" if active else "staff.deactivated", actor=actor, subject=f"staff:{staff.id}")
+
+
 def issue_api_key(s: Session, staff: Staff, actor: str = "system") -> str:
     key = API_KEY_PREFIX + crypto.random_token(32)
     staff.api_key_hash = crypto.token_hash(key)

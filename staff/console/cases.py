@@ -6,7 +6,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from court import audit as audit_log
-from court import crypto, db, redis_conn
+from court import crypto, db
 from court.errors import DomainError
 from court.i18n import _
 from court.models import (
@@ -24,7 +24,7 @@ from court.models import (
 )
 from court.services import cases as case_service
 from signing import qr
-from staff.console import bp
+from staff.console import bp, once
 from staff.console.auth import actor, has_role, login_required
 
 WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
@@ -99,31 +99,19 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
                            removable={p.id for p in c.parties if case_service.removable(s, p)}), status
 
 
-# An association code is shown once. After the POST that creates it the browser is sent to a
-# one-time page (post/redirect/get), so a reload neither adds the party again nor shows the code
-# again; the code waits for that page encrypted in Redis for a few minutes only.
-_CODE_TTL = 300
-
-
-def _code_key(token: str) -> str:
-    return f"console:code:{token}"
-
-
 def _show_code_once(party: Party, code: str):  # type: ignore[no-untyped-def]
-    token = crypto.random_token(18)
-    redis_conn.client().set(_code_key(token), crypto.encrypt(f"{g.staff.id}:{party.id}:{code}"), ex=_CODE_TTL)
-    return redirect(url_for("console.issued_code", token=token), code=303)
+    """Association codes are shown once: see :mod:`staff.console.once`."""
+    return redirect(url_for("console.issued_code", token=once.stash({"party": party.id, "code": code})), code=303)
 
 
 @bp.get("/codes/<token>")
 @login_required
 def issued_code(token: str):  # type: ignore[no-untyped-def]
-    blob = redis_conn.client().getdel(_code_key(token[:64]))
-    staff_id, party_id, code = crypto.decrypt(blob).split(":", 2) if blob else ("", "0", "")
-    party = db.session().get(Party, int(party_id)) if blob and int(staff_id) == g.staff.id else None
-    if party is None or party.case.court_id != g.staff.court_id:
+    shown = once.take(token)
+    party = db.session().get(Party, int(shown["party"])) if shown else None
+    if shown is None or party is None or party.case.court_id != g.staff.court_id:
         return render_template("console/code_gone.html"), 410
-    return render_template("console/code.html", party=party, code=code, qr=qr.svg(code))
+    return render_template("console/code.html", party=party, code=shown["code"], qr=qr.svg(shown["code"]))
 
 
 @bp.post("/cases/<int:case_id>/parties")
