@@ -13,7 +13,7 @@ from court import db, queue
 from court.models import FlowStep, Notification, ServiceRecord, SigningFlow
 from notify import dispatch as dispatcher
 from notify import push as pushes
-from notify import serve, status
+from notify import serve, status, webhooks
 from notify import sweep as sweeper
 
 log = logging.getLogger(__name__)
@@ -91,5 +91,11 @@ def wechat_template_finished(msg_id: str, result: str, at_iso: str | None = None
                                    code=result, at=at)
 
 
-__all__ = ["dispatch", "dispatch_batch", "escalate", "fan_out", "flow_finished",
+@queue.job
+def deliver_webhook(delivery_id: int) -> str:
+    """Post one event to a court system's endpoint (retries are scheduled by the sweep)."""
+    return webhooks.deliver(delivery_id)
+
+
+__all__ = ["deliver_webhook", "dispatch", "dispatch_batch", "escalate", "fan_out", "flow_finished",
            "step_ready", "sweep", "wechat_template_finished"]

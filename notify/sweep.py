@@ -9,7 +9,8 @@ start and every dispatch make sure the chain is alive) the sweep
   provably accepted are marked sent, the rest go back to pending (the development gateway can
   tell exactly; the cloud gateways cannot, so those are sent again — at least once);
 - restarts staff pushes whose fan-out stopped;
-- runs escalations that are due, and tells actors of ready steps nobody was told about.
+- runs escalations that are due, and tells actors of ready steps nobody was told about;
+- turns new audit rows into events for the court's systems and posts the due ones (webhooks).
 """
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ LIMIT = 50_000  # rows looked at per sweep
 def run() -> dict[str, int]:
     now = db.utcnow()
     cfg = settings.get()
-    out = {"pending": 0, "stuck_sent": 0, "stuck_retry": 0, "pushes": 0, "escalations": 0, "steps": 0}
+    out = {"pending": 0, "stuck_sent": 0, "stuck_retry": 0, "pushes": 0, "escalations": 0, "steps": 0,
+           "webhooks": 0}
     with db.transaction() as s:
         # 1. rows whose dispatch job is gone
         ids = list(s.scalars(select(Notification.id).where(
@@ -109,6 +111,10 @@ def run() -> dict[str, int]:
                 queue.enqueue("notify.jobs.step_ready", st.id, queue_name="notify", session=s,
                               job_id=f"step-ready-{st.id}")
                 out["steps"] += 1
+    # 6. events for the court's systems (their own transactions: a receiver never holds this one)
+    from notify import webhooks
+
+    out["webhooks"] = webhooks.pump(now=now)["queued"]
     return out
 
 

@@ -112,9 +112,13 @@ class World:
 
 
 def make_world(s: Session, n_parties: int = 2) -> World:
+    from sqlalchemy import select
+
     from court.services import staff as staff_service
 
-    court = staff_service.create_court(s, "北京互联网法院", "京0491")
+    # the court of the ``court_setup`` fixture when a test has one (staff API tests), else a new one
+    court = s.scalar(select(Court).where(Court.code == "京0491")) or staff_service.create_court(
+        s, "北京互联网法院", "京0491")
     case = cases.create_case(s, court, "（2026）京0491民初1号", "civil", "网络购物合同纠纷")
     names = ["张三", "李四", "王五", "赵六"]
     made = cases.add_parties(s, case, [

@@ -1,0 +1,224 @@
+"""Events to the court's own systems (trial system, OA, archive): which, to whom, and their state.
+
+The audit log is the platform's record of everything that happened, written in the same
+transaction as the act itself. Events are read from it: a cursor remembers the last audit row
+turned into deliveries, so an event can neither be lost (a crash before commit leaves no audit
+row and no act) nor be invented. Each delivery carries the audit row's id as its event id, so a
+receiver de-duplicates retries on it; the body is signed like Stripe's and GitHub's webhooks
+(HMAC-SHA256 over ``"{timestamp}.{body}"``, sent as ``X-Court-Signature: t=…,v1=…``).
+
+Delivery itself (HTTP) is ``notify/webhooks.py``; this module knows no HTTP.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from court import audit, crypto, db
+from court.errors import DomainError, NotFound
+from court.models import (
+    AuditEvent,
+    AuditHead,
+    Case,
+    Court,
+    WebhookAttempt,
+    WebhookCursor,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+# audit action -> event type sent to the court's systems
+EVENTS: dict[str, str] = {
+    "document.sealed": "document.sealed",
+    "step.sign": "step.signed",
+    "step.receive": "step.signed",
+    "step.approve": "step.approved",
+    "step.refused": "step.refused",
+    "flow.finished": "flow.finished",
+    "flow.returned": "flow.returned",
+    "service.effective": "service.effective",
+    "service.credential_issued": "credential.issued",
+    "service.escalated_to_staff": "case.flagged",
+    "consent.withdrawn": "case.flagged",
+    "consent.declined": "case.flagged",
+    "case.status_changed": "case.status_changed",
+    "case.archived": "case.archived",
+}
+EVENT_TYPES = tuple(sorted(set(EVENTS.values())))
+ALL = "*"
+# seconds to wait after the n-th failed try: about two and a half days in all, so a receiver
+# that is down for a day loses nothing; after the last one the delivery waits for a replay
+BACKOFF = (30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 86400)
+LEASE = timedelta(seconds=90)  # a claimed delivery is not claimed again meanwhile
+BATCH = 1000
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``X-Court-Signature`` value for ``body`` sent at ``timestamp`` (Unix seconds)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    """The exact bytes sent (and signed) for a delivery."""
+    return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _check_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
+        raise DomainError("接收地址须为 http(s):// 开头的完整网址", code="bad_webhook_url")
+    return url
+
+
+def _check_events(events: list[str] | None) -> list[str]:
+    chosen = list(dict.fromkeys(events or [ALL]))
+    unknown = [e for e in chosen if e != ALL and e not in EVENT_TYPES]
+    if unknown:
+        raise DomainError("不支持的事件类型：{events}", code="bad_webhook_events", events="、".join(unknown))
+    return chosen
+
+
+def create_endpoint(s: Session, court: Court, url: str, events: list[str] | None = None, *,
+                    description: str = "", actor: str = "system") -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it with its signing secret in clear (the only time it is).
+
+    It receives events that happen from now on, not the court's history."""
+    secret = "whsec_" + crypto.random_token(24)
+    head = s.get(AuditHead, 1)
+    ep = WebhookEndpoint(court_id=court.id, url=_check_url(url), events=_check_events(events),
+                         description=(description or "").strip()[:200], secret_enc=crypto.encrypt(secret),
+                         active=True, since_event_id=head.last_id if head else 0)
+    if actor.startswith("staff:"):
+        ep.created_by_id = int(actor.split(":")[1])
+    s.add(ep)
+    s.flush()
+    audit.record(s, "webhook.endpoint_created", actor=actor, subject=f"webhook:{ep.id}",
+                 details={"url": ep.url, "events": ep.events})
+    return ep, secret
+
+
+def update_endpoint(s: Session, ep: WebhookEndpoint, *, active: bool | None = None,
+                    events: list[str] | None = None, actor: str = "system") -> WebhookEndpoint:
+    if active is not None:
+        ep.active = active
+    if events is not None:
+        ep.events = _check_events(events)
+    s.flush()
+    audit.record(s, "webhook.endpoint_updated", actor=actor, subject=f"webhook:{ep.id}",
+                 details={"active": ep.active, "events": ep.events})
+    return ep
+
+
+def endpoint_of(s: Session, court_id: int, endpoint_id: int) -> WebhookEndpoint:
+    ep = s.get(WebhookEndpoint, endpoint_id)
+    if ep is None or ep.court_id != court_id:
+        raise NotFound("接收地址不存在", code="webhook_not_found")
+    return ep
+
+
+def delivery_of(s: Session, court_id: int, delivery_id: int) -> WebhookDelivery:
+    d = s.get(WebhookDelivery, delivery_id)
+    if d is None or d.endpoint.court_id != court_id:
+        raise NotFound("投递记录不存在", code="webhook_delivery_not_found")
+    return d
+
+
+def _payload(ev: AuditEvent, event_type: str, case: Case) -> dict[str, Any]:
+    return {
+        "id": f"evt_{ev.id}", "type": event_type, "created_at": ev.at.isoformat(timespec="seconds"),
+        "court": {"code": case.court.code, "name": case.court.name},
+        "case": {"id": case.id, "number": case.number, "status": case.status.value},
+        "action": ev.action, "subject": ev.subject, "data": ev.details or {},
+    }
+
+
+def collect(s: Session, *, limit: int = BATCH) -> int:
+    """Turn audit rows past the cursor into deliveries for the endpoints that want them.
+
+    Safe to run concurrently: the cursor row is locked, and (endpoint, event) is unique."""
+    cursor = s.get(WebhookCursor, 1, with_for_update=db.is_postgres())
+    if cursor is None:
+        cursor = WebhookCursor(id=1, last_audit_id=0)
+        s.add(cursor)
+        s.flush()
+    events = s.scalars(select(AuditEvent).where(AuditEvent.id > cursor.last_audit_id)
+                       .order_by(AuditEvent.id).limit(limit)).all()
+    if not events:
+        return 0
+    # paused endpoints get their deliveries too: they wait (claim_due skips them) until resumed
+    endpoints = s.scalars(select(WebhookEndpoint)).all()
+    made = 0
+    now = db.utcnow()
+    for ev in events:
+        event_type = EVENTS.get(ev.action)
+        if event_type is None or ev.case_id is None or not endpoints:
+            continue
+        case = s.get(Case, ev.case_id)
+        if case is None:
+            continue
+        for ep in endpoints:
+            if ep.court_id != case.court_id or ev.id <= ep.since_event_id:
+                continue
+            if ALL not in ep.events and event_type not in ep.events:
+                continue
+            s.add(WebhookDelivery(endpoint_id=ep.id, event_id=ev.id, event_type=event_type,
+                                  payload=_payload(ev, event_type, case), status="pending", attempts=0,
+                                  next_attempt_at=now))
+            made += 1
+    cursor.last_audit_id = events[-1].id
+    s.flush()
+    return made
+
+
+def claim_due(s: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Ids of pending deliveries due now, leased so no other caller sends them meanwhile."""
+    now = now or db.utcnow()
+    ids = list(s.scalars(select(WebhookDelivery.id).join(WebhookEndpoint).where(
+        WebhookDelivery.status == "pending", WebhookEndpoint.active.is_(True),
+        WebhookDelivery.next_attempt_at <= now).order_by(WebhookDelivery.id).limit(limit)))
+    claimed = []
+    for did in ids:
+        got = s.execute(update(WebhookDelivery).where(
+            WebhookDelivery.id == did, WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+        ).values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+        if got.rowcount:
+            claimed.append(did)
+    return claimed
+
+
+def record_attempt(s: Session, d: WebhookDelivery, *, status_code: int | None, response: str | None,
+                   error: str | None, duration_ms: int, now: datetime | None = None) -> WebhookDelivery:
+    """Keep what the receiver answered; a 2xx ends the delivery, anything else waits and retries."""
+    now = now or db.utcnow()
+    s.add(WebhookAttempt(delivery_id=d.id, at=now, status_code=status_code, response=(response or "")[:1000] or None,
+                         error=(error or "")[:500] or None, duration_ms=duration_ms))
+    d.attempts += 1
+    d.last_status = status_code
+    if status_code is not None and 200 <= status_code < 300:
+        d.status, d.delivered_at, d.next_attempt_at, d.last_error = "delivered", now, None, None
+    else:
+        d.last_error = (error or f"HTTP {status_code}")[:500]
+        if d.attempts > len(BACKOFF):
+            d.status, d.next_attempt_at = "failed", None
+        else:
+            d.next_attempt_at = now + timedelta(seconds=BACKOFF[d.attempts - 1])
+    s.flush()
+    return d
+
+
+def replay(s: Session, d: WebhookDelivery, *, actor: str) -> WebhookDelivery:
+    """Send a delivery again now (after the receiver was fixed, or on the receiver's request)."""
+    d.status, d.next_attempt_at, d.delivered_at = "pending", db.utcnow(), None
+    s.flush()
+    audit.record(s, "webhook.replayed", actor=actor, subject=f"webhook_delivery:{d.id}",
+                 details={"event": d.payload.get("id"), "endpoint": d.endpoint_id})
+    return d

@@ -1,0 +1,67 @@
+"""Posting events to the court's systems (the rules and records are ``court/services/webhooks.py``).
+
+:func:`pump` turns new audit rows into deliveries and queues the due ones; the outbox sweep calls
+it every ``NOTIFY_SWEEP_SECONDS``, so nothing waits on a job that Redis lost. :func:`deliver` posts
+one delivery, signed, and records the receiver's answer; a failure is retried with backoff.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+import requests
+
+from court import crypto, db, queue
+from court.models import WebhookDelivery
+from court.services import webhooks
+
+log = logging.getLogger(__name__)
+DELIVER_JOB = "notify.jobs.deliver_webhook"
+TIMEOUT = (3.0, 10.0)  # connect, read
+USER_AGENT = "court-platform-webhooks/1"
+
+
+def pump(*, now: datetime | None = None) -> dict[str, int]:
+    """Collect new events and queue every delivery that is due. Safe to run at any time."""
+    with db.transaction() as s:
+        made = webhooks.collect(s)
+    with db.transaction() as s:
+        due = webhooks.claim_due(s, now=now)
+        for did in due:
+            queue.enqueue(DELIVER_JOB, did, queue_name="notify", session=s)
+    return {"collected": made, "queued": len(due)}
+
+
+def deliver(delivery_id: int) -> str:
+    """POST one delivery and record what happened; returns its status afterwards."""
+    with db.transaction() as s:
+        d = s.get(WebhookDelivery, delivery_id)
+        if d is None or d.status != "pending":
+            return d.status if d is not None else "missing"
+        url, secret, body = d.endpoint.url, crypto.decrypt(d.endpoint.secret_enc), webhooks.body_of(d)
+        event_id, event_type = str(d.payload.get("id")), d.event_type
+    ts = int(time.time())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
+        "X-Court-Event": event_type, "X-Court-Event-Id": event_id,
+        "X-Court-Signature": webhooks.sign(secret, ts, body),
+    }
+    started = time.monotonic()
+    status_code: int | None = None
+    text: str | None = None
+    error: str | None = None
+    try:
+        resp = requests.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+        status_code, text = resp.status_code, resp.text[:1000]
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    took = int((time.monotonic() - started) * 1000)
+    with db.transaction() as s:
+        d = s.get(WebhookDelivery, delivery_id)
+        assert d is not None
+        webhooks.record_attempt(s, d, status_code=status_code, response=text, error=error, duration_ms=took)
+        outcome = d.status
+    log.info("webhook delivery %s (%s) to endpoint: %s in %d ms", delivery_id, event_type,
+             status_code or error, took)
+    return outcome
