@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     """Configure the signing service from the app's settings; add CLI commands and the init hook."""
     import click
 
-    from signing import pki
+    from signing import bundle_cli, pki
     from signing.cli import register
     from signing.settings import SigningSettings, configure
 
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     hooks = app.extensions.setdefault("court_init_hooks", [])
     hooks.append(_init_keys)
     register(app)
+    bundle_cli.register(app)
 
 
 class _FlaskCfg:

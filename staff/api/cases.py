@@ -127,3 +127,20 @@ def add_event(case_id: int, body: EventIn) -> EventOut:
                                 body.place, actor())
     s.commit()
     return EventOut.model_validate(ev)
+
+
+@route(bp, "/cases/<int:case_id>/export", summary="导出电子卷宗与证据包（ZIP，清单经本院印章签名）/ export the case file",
+       tag="cases", binary=True, roles=WRITERS)
+def export_case(case_id: int):  # type: ignore[no-untyped-def]
+    """``?document_id=`` exports one document of the case. Check the ZIP with ``flask court verify-bundle``."""
+    from flask import request, send_file
+
+    from signing import bundle
+
+    s = db.session()
+    case = _case(case_id)
+    document_id = request.args.get("document_id", type=int)
+    fh = bundle.export_file(s, case, actor=actor(), document_id=document_id)
+    s.commit()
+    return send_file(fh, mimetype="application/zip", as_attachment=True,
+                     download_name=bundle.download_name(case, document_id))

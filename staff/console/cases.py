@@ -182,3 +182,20 @@ def _ttl() -> int:
     from flask import current_app
 
     return int(current_app.config["ASSOCIATION_CODE_TTL_DAYS"])
+
+
+@bp.get("/cases/<int:case_id>/export")
+@login_required
+def export(case_id: int):  # type: ignore[no-untyped-def]
+    """The case's electronic file and evidence bundle as a ZIP download."""
+    from flask import send_file
+
+    from signing import bundle
+
+    if not has_role(*WRITERS):
+        abort(403)
+    s = db.session()
+    c = _case(case_id)
+    fh = bundle.export_file(s, c, actor=actor())
+    s.commit()
+    return send_file(fh, mimetype="application/zip", as_attachment=True, download_name=bundle.download_name(c))
