@@ -21,7 +21,7 @@ from court import audit, db, ratelimit
 from court.display import label
 from court.errors import DomainError
 from court.i18n import _, get_locale
-from court.models import Case, CaseStatus, Party
+from court.models import Case, Party
 from court.services import cases as case_service
 from handlers import face, registration
 from handlers.common import Context, is_no, is_yes, local_time, need_registration
@@ -32,7 +32,6 @@ CONSENT = "join.consent"
 WRONG_CODES = ratelimit.Limit(5, 3600)
 _CODE_IN_TEXT = re.compile(r"([0-9A-Za-z][0-9A-Za-z\- ]{10,20}[0-9A-Za-z])")
 CONSENT_CHANNELS = ["wechat", "sms"]
-_STATUS = {CaseStatus.OPEN: "审理中", CaseStatus.CLOSED: "已结案", CaseStatus.ARCHIVED: "已归档"}
 
 
 def code_from_text(text: str) -> str | None:
@@ -179,7 +178,7 @@ def my_cases(ctx: Context) -> None:
         case = party.case
         lines = [f"{case.number} {case.title}".strip(),
                  _("身份：{role}；状态：{status}", role=label(party.role),
-                   status=_(_STATUS.get(case.status, case.status.value)))]
+                   status=label(case.status))]
         upcoming = [ev for ev in case.events if ev.at >= now][:3]
         for ev in upcoming:
             place = f"，{ev.place}" if ev.place else ""

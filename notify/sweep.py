@@ -10,7 +10,8 @@ start and every dispatch make sure the chain is alive) the sweep
   tell exactly; the cloud gateways cannot, so those are sent again — at least once);
 - restarts staff pushes whose fan-out stopped;
 - runs escalations that are due, and tells actors of ready steps nobody was told about;
-- turns new audit rows into events for the court's systems and posts the due ones (webhooks).
+- turns new audit rows into events for the court's systems and posts the due ones (webhooks);
+- asks for the archive of closed cases whose flows have all ended.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def run() -> dict[str, int]:
     now = db.utcnow()
     cfg = settings.get()
     out = {"pending": 0, "stuck_sent": 0, "stuck_retry": 0, "pushes": 0, "escalations": 0, "steps": 0,
-           "webhooks": 0}
+           "webhooks": 0, "archives": 0}
     with db.transaction() as s:
         # 1. rows whose dispatch job is gone
         ids = list(s.scalars(select(Notification.id).where(
@@ -115,6 +116,14 @@ def run() -> dict[str, int]:
     from notify import webhooks
 
     out["webhooks"] = webhooks.pump(now=now)["queued"]
+    # 7. closed cases whose flows have all ended: keep their electronic file (archive)
+    from court.services import lifecycle
+
+    with db.transaction() as s:
+        for case_id in lifecycle.ready_to_archive(s):
+            queue.enqueue(lifecycle.ARCHIVE_JOB, case_id, queue_name="default", session=s,
+                          job_id=f"archive-case-{case_id}-{int(now.timestamp())}")
+            out["archives"] += 1
     return out
 
 

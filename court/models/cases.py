@@ -13,9 +13,12 @@ from court.models.people import Court, Person
 
 
 class CaseStatus(str, enum.Enum):
-    OPEN = "open"
+    """立案 → 审理中 → 结案 → 归档 (``court.services.lifecycle`` says which moves are allowed)."""
+
+    OPEN = "open"  # filed
+    IN_TRIAL = "in_trial"
     CLOSED = "closed"
-    ARCHIVED = "archived"
+    ARCHIVED = "archived"  # read-only; the electronic case file is kept (archive_key)
 
 
 class Case(Base):
@@ -31,6 +34,10 @@ class Case(Base):
     needs_attention: Mapped[str | None] = mapped_column(String(200))  # e.g. postal service needed
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[created]
+    status_changed_at: Mapped[when]
+    archived_at: Mapped[when]
+    archive_key: Mapped[str | None] = mapped_column(String(200))  # the kept bundle in the file store
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
 
     court: Mapped[Court] = relationship()
     parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.id")

@@ -22,6 +22,7 @@ from court.models import (
     Person,
     ServiceRecord,
 )
+from court.services import lifecycle
 
 CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]\S{2,40}号$")
 CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
@@ -97,6 +98,7 @@ def add_parties(
     The same person is never added to a case twice (same ID number; without one, same name, role
     and phone): a form submitted twice or a reloaded page would otherwise give the case a second
     party who receives every notice again. Nothing is added when any input is refused."""
+    lifecycle.require_writable(case)
     out: list[tuple[Party, str]] = []
     for item in inputs:
         name = item.name.strip()
@@ -202,6 +204,7 @@ def redeem_code(s: Session, code: str, person: Person, *, now: datetime | None =
 
 
 def add_event(s: Session, case: Case, kind: str, title: str, at: datetime, place: str | None = None, actor: str = "system") -> CaseEvent:
+    lifecycle.require_writable(case)
     ev = CaseEvent(case_id=case.id, kind=kind, title=title, at=at, place=place)
     s.add(ev)
     s.flush()

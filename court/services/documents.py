@@ -9,6 +9,7 @@ from court import audit, storage
 from court.errors import DomainError, NotFound
 from court.models import Case, Document, DocumentKind, DocumentVersion
 from court.pdfcheck import check_pdf
+from court.services import lifecycle
 
 UPLOADABLE = tuple(k for k in DocumentKind if k is not DocumentKind.CREDENTIAL)
 
@@ -29,6 +30,7 @@ def upload(
     filename: str | None = None, max_bytes: int, actor: str = "system",
 ) -> Document:
     """Create a document from an uploaded PDF. Invalid input raises before anything is stored."""
+    lifecycle.require_writable(case)
     if kind not in UPLOADABLE:
         raise DomainError("送达凭证由系统生成，不能上传", code="bad_kind")
     title = (title or "").strip()

@@ -26,7 +26,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import receipts
+from court.services import lifecycle, receipts
 
 SEAL_JOB = "signing.jobs.seal_step"
 NOTIFY_JOB = "notify.jobs.step_ready"
@@ -83,6 +83,7 @@ def _check_steps(s: Session, doc: Document, steps: list[StepInput]) -> None:
 def start_flow(
     s: Session, doc: Document, steps: list[StepInput], *, ordered: bool = True, actor: str = "system"
 ) -> SigningFlow:
+    lifecycle.require_writable(doc.case)
     if doc.status in (DocumentStatus.IN_FLOW,):
         raise Conflict("该文书已有进行中的签署流程", code="flow_running")
     _check_steps(s, doc, steps)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Literal
 
+from pydantic import Field
 from sqlalchemy import func, select
 
 from court import crypto, db
@@ -21,6 +23,7 @@ from staff.api.schemas import (
     PartiesIn,
     PartyOut,
     PartyWithCode,
+    Strict,
 )
 
 WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
@@ -144,3 +147,40 @@ def export_case(case_id: int):  # type: ignore[no-untyped-def]
     s.commit()
     return send_file(fh, mimetype="application/zip", as_attachment=True,
                      download_name=bundle.download_name(case, document_id))
+
+
+class CaseStatusIn(Strict):
+    status: Literal["open", "in_trial", "closed"]
+    reason: str = Field(default="", max_length=200)
+
+
+@route(bp, "/cases/<int:case_id>/status", "POST", summary="变更案件状态（结案后自动归档）/ change a case's status",
+       tag="cases", body=CaseStatusIn, response=CaseOut, roles=WRITERS)
+def change_status(case_id: int, body: CaseStatusIn) -> CaseOut:
+    from court.models import CaseStatus
+    from court.services import lifecycle
+
+    s = db.session()
+    case = lifecycle.change_status(s, _case(case_id), CaseStatus(body.status), actor=actor(), reason=body.reason)
+    s.commit()
+    return CaseOut.model_validate(case)
+
+
+@route(bp, "/cases/<int:case_id>/archive", summary="下载归档的电子卷宗 / download the archived case file",
+       tag="cases", binary=True, roles=WRITERS)
+def download_archive(case_id: int):  # type: ignore[no-untyped-def]
+    import io
+
+    from flask import send_file
+
+    from court import storage
+    from court.errors import NotFound
+    from signing import bundle
+
+    case = _case(case_id)
+    if not case.archive_key:
+        raise NotFound("该案件尚未归档", code="not_archived")
+    resp = send_file(io.BytesIO(storage.store().get(case.archive_key)), mimetype="application/zip",
+                     as_attachment=True, download_name=bundle.download_name(case))
+    resp.headers["X-Content-SHA256"] = case.archive_sha256 or ""
+    return resp

@@ -49,6 +49,9 @@ class CaseOut(Out):
     status: str
     needs_attention: str | None
     created_at: datetime
+    status_changed_at: datetime | None = None
+    archived_at: datetime | None = None
+    archive_sha256: str | None = Field(default=None, description="SHA-256 of the kept electronic case file")
 
 
 class CaseList(BaseModel):

@@ -94,7 +94,9 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
     services = db.session().scalars(select(ServiceRecord).join(Party).where(Party.case_id == c.id)
                                     .order_by(ServiceRecord.id)).all()
     s = db.session()
-    return render_template("console/case.html", case=c, documents=docs, notifications=notes, services=services,
+    from court.services import lifecycle
+
+    return render_template("console/case.html", case=c, next_statuses=sorted(lifecycle.MOVES[c.status]), documents=docs, notifications=notes, services=services,
                            roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
                            removable={p.id for p in c.parties if case_service.removable(s, p)}), status
 
@@ -199,3 +201,41 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
     fh = bundle.export_file(s, c, actor=actor())
     s.commit()
     return send_file(fh, mimetype="application/zip", as_attachment=True, download_name=bundle.download_name(c))
+
+
+@bp.post("/cases/<int:case_id>/status")
+@login_required
+def change_status(case_id: int):  # type: ignore[no-untyped-def]
+    from court.models import CaseStatus
+    from court.services import lifecycle
+
+    if not has_role(*WRITERS):
+        abort(403)
+    s = db.session()
+    c = _case(case_id)
+    try:
+        lifecycle.change_status(s, c, CaseStatus(request.form.get("status", "")), actor=actor(),
+                                reason=request.form.get("reason", ""))
+        s.commit()
+        flash(_("案件状态已更新") + ("：" + _("结案后将在所有签署流程结束时自动归档") if c.status is CaseStatus.CLOSED else ""))
+    except (DomainError, ValueError) as exc:
+        s.rollback()
+        flash(exc.localized() if isinstance(exc, DomainError) else _("案件状态不正确"), "error")
+    return redirect(url_for("console.case", case_id=case_id), code=303)
+
+
+@bp.get("/cases/<int:case_id>/archive")
+@login_required
+def archive(case_id: int):  # type: ignore[no-untyped-def]
+    import io
+
+    from flask import send_file
+
+    from court import storage
+    from signing import bundle
+
+    c = _case(case_id)
+    if not c.archive_key:
+        abort(404)
+    return send_file(io.BytesIO(storage.store().get(c.archive_key)), mimetype="application/zip", as_attachment=True,
+                     download_name=bundle.download_name(c))

@@ -194,7 +194,7 @@ def test_my_cases_and_my_documents(make_user, court_case, run_jobs, s):
 
     record_id = record.id
     reply = _text(user.say("我的案件"))
-    assert case.number in reply and "审理中" in reply and "开庭审理" in reply and "第三法庭" in reply
+    assert case.number in reply and "状态：已立案" in reply and "开庭审理" in reply and "第三法庭" in reply
     # (typed: the same button twice within one second is, by WeChat's design, one event)
     reply = _text(user.say("我的文书"))
     assert "【待签收】传票" in reply
