@@ -13,11 +13,12 @@ from court.models.notifications import (
     SmsLink,
 )
 from court.models.people import ChannelBinding, Consent, Court, IdentityCheck, Person, Staff, StaffRole
+from court.models.templates import DocumentTemplate
 from court.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding", "Consent", "Court",
-    "DeliveryReport", "DevMessage", "Document", "IdentityCheck", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
+    "DeliveryReport", "DevMessage", "Document", "DocumentTemplate", "IdentityCheck", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
     "NotificationStatus", "NoticePush", "Party", "PartyRole", "Person", "ServiceRecord", "SigningFlow", "Staff", "StaffRole",
     "SmsLink", "StepAction", "StepStatus", "WebhookAttempt", "WebhookCursor", "WebhookDelivery", "WebhookEndpoint",
 ]
