@@ -243,13 +243,22 @@ def layout_problems(name: str, fields: dict[str, str]) -> list[str]:
 
 
 def _doc_name(params: dict[str, object]) -> str:
-    """The document as the phone names it: its title when that says what kind it is, else the
-    kind first (a cut keeps the kind; the whole title is on the page behind the link)."""
+    """The document as the phone names it, within one field: its title when that says what kind
+    it is, else ``kind《title》``. A long title is cut in the middle so the kind at its end stays
+    ("张三诉李四…纠纷…民事裁定书"); the whole title is on the page behind the link."""
     kind = str(params.get("kind") or "")
-    title = str(params.get("title") or "")
-    if not title:
+    title = wechat_rules.clean(params.get("title") or "")
+    limit = wechat_rules.TYPES["thing"].max_chars
+    if not title or title == kind:
         return kind
-    return title if (not kind or kind in title) else f"{kind}《{title}》"
+    if not kind or kind in title:
+        if len(title) <= limit:
+            return title
+        at = title.rindex(kind) if kind else len(title)
+        tail = title[max(0, at - 2):at + len(kind)]  # "民事裁定书": the kind with its qualifier
+        return title[:limit - 1 - len(tail)] + wechat_rules.ELLIPSIS + tail
+    room = limit - len(kind) - 2
+    return f"{kind}《{wechat_rules.shorten(title, room)}》"
 
 
 def _now_text(params: dict[str, object]) -> str:

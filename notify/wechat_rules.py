@@ -150,6 +150,8 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     closer = {"《": "》", "（": "）", "(": ")"}.get(text[0], "")
+    if closer and closer in text[:limit - 2]:
+        closer = ""  # the bracket closed before the cut
     keep = limit - 1 - len(closer)
     return text[:keep] + ELLIPSIS + closer
 
@@ -186,7 +188,7 @@ def fit(key: str, value: object) -> str:
     ftype = field_type(key)
     if ftype is None:
         return shorten(text, LEGACY_MAX) if is_legacy(key) else text
-    if ftype.name == "time" and not _TIME.match(text):
+    if ftype.name == "time":
         when = parse_time(text)
         if when is not None:
             text = format_time(when)

@@ -59,9 +59,31 @@ def _json_body() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+# WeChat's wording for the errors a developer can ask the simulator to play (``fail_next``)
+ERRMSG = {
+    -1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
+    40003: "invalid openid", 42001: "access_token expired", 43004: "require subscribe",
+    45009: "reach max api daily quota limit", 45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+}
+
+
+def fail_next(*errcodes: int, api: str | None = None) -> None:
+    """Answer the next API calls (one per code, in order; only calls to ``api`` such as
+    ``message/custom/send`` when given) with these errcodes, as WeChat would when a token
+    expires, the daily quota runs out, an openid is wrong …"""
+    if errcodes:
+        _r().rpush(f"sim:fail:{api}" if api else "sim:fail", *[str(code) for code in errcodes])
+
+
 def needs_token(fn):  # type: ignore[no-untyped-def]
     @wraps(fn)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        api = request.path.removeprefix(f"{bot_settings.SIMULATOR_PREFIX}/cgi-bin/")
+        injected = _r().lpop(f"sim:fail:{api}") or _r().lpop("sim:fail")
+        if injected is not None:
+            code = int(injected)
+            return _err(code, ERRMSG.get(code, "error"))
         token = request.args.get("access_token", "")
         if not token or not _r().exists(f"sim:token:{token}"):
             return _err(40001, "invalid credential, access_token is invalid or not latest")

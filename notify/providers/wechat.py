@@ -27,6 +27,7 @@ documented exception to the import rule). Delivery is reported later by WeChat's
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -109,7 +110,7 @@ def seconds_to_quota_reset(now: datetime | None = None) -> int:
     """WeChat's daily quotas reset at midnight Beijing time."""
     now = (now or datetime.now(messages.CHINA)).astimezone(messages.CHINA)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return int((midnight - now).total_seconds()) + QUOTA_RESET_MARGIN
+    return math.ceil((midnight - now).total_seconds()) + QUOTA_RESET_MARGIN
 
 
 def _refused(m: Outgoing, errcode: int | None, errmsg: str) -> SendResult:
