@@ -144,16 +144,20 @@ def clean(value: object) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_PAIRS = (("《", "》"), ("（", "）"), ("(", ")"), ("“", "”"))
+
+
 def shorten(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters sensibly: keep a title's closing 》 or ） when the
-    cut falls inside it, and mark the cut with "…" (the whole text is behind the link)."""
+    """Cut ``text`` to ``limit`` characters sensibly: mark the cut with "…" and close any
+    bracket or title mark the cut left open (the whole text is behind the link)."""
     if len(text) <= limit:
         return text
-    closer = {"《": "》", "（": "）", "(": ")"}.get(text[0], "")
-    if closer and closer in text[:limit - 2]:
-        closer = ""  # the bracket closed before the cut
-    keep = limit - 1 - len(closer)
-    return text[:keep] + ELLIPSIS + closer
+    for keep in range(limit - 1, 0, -1):
+        head = text[:keep]
+        closers = "".join(close for open_, close in reversed(_PAIRS) if head.count(open_) > head.count(close))
+        if keep + 1 + len(closers) <= limit:
+            return head + ELLIPSIS + closers
+    return text[:limit]
 
 
 _CN_TIME = re.compile(

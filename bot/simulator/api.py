@@ -339,7 +339,7 @@ _ANCHOR = re.compile(r'&lt;a href=&quot;(.*?)&quot;&gt;(.*?)&lt;/a&gt;')
 PAGE_STYLE = """
 body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;background:#ededed;margin:0;padding:12px}
 h2{font-size:18px} .phones{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
-.phone{width:360px;background:#ededed;border:8px solid #222;border-radius:24px;overflow:hidden}
+.phone{width:375px;background:#ededed;border:8px solid #222;border-radius:24px;overflow:hidden}
 .bar{background:#f7f7f7;padding:10px;text-align:center;font-weight:600;border-bottom:1px solid #ddd}
 .bar small{display:block;font-weight:400;color:#888;font-size:11px}
 .msgs{padding:10px;max-height:640px;overflow-y:auto}
@@ -348,8 +348,8 @@ h2{font-size:18px} .phones{display:flex;flex-wrap:wrap;gap:16px;align-items:flex
  word-break:break-all;font-size:15px;line-height:1.5} .bubble a{color:#576b95;text-decoration:none}
 .card{background:#fff;border-radius:8px;padding:14px 16px 0;font-size:15px}
 .card h3{margin:0 0 12px;font-size:17px;font-weight:500}
-.card dl{display:grid;grid-template-columns:5.5em 1fr;gap:6px 8px;margin:0 0 14px;color:#333}
-.card dt{color:#999;white-space:nowrap} .card dd{margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.card dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0 0 14px;color:#333;font-size:14px}
+.card dt{color:#999;white-space:nowrap} .card dd{margin:0;word-break:break-all}
 .card .more{display:flex;justify-content:space-between;border-top:1px solid #eee;padding:12px 0;color:#333;
  text-decoration:none} .card .more:after{content:"›";color:#bbb}
 """
