@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import time
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from html import escape
 from typing import Any
@@ -355,6 +356,11 @@ h2{font-size:18px} .phones{display:flex;flex-wrap:wrap;gap:16px;align-items:flex
 """
 
 
+def _beijing(at: float) -> str:
+    """A message's time as a phone in China shows it."""
+    return datetime.fromtimestamp(at, timezone(timedelta(hours=8))).strftime("%m-%d %H:%M")
+
+
 def _text_html(text: str) -> str:
     """A customer text as WeChat shows it: plain text with its <a href> links tappable."""
     return _ANCHOR.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2)}</a>', escape(text))
@@ -368,7 +374,7 @@ def entry_html(e: dict[str, Any]) -> str:
         rows = "".join(f"<dt>{escape(str(label))}</dt><dd>{escape(str(text))}</dd>"
                        for label, text in shown["fields"])
         more = (f'<a class="more" href="{escape(payload["url"])}">查看详情</a>' if payload.get("url")
-                else '<div class="more" style="visibility:hidden"></div>')
+                else '<div style="height:2px"></div>')
         return f'<div class="card"><h3>{escape(str(shown["title"]))}</h3><dl>{rows}</dl>{more}</div>'
     kind = payload.get("msgtype")
     if kind == "text":
@@ -384,7 +390,7 @@ def index() -> Response:
         by_user.setdefault(e["openid"], []).append(e)
     phones = []
     for openid, entries in sorted(by_user.items(), key=lambda kv: -kv[1][-1]["seq"]):
-        msgs = "".join(f'<div class="when">{time.strftime("%m-%d %H:%M", time.localtime(e["at"]))}</div>'
+        msgs = "".join(f'<div class="when">{_beijing(e["at"])}</div>'
                        + entry_html(e) for e in entries)
         phones.append(f'<section class="phone" data-openid="{escape(openid)}"><div class="bar">法院电子送达'
                       f'<small>{escape(openid)}</small></div><div class="msgs">{msgs}</div></section>')

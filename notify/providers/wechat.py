@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from notify import messages, wechat_rules
+from notify import messages, notice_page, wechat_rules
 from notify.providers.base import Outgoing, ProviderConfigError, SendResult, failure
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class WeChatTemplateMessages:
     name = "wechat"
 
     def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
         self.specs = template_specs(cfg)
 
     def payload(self, m: Outgoing) -> tuple[TemplateSpec, dict[str, dict[str, str]]] | str:
@@ -159,7 +160,8 @@ class WeChatTemplateMessages:
                 continue
             spec, data = ready
             try:
-                resp = api.message.send_template(m.address, spec.template_id, data, url=m.url)
+                url = m.url or notice_page.url(self.cfg, m.notification_id)  # the whole text, if cut
+                resp = api.message.send_template(m.address, spec.template_id, data, url=url)
             except WeChatClientException as exc:
                 results.append(_refused(m, exc.errcode, str(exc.errmsg)))
                 continue

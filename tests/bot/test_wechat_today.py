@@ -89,6 +89,21 @@ def test_a_long_title_is_shortened_keeping_the_kind_and_the_page_has_it_whole(we
     assert fields["文书名称"] == "裁定书《（2026）京0491民初1…》"
 
 
+def test_a_notice_cut_on_the_card_is_whole_behind_its_link(wechat, run_jobs):
+    content = PARAMS["general_notice"]["content"]
+    n = _send(run_jobs, "general_notice", PARAMS["general_notice"])
+    payload = _phone()
+    assert dict(payload["shown"]["fields"])["通知内容"].endswith("…")
+    page = wechat.test_client().get(payload["url"].removeprefix("http://court.test"))
+    assert page.status_code == 200 and content in page.get_data(as_text=True)
+    s = db.session()
+    s.expire_all()
+    assert s.get(Notification, n.id).status is NotificationStatus.OPENED
+    s.commit()
+    forged = payload["url"].removeprefix("http://court.test")[:-2] + "xx"
+    assert wechat.test_client().get(forged).status_code == 404
+
+
 def test_simulator_applies_wechat_rules_to_whatever_it_is_sent(wechat):
     api = client.get_client()
     # an older keyword template: first/remark gone, colour ignored, emoji shown as □, cut at 20
