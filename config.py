@@ -108,11 +108,15 @@ class Config:
     TENCENT_SMS_REGION: str = "ap-guangzhou"
     TENCENT_SMS_ENDPOINT: str = "sms.tencentcloudapi.com"
     TENCENT_SMS_PROTOCOL: str = "https"
-    # message template name -> WeChat template id (JSON in the environment); the defaults are the
-    # simulator's, production sets the ids from the official account's template library
-    WECHAT_TEMPLATE_IDS: dict[str, str] = field(default_factory=lambda: {
+    # message kind -> WeChat template (JSON in the environment): a template id, or
+    # {"id": "…", "fields": {"doc": "thing1", "case_number": "thing2", …}} naming the template's
+    # field for each slot of the kind (notify/messages.py WECHAT_LAYOUTS; README lists what to
+    # pick). A bare id means the recommended template's keys. Start-up refuses a template whose
+    # fields do not cover its kind. The defaults are the simulator's.
+    WECHAT_TEMPLATE_IDS: dict[str, object] = field(default_factory=lambda: {
         name: f"dev-tpl-{name}" for name in (
-            "document_ready", "sign_request", "flow_finished", "hearing_notice", "summons", "general_notice")})
+            "document_ready", "sign_request", "flow_finished", "hearing_notice", "summons", "general_notice",
+            "receipt_confirmation", "face_result")})
     MAIL_PROVIDER: str = "development"  # development | smtp
     MAIL_FROM: str = "noreply@court.example"
     SMTP_HOST: str = "localhost"
@@ -210,7 +214,7 @@ def _coerce(raw: str, current: object, name: str) -> object:
             value = json.loads(raw)
             if not isinstance(value, dict):
                 raise ValueError("not a JSON object")
-            return {str(k): str(v) for k, v in value.items()}
+            return {str(k): v if isinstance(v, dict) else str(v) for k, v in value.items()}
     except ValueError:
         raise SystemExit(f"setting {name}: cannot read {raw!r} as {type(current).__name__}") from None
     return raw.strip()

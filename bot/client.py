@@ -25,12 +25,16 @@ from wechatpy.session import SessionStorage
 from bot import settings as bot_settings
 from court import redis_conn
 
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, expired token
 TOKEN_MARGIN = 300  # forget a token this many seconds before WeChat expires it
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # WeChat's limit for an image is 10 MB
 __all__ = [
     "CourtWeChatClient", "WeChatClientException", "bind_qrcode", "create_menu", "download_media", "get_client",
     "get_menu", "send_text",
 ]
+
+
+_retry = threading.local()  # nesting of _handle_result in this thread (the retry runs inside it)
 
 
 class RedisTokenStorage(SessionStorage):
@@ -89,6 +93,20 @@ class CourtWeChatClient(WeChatClient):
                 url=self.token_url,
                 params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
             )
+
+    def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):  # type: ignore[no-untyped-def]
+        """wechatpy refreshes the token and retries on a token error, and would do so for ever
+        while WeChat kept refusing; here it refreshes once per call, then the error stands."""
+        depth = getattr(_retry, "depth", 0)
+        if depth:
+            result = res if isinstance(res, dict) else self._decode_result(res)
+            if isinstance(result, dict) and int(result.get("errcode") or 0) in TOKEN_ERRORS:
+                raise WeChatClientException(int(result["errcode"]), result.get("errmsg", ""), client=self)
+        _retry.depth = depth + 1
+        try:
+            return super()._handle_result(res, method, url, result_processor, **kwargs)
+        finally:
+            _retry.depth = depth
 
 
 _client: CourtWeChatClient | None = None

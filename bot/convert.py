@@ -1,7 +1,10 @@
 """wechatpy messages ⇄ the conversation's neutral :class:`Inbound` / :class:`Reply`.
 
 Parsing is wechatpy's (``parse_message``); anything it cannot make sense of, or a message whose
-fields are malformed, raises :class:`BadMessageError` so the webhook answers 400. Replies become
+fields are malformed, raises :class:`BadMessageError` so the webhook answers 400. A voice message
+carrying WeChat's speech recognition (``Recognition``) is the text it says, marked ``spoken`` so
+the conversation can confirm a name or ID number; one without it is a VOICE the conversation
+answers by asking the user to type. Replies become
 WeChat text: links are written as ``<a href>`` anchors, which WeChat shows as tappable text.
 """
 from __future__ import annotations
@@ -65,6 +68,11 @@ def to_inbound(msg: BaseMessage) -> Inbound:
         at = msg.create_time
         if msg.type == "text":
             return Inbound(CHANNEL, msg.source, types.TEXT, text=(msg.content or "")[:2000], ref=str(msg.id), at=at)
+        if msg.type == "voice":
+            heard = _heard(getattr(msg, "recognition", None))
+            if heard:
+                return Inbound(CHANNEL, msg.source, types.TEXT, text=heard, spoken=True, ref=str(msg.id), at=at)
+            return Inbound(CHANNEL, msg.source, types.VOICE, media_id=msg.media_id, ref=str(msg.id), at=at)
         if msg.type == "image":
             return Inbound(CHANNEL, msg.source, types.IMAGE, media_id=msg.media_id, ref=str(msg.id), at=at)
         if msg.type == "event":
@@ -73,6 +81,12 @@ def to_inbound(msg: BaseMessage) -> Inbound:
         return Inbound(CHANNEL, msg.source, types.OTHER, ref=str(msg.id), at=at)
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise BadMessageError(f"malformed field: {type(exc).__name__}") from None
+
+
+def _heard(recognition: str | None) -> str:
+    """WeChat's speech-to-text as typed text: trimmed, without the full stop it adds at the end."""
+    text = (recognition or "").strip()[:MAX_TEXT]
+    return text.rstrip("。．.！!？?，, ").strip()
 
 
 def dedupe_key(msg: BaseMessage) -> str:

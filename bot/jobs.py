@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot import client, convert
+from bot import client, window
 from bot.channel import CHANNEL
 from court import audit, db, queue, redis_conn
-from court.models import ChannelBinding, ServiceRecord
+from court.models import ChannelBinding, Document, ServiceRecord
 from handlers import conversation
+from handlers.common import person_for
+from notify import messages
 
 log = logging.getLogger(__name__)
 FACE_RESULT_JOB = "bot.jobs.face_result"
@@ -60,9 +62,13 @@ def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
     openid = str(reply_to["user"])
     with db.transaction() as s:
         replies = conversation.face_result(s, CHANNEL, openid, outcome)
+        person = person_for(s, CHANNEL.name, openid)
+        person_id = person.id if person is not None else None
     _mark(marker)
-    for reply in replies:
-        client.send_text(openid, convert.text_of(reply))
+    result = "认证通过" if outcome.get("ok") else "认证未通过"
+    window.deliver(openid, replies, window.Fallback(
+        "face_result", f"face-result:{reply_to.get('ref') or openid}:{outcome.get('ok')}",
+        {"result": result, "at": db.utcnow().isoformat()}, person_id=person_id))
 
 
 @queue.job
@@ -81,8 +87,14 @@ def receipt_confirmation(service_record_id: int) -> None:
     reply = conversation.receipt_confirmation(s, service_record_id, person.locale if person else None)
     if reply is None or not openids:
         return
+    doc = s.get(Document, record.document_id)
+    params = {"court": doc.case.court.name, "case_number": doc.case.number, "title": doc.title,
+              "kind": messages.KIND_LABELS.get(doc.kind.value, "诉讼文书"), "receipt_number": record.receipt_number or "",
+              "at": record.signed_at.isoformat() if record.signed_at else None}
     for openid in openids:
-        client.send_text(openid, convert.text_of(reply))
+        window.deliver(openid, [reply], window.Fallback(
+            "receipt_confirmation", f"receipt:{service_record_id}:{openid}", params, person_id=person.id,
+            party_id=record.party_id, case_id=doc.case_id))
     _mark(marker)
 
 

@@ -18,7 +18,7 @@ import time
 from flask import Blueprint, Response, request
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
-from bot import convert, dedupe
+from bot import convert, dedupe, window
 from bot import settings as bot_settings
 from bot.channel import CHANNEL
 from bot.security import RefusedError, check_age, check_signature, check_xml_shape
@@ -76,6 +76,7 @@ def receive() -> Response:
         return _refuse(exc)
     except convert.BadMessageError as exc:
         return _refuse(RefusedError(400, str(exc)))
+    window.touch(inbound.user, msg.type, getattr(msg, "event", None), msg.time)  # the 48-hour window
 
     try:
         reply_xml = dedupe.once(

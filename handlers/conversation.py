@@ -100,6 +100,9 @@ def _dispatch(ctx: Context) -> None:
     if inbound.kind == types.EVENT:
         _event(ctx)
         return
+    if inbound.kind == types.VOICE:
+        ctx.say(_("抱歉，这条语音没能转成文字。请您打字输入，我们马上为您办理。"))
+        return
     if inbound.kind == types.OTHER:
         ctx.say(_("暂不支持这种消息。") + "\n" + _("请发送文字，或使用下方菜单。"))
         return

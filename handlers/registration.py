@@ -55,10 +55,22 @@ def start(ctx: Context) -> None:
     ctx.say(_("开始实名认证（共5步，随时发送“取消”可退出）。\n第1步：请输入您的真实姓名。"))
 
 
+def _ask_back(ctx: Context, heard: str) -> None:
+    """Speech recognition can mishear a name or a number: what was heard is asked back first."""
+    ctx.say(heard + "\n" + _("正确请回复“是”，不正确请直接打字输入。"))
+
+
 def on_name(ctx: Context) -> None:
     name = re.sub(r"\s+", " ", ctx.inbound.text.strip())
-    if not _NAME_RE.match(name):
+    heard = ctx.state.data.pop("heard_name", None)
+    if heard and is_yes(name):
+        name = heard
+    elif not _NAME_RE.match(name):
         ctx.say(_("姓名格式不正确，请输入身份证上的姓名。"))
+        return
+    elif ctx.inbound.spoken:
+        ctx.state.data["heard_name"] = name
+        _ask_back(ctx, _("我们听到的姓名是：{name}。", name=name))
         return
     ctx.state.go(ID_NUMBER, name=name)
     ctx.say(_("第2步：请输入您的18位居民身份证号码。"))
@@ -66,9 +78,17 @@ def on_name(ctx: Context) -> None:
 
 def on_id_number(ctx: Context) -> None:
     value = idnumbers.normalize(ctx.inbound.text)
+    heard = ctx.state.secret("heard_id_number")
+    ctx.state.data.pop("heard_id_number", None)
     problem = idnumbers.problem(value)
-    if problem:
+    if heard and is_yes(ctx.inbound.text):
+        value = heard
+    elif problem:
         ctx.say(_(problem) + "\n" + _("请重新输入。"))
+        return
+    elif ctx.inbound.spoken:
+        ctx.state.put_secret("heard_id_number", value)
+        _ask_back(ctx, _("我们听到的身份证号码是：{id}。", id=" ".join((value[:6], value[6:14], value[14:]))))
         return
     ctx.state.put_secret("id_number", value)
     ctx.state.go(PHONE)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 TEXT = "text"
 IMAGE = "image"
 EVENT = "event"
-OTHER = "other"  # voice, video, location, link, …: things the conversation cannot act on
+VOICE = "voice"  # a voice message the channel could not turn into text
+OTHER = "other"  # video, location, link, …: things the conversation cannot act on
 
 # Inbound.event values
 SUBSCRIBE = "subscribe"
@@ -35,13 +36,14 @@ class Inbound:
 
     channel: str  # "wechat"
     user: str  # the channel's address for the user (WeChat: openid)
-    kind: str  # TEXT | IMAGE | EVENT | OTHER
+    kind: str  # TEXT | IMAGE | EVENT | VOICE | OTHER
     text: str = ""
     media_id: str | None = None  # IMAGE: the channel's id for the picture
     event: str | None = None  # EVENT: SUBSCRIBE | UNSUBSCRIBE | SCAN | CLICK | VIEW | DELIVERY | OTHER_EVENT
     key: str | None = None  # CLICK: the button key; SCAN/SUBSCRIBE: the QR scene; DELIVERY: status
     ref: str | None = None  # the channel's message id (DELIVERY: the id of the pushed notice)
     at: datetime | None = None
+    spoken: bool = False  # TEXT: the words came from speech recognition (confirm what matters)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from notify import cli, settings, sweep, views
-    from notify.providers import registry
+    from notify import cli, notice_page, settings, sweep, views
+    from notify.providers import registry, wechat
 
     cfg = app.extensions["court_config"]
     settings.configure(cfg)
     registry.reset()
     development_channels = registry.check(cfg)  # raises ProviderConfigError in production
+    wechat.check_templates(cfg)  # a template whose fields cannot carry its message kind
     app.register_blueprint(views.links_bp)
+    app.register_blueprint(notice_page.bp)  # the whole text behind a WeChat card with no document
     app.register_blueprint(views.callbacks_bp)
     if development_channels:
         app.register_blueprint(views.dev_bp)

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, or_, select, update
 from court import audit, db, queue
 from court.errors import DomainError
 from court.models import Notification, NotificationStatus
-from notify import links, messages, settings, status
+from notify import links, messages, settings, status, wechat_fallback
 from notify.providers import registry
 from notify.providers.base import Outgoing, SendResult
 
@@ -139,7 +139,7 @@ def _record(results: list[SendResult], summary: Summary) -> None:
                 event = "delivered" if r.delivered else "sent"
             elif r.retryable and row.attempts < cfg.NOTIFY_MAX_ATTEMPTS:
                 backoff = cfg.NOTIFY_BACKOFF_SECONDS or [60]
-                delay = backoff[min(row.attempts, len(backoff)) - 1]
+                delay = r.retry_after or backoff[min(row.attempts, len(backoff)) - 1]
                 values.update(status=S.PENDING, error=r.error, next_attempt_at=now + timedelta(seconds=delay))
                 retries[delay].append(r.notification_id)
                 summary.retrying += 1
@@ -165,6 +165,7 @@ def _record(results: list[SendResult], summary: Summary) -> None:
             audit.record(s, f"notification.{event}", case_id=n.case_id, subject=f"notification:{nid}",
                          details={"channel": n.channel, "template": n.template, "attempts": n.attempts,
                                   "error": (error or "")[:200] or None})
+        wechat_fallback.apply(s, results)  # WeChat could not reach them: SMS instead, staff told
         for delay, nids in retries.items():
             queue.enqueue(BATCH_JOB, nids, queue_name="notify", delay=timedelta(seconds=delay) if delay else None, session=s,
                           job_id=f"notification-retry-{nids[0]}-{len(nids)}-{int(now.timestamp())}")

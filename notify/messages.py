@@ -11,9 +11,11 @@ the trace of what was sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from court import display
 from court.errors import DomainError
+from notify import wechat_rules
 
 SMS_MAX_CHARS = 500  # Aliyun and Tencent both cap a long SMS (signature included) at 500 characters
 SMS_SEGMENT_CHARS = 67  # characters per billed part of a long SMS
@@ -34,7 +36,6 @@ class MessageTemplate:
     pushable: bool = False
     link_purpose: str | None = None  # an SMS/e-mail link /s/<token> is made at send time for this purpose
     long_fields: tuple[str, ...] = ()
-    wechat_first: str = ""
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -48,32 +49,36 @@ TEMPLATES: dict[str, MessageTemplate] = {t.name: t for t in (
     MessageTemplate(
         "document_ready", "文书送达", (), ("court", "case_number", "kind", "link", "days"),
         "{court}：您的案件{case_number}有{kind}送达，请点击 {link} 查看并签收，链接{days}日内有效。",
-        "{court}：{case_number}{kind}送达通知", link_purpose="receive",
-        wechat_first="您有一份法律文书送达，请查看并签收"),
+        "{court}：{case_number}{kind}送达通知", link_purpose="receive"),
     MessageTemplate(
         "sign_request", "签名确认", (), ("court", "case_number", "kind", "link", "days"),
         "{court}：您的案件{case_number}的{kind}需要您签名确认，请点击 {link} 办理，链接{days}日内有效。",
-        "{court}：{case_number}{kind}待您签名", link_purpose="sign",
-        wechat_first="您有一份文书需要签名确认"),
+        "{court}：{case_number}{kind}待您签名", link_purpose="sign"),
     MessageTemplate(
         "flow_finished", "签署完成", (), ("court", "case_number", "title"),
-        "{court}：您的案件{case_number}的《{title}》已全部签署完成。", "{court}：《{title}》已签署完成",
-        wechat_first="文书已签署完成"),
+        "{court}：您的案件{case_number}的《{title}》已全部签署完成。", "{court}：《{title}》已签署完成"),
     MessageTemplate(
         "staff_task", "待办提醒", ("action",), ("court", "case_number", "title"),
         "{court}：案件{case_number}《{title}》待您{action}。", "待办：{case_number}《{title}》待您{action}"),
     MessageTemplate(
         "hearing_notice", "开庭通知", ("time", "place"), ("court", "case_number"),
         "{court}：您的案件{case_number}定于{time}在{place}开庭审理，请准时到庭。",
-        "{court}：{case_number}开庭通知", pushable=True, wechat_first="开庭通知"),
+        "{court}：{case_number}开庭通知", pushable=True),
     MessageTemplate(
         "summons", "传票", ("time", "place", "matter"), ("court", "case_number"),
         "{court}传票：请您于{time}到{place}参加{case_number}案件的{matter}，无正当理由拒不到庭的，依法处理。",
-        "{court}：{case_number}传票", pushable=True, wechat_first="传票"),
+        "{court}：{case_number}传票", pushable=True),
     MessageTemplate(
         "general_notice", "通知", ("content",), ("court", "case_number"),
         "{court}：关于您的案件{case_number}，{content}", "{court}：{case_number}通知",
-        pushable=True, long_fields=("content",), wechat_first="案件通知"),
+        pushable=True, long_fields=("content",)),
+    MessageTemplate(
+        "receipt_confirmation", "签收回执", (), ("court", "case_number", "title", "receipt_number"),
+        "{court}：您已签收案件{case_number}的《{title}》，回执编号{receipt_number}。",
+        "{court}：《{title}》签收回执"),
+    MessageTemplate(
+        "face_result", "人脸认证结果", (), ("result",),
+        "您在法院电子送达服务号的人脸认证结果：{result}。请回到服务号继续办理。", "人脸认证结果"),
 )}
 
 
@@ -101,6 +106,7 @@ def check_fields(template: MessageTemplate, fields: dict[str, object]) -> dict[s
         if any(ch in value for ch in "【】"):
             raise DomainError("字段{name}不能包含【】", code="bad_field", name=name)
         out[name] = value
+    check_wechat_fields(template, out)
     return out
 
 
@@ -134,15 +140,161 @@ def provider_params(template: MessageTemplate, params: dict[str, object]) -> dic
     return {k: str(params[k]) for k in template.variables if k in params}
 
 
-def wechat_data(template: MessageTemplate, params: dict[str, object]) -> dict[str, dict[str, str]]:
-    """Data for a WeChat template message (first / keyword1.. / remark, the common layout)."""
-    if template.link_purpose:
-        body = "请点击本消息查看详情并办理。"
-    else:
-        body = template.sms.format(**{k: params.get(k, "") for k in template.variables})
-    data = {"first": {"value": template.wechat_first or template.title}}
-    for i, key in enumerate(("court", "case_number", "kind"), 1):
-        if key in params:
-            data[f"keyword{i}"] = {"value": str(params[key])}
-    data["remark"] = {"value": body}
-    return data
+# --- WeChat template messages ----------------------------------------------------------------
+# Since 4 May 2023 the phone shows neither ``first`` nor ``remark``, so everything a party must
+# read is in the main fields: each message kind has named slots (the document, the case number,
+# what to do …), each filled by a field of a template from the platform's category library.
+# The template id and the field key of each slot come from settings (``WECHAT_TEMPLATE_IDS``);
+# the recommended template below is what README tells the court to pick, and its keys are the
+# defaults. A slot accepts only field types its values fit (a case number has Chinese
+# characters, so never ``character_string``).
+
+CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class WeChatSlot:
+    name: str  # what the value is: doc, case_number, action …
+    key: str  # the recommended template's field key (its type is the prefix)
+    label: str  # that field's name in the template library, as the phone shows it
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class WeChatLayout:
+    title: str  # the recommended template's title in the category library
+    slots: tuple[WeChatSlot, ...]
+
+
+# slot -> the field types its values fit (an older template's keywordN takes any, cut at 20)
+SLOT_TYPES: dict[str, frozenset[str]] = {
+    "doc": frozenset({"thing"}), "case_number": frozenset({"thing"}), "court": frozenset({"thing"}),
+    "action": frozenset({"thing"}), "place": frozenset({"thing"}), "matter": frozenset({"thing"}),
+    "content": frozenset({"thing"}), "time": frozenset({"time"}), "status": frozenset({"thing", "phrase"}),
+    "receipt_number": frozenset({"character_string", "thing"}), "result": frozenset({"phrase", "thing"}),
+}
+_S = WeChatSlot
+WECHAT_LAYOUTS: dict[str, WeChatLayout] = {
+    "document_ready": WeChatLayout("文书送达通知", (
+        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"), _S("court", "thing3", "送达法院", False),
+        _S("time", "time4", "送达时间", False), _S("action", "thing5", "办理事项"))),
+    "sign_request": WeChatLayout("文书签署提醒", (
+        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"), _S("court", "thing3", "发起法院", False),
+        _S("time", "time4", "发起时间", False), _S("action", "thing5", "办理事项"))),
+    "flow_finished": WeChatLayout("文书签署完成通知", (
+        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"),
+        _S("status", "thing3", "签署状态"), _S("time", "time4", "完成时间", False))),
+    "hearing_notice": WeChatLayout("开庭提醒", (
+        _S("case_number", "thing1", "案号"), _S("time", "time2", "开庭时间"), _S("place", "thing3", "开庭地点"),
+        _S("court", "thing4", "法院", False), _S("action", "thing5", "温馨提示"))),
+    "summons": WeChatLayout("出庭传唤通知", (
+        _S("case_number", "thing1", "案号"), _S("time", "time2", "到庭时间"), _S("place", "thing3", "到庭地点"),
+        _S("matter", "thing4", "传唤事由"), _S("action", "thing5", "温馨提示"))),
+    "general_notice": WeChatLayout("案件通知", (
+        _S("case_number", "thing1", "案号"), _S("content", "thing2", "通知内容"), _S("court", "thing3", "法院", False),
+        _S("time", "time4", "通知时间", False))),
+    "receipt_confirmation": WeChatLayout("签收成功通知", (
+        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"),
+        _S("receipt_number", "character_string3", "回执编号"), _S("time", "time4", "签收时间"))),
+    "face_result": WeChatLayout("身份核验结果通知", (
+        _S("result", "phrase1", "核验结果"), _S("time", "time2", "核验时间"), _S("action", "thing3", "温馨提示"))),
+}
+del _S
+# what the party is asked to do, in the main fields (never in remark)
+WECHAT_ACTIONS: dict[str, str] = {
+    "document_ready": "请点击查看并签收", "sign_request": "请点击查看并签名确认",
+    "hearing_notice": "请准时到庭，点击查看详情", "summons": "请准时到庭，无故拒不到庭将依法处理",
+    "face_result": "请回到服务号继续办理",
+}
+
+
+def default_wechat_fields(name: str) -> dict[str, str]:
+    """The recommended template's field key for each slot of message kind ``name``."""
+    return {slot.name: slot.key for slot in WECHAT_LAYOUTS[name].slots}
+
+
+def layout_problems(name: str, fields: dict[str, str]) -> list[str]:
+    """Why a configured template cannot carry message kind ``name`` (empty: it can)."""
+    layout = WECHAT_LAYOUTS.get(name)
+    if layout is None:
+        return [f"{name}: 不是可用微信模板发送的消息类型"]
+    out: list[str] = []
+    known = {slot.name for slot in layout.slots}
+    for extra in sorted(set(fields) - known):
+        out.append(f"{name}: 没有名为 {extra} 的内容")
+    for slot in layout.slots:
+        key = fields.get(slot.name)
+        if not key:
+            if slot.required:
+                out.append(f"{name}: 模板缺少“{slot.label}”字段（{slot.name}）")
+            continue
+        if key in wechat_rules.DROPPED:
+            out.append(f"{name}: {slot.name} 不能放在 {key}（手机上不显示）")
+            continue
+        ftype = wechat_rules.field_type(key)
+        if ftype is None and not wechat_rules.is_legacy(key):
+            out.append(f"{name}: 字段名 {key} 不是微信模板字段")
+        elif ftype is not None and ftype.name not in SLOT_TYPES[slot.name]:
+            allowed = "/".join(sorted(SLOT_TYPES[slot.name]))
+            out.append(f"{name}: “{slot.label}”需要 {allowed} 类型的字段，{key} 是 {ftype.name}")
+    if len(set(fields.values())) != len(fields):
+        out.append(f"{name}: 两项内容用了同一个字段")
+    return out
+
+
+def _doc_name(params: dict[str, object]) -> str:
+    """The document as the phone names it, within one field: its title when that says what kind
+    it is, else ``kind《title》``. A long title is cut in the middle so the kind at its end stays
+    ("张三诉李四…纠纷…民事裁定书"); the whole title is on the page behind the link."""
+    kind = str(params.get("kind") or "")
+    title = wechat_rules.clean(params.get("title") or "")
+    limit = wechat_rules.TYPES["thing"].max_chars
+    if not title or title == kind:
+        return kind
+    if not kind or kind in title:
+        if len(title) <= limit:
+            return title
+        at = title.rindex(kind) if kind else len(title)
+        tail = title[max(0, at - 2):at + len(kind)]  # "民事裁定书": the kind with its qualifier
+        return title[:limit - 1 - len(tail)] + wechat_rules.ELLIPSIS + tail
+    room = limit - len(kind) - 2
+    return f"{kind}《{wechat_rules.shorten(title, room)}》"
+
+
+def _now_text(params: dict[str, object]) -> str:
+    at = params.get("at")
+    when = datetime.fromisoformat(str(at)) if at else datetime.now(CHINA)
+    if when.tzinfo is not None:
+        when = when.astimezone(CHINA)
+    return wechat_rules.format_time(when)
+
+
+def wechat_data(template: MessageTemplate, params: dict[str, object]) -> dict[str, str]:
+    """What each slot of the WeChat message says (the provider puts the values in the
+    configured template's fields, fitted to each field's type)."""
+    layout = WECHAT_LAYOUTS.get(template.name)
+    if layout is None:
+        raise DomainError("消息“{title}”不能通过微信模板消息发送", code="no_wechat_layout", title=template.title)
+    values: dict[str, str] = {}
+    for slot in layout.slots:
+        if slot.name == "doc":
+            value: object = _doc_name(params)
+        elif slot.name == "action":
+            value = WECHAT_ACTIONS.get(template.name, "请点击查看详情")
+        elif slot.name == "status":
+            value = "已全部签署完成"
+        elif slot.name == "time" and "time" not in template.fields:
+            value = _now_text(params)
+        else:
+            value = params.get(slot.name, "")
+        values[slot.name] = str(value)
+    return values
+
+
+def check_wechat_fields(template: MessageTemplate, fields: dict[str, str]) -> None:
+    """A staff-supplied time must be one WeChat can show in a time field."""
+    layout = WECHAT_LAYOUTS.get(template.name)
+    if layout is None or "time" not in fields or "time" not in {s.name for s in layout.slots}:
+        return
+    if wechat_rules.problem("time1", wechat_rules.fit("time1", fields["time"])) is not None:
+        raise DomainError("时间“{value}”无法识别，请写成“2026年12月1日 9:30”", code="bad_time", value=fields["time"])

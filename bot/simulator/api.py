@@ -4,24 +4,35 @@ It speaks the same HTTP + JSON as ``api.weixin.qq.com`` for what the platform us
 token, customer and template messages, parametric QR codes, temporary media, the menu, and web
 OAuth (snsapi_base) — checks app id, secret and token like WeChat does, and records every
 message the server sends in Redis, so ``flask bot chat`` and the page at ``/dev/wechat/`` can
-show what a user would have received. It is registered only when ``WECHAT_PROVIDER=simulator``
+show what a user would have received.
+
+It applies WeChat's rules as the platform does (:mod:`notify.wechat_rules`, the module the sender
+checks with): a template id the account does not have is 40037; a category-template value that
+breaks its type's rule is refused with 47003; ``first``/``remark`` and colours are dropped, emoji
+shown as □ and keyword fields cut at 20 characters, and the page shows the card as the phone
+would. Customer messages are refused with 45015 outside 48 hours of the user's last message or
+event, and both kinds with 43004 once the user has unfollowed (the simulated user reports what
+it does through ``/_sim/acted``, as WeChat itself would know). It is registered only when ``WECHAT_PROVIDER=simulator``
 and never with ``ENV=production``.
 """
 from __future__ import annotations
 
 import io
 import json
+import re
 import secrets
 import time
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from html import escape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from bot import settings as bot_settings
 from court import redis_conn
+from notify import wechat_rules
 
 bp = Blueprint("wechat_simulator", __name__, url_prefix=bot_settings.SIMULATOR_PREFIX)
 KEEP = 3 * 86400  # WeChat keeps temporary media three days
@@ -49,9 +60,31 @@ def _json_body() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+# WeChat's wording for the errors a developer can ask the simulator to play (``fail_next``)
+ERRMSG = {
+    -1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
+    40003: "invalid openid", 42001: "access_token expired", 43004: "require subscribe",
+    45009: "reach max api daily quota limit", 45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+}
+
+
+def fail_next(*errcodes: int, api: str | None = None) -> None:
+    """Answer the next API calls (one per code, in order; only calls to ``api`` such as
+    ``message/custom/send`` when given) with these errcodes, as WeChat would when a token
+    expires, the daily quota runs out, an openid is wrong …"""
+    if errcodes:
+        _r().rpush(f"sim:fail:{api}" if api else "sim:fail", *[str(code) for code in errcodes])
+
+
 def needs_token(fn):  # type: ignore[no-untyped-def]
     @wraps(fn)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        api = request.path.removeprefix(f"{bot_settings.SIMULATOR_PREFIX}/cgi-bin/")
+        injected = _r().lpop(f"sim:fail:{api}") or _r().lpop("sim:fail")
+        if injected is not None:
+            code = int(injected)
+            return _err(code, ERRMSG.get(code, "error"))
         token = request.args.get("access_token", "")
         if not token or not _r().exists(f"sim:token:{token}"):
             return _err(40001, "invalid credential, access_token is invalid or not latest")
@@ -95,6 +128,36 @@ def token() -> Response:
     return jsonify(access_token=value, expires_in=7200)
 
 
+# --- what WeChat knows about each user: last interaction (the 48-hour window) and following ---
+
+def user_acted(openid: str, msg_type: str, event: str | None = None, at: float | None = None) -> None:
+    """The simulated user did something WeChat sees (sent a message, followed, clicked …)."""
+    ev = (event or "").lower()
+    if msg_type == "event" and ev in ("subscribe", "unsubscribe"):
+        _r().set(f"sim:following:{openid}", "1" if ev == "subscribe" else "0", ex=KEEP * 30)
+    if wechat_rules.counts_as_interaction(msg_type, event):
+        _r().set(f"sim:acted:{openid}", f"{at or time.time():.0f}", ex=KEEP * 30)
+
+
+def in_window(openid: str, now: float | None = None) -> bool:
+    raw = _r().get(f"sim:acted:{openid}")
+    return raw is not None and (now or time.time()) - float(raw) < wechat_rules.CUSTOMER_WINDOW_SECONDS
+
+
+def unfollowed(openid: str) -> bool:
+    """Only a user seen unfollowing counts as not following (users made up by tests follow)."""
+    return _r().get(f"sim:following:{openid}") == b"0"
+
+
+@bp.post("/_sim/acted")
+def acted() -> Response:
+    data = _json_body()
+    if not data.get("openid") or not data.get("msg_type"):
+        return _err(44002, "empty post data")
+    user_acted(str(data["openid"]), str(data["msg_type"]), data.get("event"), data.get("at"))
+    return _ok()
+
+
 @bp.post("/cgi-bin/message/custom/send")
 @needs_token
 def custom_send() -> Response:
@@ -102,19 +165,48 @@ def custom_send() -> Response:
     openid, kind = data.get("touser"), data.get("msgtype")
     if not openid or not kind or kind not in data:
         return _err(44002, "empty post data")
+    if unfollowed(openid):
+        return _err(43004, "require subscribe")
+    if not in_window(openid):
+        return _err(wechat_rules.ERR_OUT_OF_WINDOW, "response out of time limit or subscription is canceled")
     record(openid, "custom", {"msgtype": kind, kind: data[kind]})
     return _ok()
+
+
+def _library() -> dict[str, tuple[str, dict[str, str]]]:
+    """The account's templates as configured: id -> (title, field key -> label)."""
+    from notify import messages
+    from notify.providers.wechat import template_specs
+
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for name, spec in template_specs(current_app.extensions["court_config"]).items():
+        layout = messages.WECHAT_LAYOUTS.get(name)
+        if layout is None:
+            continue
+        labels = {spec.fields[slot.name]: slot.label for slot in layout.slots if slot.name in spec.fields}
+        out[spec.template_id] = (layout.title, labels)
+    return out
 
 
 @bp.post("/cgi-bin/message/template/send")
 @needs_token
 def template_send() -> Response:
     data = _json_body()
-    if not data.get("touser") or not data.get("template_id"):
+    openid, template_id = data.get("touser"), data.get("template_id")
+    library = _library()
+    if not openid or not template_id or template_id not in library:
         return _err(40037, "invalid template_id")
+    if unfollowed(openid):
+        return _err(43004, "require subscribe")
+    fields = data.get("data") if isinstance(data.get("data"), dict) else {}
+    result = wechat_rules.shown(fields)
+    if result.errcode:
+        return _err(result.errcode, result.errmsg)
+    title, labels = library[template_id]
     msgid = int(_r().incr("sim:msgid")) + 1_000_000_000
-    record(data["touser"], "template", {"msgid": msgid, "template_id": data["template_id"],
-                                       "url": data.get("url"), "data": data.get("data", {})})
+    phone = {"title": title, "fields": [[labels.get(key, key), text] for key, text in result.fields]}
+    record(openid, "template", {"msgid": msgid, "template_id": template_id, "url": data.get("url"),
+                                "data": fields, "shown": phone})
     return _ok(msgid=msgid)
 
 
@@ -244,17 +336,69 @@ def outbox_json() -> Response:
     return jsonify(messages=outbox(request.args.get("openid") or None, request.args.get("after", 0, type=int)))
 
 
+_ANCHOR = re.compile(r'&lt;a href=&quot;(.*?)&quot;&gt;(.*?)&lt;/a&gt;')
+PAGE_STYLE = """
+body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;background:#ededed;margin:0;padding:12px}
+h2{font-size:18px} .phones{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
+.phone{width:375px;background:#ededed;border:8px solid #222;border-radius:24px;overflow:hidden}
+.bar{background:#f7f7f7;padding:10px;text-align:center;font-weight:600;border-bottom:1px solid #ddd}
+.bar small{display:block;font-weight:400;color:#888;font-size:11px}
+.msgs{padding:10px;max-height:640px;overflow-y:auto}
+.when{text-align:center;color:#999;font-size:12px;margin:10px 0 6px}
+.bubble{background:#fff;border-radius:6px;padding:9px 11px;max-width:80%;white-space:pre-wrap;
+ word-break:break-all;font-size:15px;line-height:1.5} .bubble a{color:#576b95;text-decoration:none}
+.card{background:#fff;border-radius:8px;padding:14px 16px 0;font-size:15px}
+.card h3{margin:0 0 12px;font-size:17px;font-weight:500}
+.card dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0 0 14px;color:#333;font-size:14px}
+.card dt{color:#999;white-space:nowrap} .card dd{margin:0;word-break:break-all}
+.card .more{display:flex;justify-content:space-between;border-top:1px solid #eee;padding:12px 0;color:#333;
+ text-decoration:none} .card .more:after{content:"›";color:#bbb}
+"""
+
+
+def _beijing(at: float) -> str:
+    """A message's time as a phone in China shows it."""
+    return datetime.fromtimestamp(at, timezone(timedelta(hours=8))).strftime("%m-%d %H:%M")
+
+
+def _text_html(text: str) -> str:
+    """A customer text as WeChat shows it: plain text with its <a href> links tappable."""
+    return _ANCHOR.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2)}</a>', escape(text))
+
+
+def entry_html(e: dict[str, Any]) -> str:
+    """One pushed message as the phone shows it."""
+    payload = e["payload"]
+    if e["kind"] == "template":
+        shown = payload.get("shown") or {"title": payload.get("template_id"), "fields": []}
+        rows = "".join(f"<dt>{escape(str(label))}</dt><dd>{escape(str(text))}</dd>"
+                       for label, text in shown["fields"])
+        more = (f'<a class="more" href="{escape(payload["url"])}">查看详情</a>' if payload.get("url")
+                else '<div style="height:2px"></div>')
+        return f'<div class="card"><h3>{escape(str(shown["title"]))}</h3><dl>{rows}</dl>{more}</div>'
+    kind = payload.get("msgtype")
+    if kind == "text":
+        return f'<div class="bubble">{_text_html(str(payload["text"].get("content", "")))}</div>'
+    return f'<div class="bubble">[{escape(str(kind))}]</div>'
+
+
 @bp.get("/")
 def index() -> Response:
-    rows = []
-    for e in reversed(outbox()[-100:]):
-        when = time.strftime("%m-%d %H:%M:%S", time.localtime(e["at"]))
-        rows.append(f"<tr><td>{when}</td><td>{escape(e['openid'])}</td><td>{escape(e['kind'])}</td>"
-                    f"<td><pre>{escape(json.dumps(e['payload'], ensure_ascii=False, indent=1))}</pre></td></tr>")
+    """What each simulated user's phone shows of the messages the server pushed, newest users first."""
+    by_user: dict[str, list[dict[str, Any]]] = {}
+    for e in outbox()[-200:]:
+        by_user.setdefault(e["openid"], []).append(e)
+    phones = []
+    for openid, entries in sorted(by_user.items(), key=lambda kv: -kv[1][-1]["seq"]):
+        msgs = "".join(f'<div class="when">{_beijing(e["at"])}</div>'
+                       + entry_html(e) for e in entries)
+        phones.append(f'<section class="phone" data-openid="{escape(openid)}"><div class="bar">法院电子送达'
+                      f'<small>{escape(openid)}</small></div><div class="msgs">{msgs}</div></section>')
     page = (
-        '<!doctype html><meta charset="utf-8"><title>微信模拟器：已发送消息</title>'
-        "<h2>微信模拟器：服务器发出的消息</h2><p>用 <code>flask bot chat</code> 扮演微信用户。</p>"
-        "<table border=1 cellpadding=4><tr><th>时间</th><th>openid</th><th>类型</th><th>内容</th></tr>"
-        + "".join(rows) + "</table>"
+        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        f"<title>微信模拟器：手机上看到的消息</title><style>{PAGE_STYLE}</style>"
+        "<h2>微信模拟器：手机上看到的消息</h2><p>按微信现行规则显示：不显示首行（first）和备注（remark），"
+        "不显示自定义颜色，表情显示为□，字段超长截断。用 <code>flask bot chat</code> 扮演微信用户。</p>"
+        f'<div class="phones">{"".join(phones) or "<p>还没有消息。</p>"}</div>'
     )
     return Response(page, mimetype="text/html")

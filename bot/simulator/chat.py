@@ -2,8 +2,9 @@
 
 Type text to send it; commands start with ``/``. Passive replies print at once; messages the
 server pushes later (face-check results, notices) are fetched from the simulator in the
-background and printed as they arrive. Template messages are acknowledged with the
-TEMPLATESENDJOBFINISH event WeChat sends when a message reaches the phone.
+background and printed as they arrive, as the phone shows them (WeChat's rules applied by the
+simulator: no first/remark, fields cut or refused as WeChat does). Template messages are
+acknowledged with the TEMPLATESENDJOBFINISH event WeChat sends when a message reaches the phone.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ HELP = """命令 commands:
   /subscribe [SCENE]       关注（可带二维码场景）follow (optionally through a QR scene)
   /scan SCENE              扫描带参数二维码 scan a QR code, e.g. /scan bind:ABCD-EFGH-JKMN
   /image PATH              发送图片（自拍）send a photo
+  /voice [TEXT]            发送语音（TEXT 为微信语音识别结果，省略则无识别）send a voice message
   /unsubscribe             取消关注 unfollow
   /whoami                  显示 openid;  /help  本帮助;  /quit  退出"""
 
@@ -94,6 +96,8 @@ class Chat:
             self._show(self.user.unsubscribe())
         elif cmd == "/scan" and args:
             self._show(self.user.scan(args[0]))
+        elif cmd == "/voice":
+            self._show(self.user.speak(" ".join(args) if args else None))
         elif cmd == "/image" and args:
             path = Path(args[0]).expanduser()
             if not path.is_file():

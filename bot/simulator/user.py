@@ -44,6 +44,16 @@ def image_xml(openid: str, media_id: str, pic_url: str = "", msg_id: int | None 
                                          "MediaId": media_id, "MsgId": msg_id or _msg_id()}, **kw)
 
 
+def voice_xml(openid: str, media_id: str, recognition: str | None = None, msg_id: int | None = None,
+              **kw: Any) -> str:
+    """A voice message; with the account's speech recognition on WeChat adds ``Recognition``."""
+    fields: dict[str, Any] = {"MediaId": media_id, "Format": "amr"}
+    if recognition is not None:
+        fields["Recognition"] = recognition
+    fields["MsgId"] = msg_id or _msg_id()
+    return message_xml(openid, "voice", fields, **kw)
+
+
 def event_xml(openid: str, event: str, key: str | None = None, **extra: Any) -> str:
     fields: dict[str, Any] = {"Event": event}
     if key is not None:
@@ -111,14 +121,26 @@ class SimulatedUser:
         self.seen = 0  # last outbox sequence number shown
 
     def post(self, xml: str, *, timeout: float = 15) -> dict[str, Any] | None:
+        self._acted(xml)
         signed = sign_callback(self.settings, xml, safe=self.safe)
         res = self.http.post(f"{self.base_url}/wechat", params=signed.params, data=signed.body,
                              headers={"Content-Type": "text/xml"}, timeout=timeout)
         res.raise_for_status()
         return read_reply(self.settings, res.content, safe=self.safe)
 
+    def _acted(self, xml: str) -> None:
+        """Tell WeChat's side (the simulator) what the user did: it keeps the 48-hour window."""
+        doc = xmltodict.parse(xml)["xml"]
+        self.http.post(f"{self.base_url}{SIMULATOR_PREFIX}/_sim/acted", timeout=10, json={
+            "openid": self.openid, "msg_type": doc.get("MsgType"), "event": doc.get("Event"),
+            "at": int(doc.get("CreateTime") or time.time())}).raise_for_status()
+
     def say(self, text: str) -> dict[str, Any] | None:
         return self.post(text_xml(self.openid, text))
+
+    def speak(self, recognition: str | None) -> dict[str, Any] | None:
+        """A voice message; ``recognition`` is WeChat's speech-to-text (None: recognition off)."""
+        return self.post(voice_xml(self.openid, secrets.token_urlsafe(32), recognition))
 
     def subscribe(self, scene: str | None = None) -> dict[str, Any] | None:
         if scene:
@@ -160,12 +182,11 @@ def describe(entry: dict[str, Any]) -> str:
     """A pushed message as the user would read it."""
     payload = entry["payload"]
     if entry["kind"] == "template":
-        lines = [f"[模板消息 template {payload.get('template_id')}]"]
-        for key, item in (payload.get("data") or {}).items():
-            value = item.get("value") if isinstance(item, dict) else item
-            lines.append(f"  {key}: {value}")
+        shown = payload.get("shown") or {"title": payload.get("template_id"), "fields": []}
+        lines = [f"[模板消息 template] {shown['title']}"]
+        lines.extend(f"  {label}：{text}" for label, text in shown["fields"])
         if payload.get("url"):
-            lines.append(f"  链接 link: {payload['url']}")
+            lines.append(f"  查看详情 › {payload['url']}")
         return "\n".join(lines)
     kind = payload.get("msgtype")
     if kind == "text":

@@ -31,6 +31,8 @@ class SendResult:
     error: str | None = None
     retryable: bool = False
     delivered: bool = False  # the channel itself confirms the message reached the recipient's system
+    retry_after: int | None = None  # seconds: the provider said when trying again makes sense
+    fallback: str | None = None  # this channel cannot reach the recipient: "sms", or "sms+flag" (bad address)
 
 
 class Provider(Protocol):
@@ -50,5 +52,7 @@ class ProviderConfigError(RuntimeError):
     """The provider is misconfigured (missing key, unknown name); raised at start-up."""
 
 
-def failure(n: Outgoing, error: str, *, retryable: bool) -> SendResult:
-    return SendResult(n.notification_id, ok=False, error=error[:1000], retryable=retryable)
+def failure(n: Outgoing, error: str, *, retryable: bool, retry_after: int | None = None,
+            fallback: str | None = None) -> SendResult:
+    return SendResult(n.notification_id, ok=False, error=error[:1000], retryable=retryable, retry_after=retry_after,
+                      fallback=fallback)

@@ -1,5 +1,24 @@
 """WeChat template messages to parties bound to the official account.
 
+Each message kind is sent with the template configured for it (``WECHAT_TEMPLATE_IDS``: the
+template id and the field key of each slot, see :mod:`notify.messages`); every value is fitted
+to its field's type and checked against WeChat's rules (:mod:`notify.wechat_rules`) before
+sending, and :func:`check_templates` refuses at start-up a template that cannot carry its kind.
+
+What WeChat's errcodes mean here:
+
+========================  ===================================================================
+40001, 40014, 42001       token invalid or expired: the client refreshes it once and retries
+                          (:mod:`bot.client`); still refused → retried later
+-1, 45047                 system busy / too many calls: retried later with the usual backoff
+45009                     the account's daily quota is used up: retried after the quota resets
+                          (midnight, Beijing time); documents meanwhile escalate to SMS
+43004, 45015, 47003,      this message cannot reach the party on WeChat (not following, out of
+40037, 48001…             the window, refused value, template gone): failed, and SMS instead
+40003                     the openid is not this account's: failed, SMS instead, and staff are
+                          told to check (and probably remove) the WeChat binding
+========================  ===================================================================
+
 The WeChat API client belongs to ``bot/`` (it caches the access token in Redis); this module
 gets it through :func:`client`, the one place to point at ``bot.client.get_client()`` (the
 documented exception to the import rule). Delivery is reported later by WeChat's
@@ -8,14 +27,20 @@ documented exception to the import rule). Delivery is reported later by WeChat's
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from notify.providers.base import Outgoing, SendResult, failure
+from notify import messages, notice_page, wechat_rules
+from notify.providers.base import Outgoing, ProviderConfigError, SendResult, failure
 
 log = logging.getLogger(__name__)
-# errcodes worth retrying: system busy, rate limits, expired/invalid access token (refreshed on retry)
 RETRYABLE = {-1, 40001, 40014, 42001, 45009, 45047}
+DAILY_LIMIT = 45009
+BAD_OPENID = 40003
+QUOTA_RESET_MARGIN = 300  # seconds after midnight before trying again
 
 _factory: Callable[[], Any] | None = None
 
@@ -35,11 +60,90 @@ def client() -> Any:
     return get_client()
 
 
+@dataclass(frozen=True)
+class TemplateSpec:
+    """One configured template: its id and the field key of each slot of its message kind."""
+
+    template_id: str
+    fields: dict[str, str]
+
+    def data(self, values: dict[str, str]) -> dict[str, dict[str, str]]:
+        """The ``data`` of the API call: each slot's value fitted to its field, in template order."""
+        keyed = {self.fields[slot]: wechat_rules.fit(self.fields[slot], value)
+                 for slot, value in values.items() if slot in self.fields}
+        return {key: {"value": keyed[key]} for key in sorted(keyed, key=_field_order)}
+
+
+def _field_order(key: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in key if ch.isdigit())
+    return (int(digits) if digits else 0, key)
+
+
+def template_specs(cfg: Any) -> dict[str, TemplateSpec]:
+    """``WECHAT_TEMPLATE_IDS`` read: a bare id takes the recommended template's field keys."""
+    specs: dict[str, TemplateSpec] = {}
+    for name, value in dict(cfg.WECHAT_TEMPLATE_IDS).items():
+        if isinstance(value, dict):
+            template_id = str(value.get("id") or "")
+            raw = value.get("fields")
+            fields = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else None
+        else:
+            template_id, fields = str(value or ""), None
+        if fields is None and name in messages.WECHAT_LAYOUTS:
+            fields = messages.default_wechat_fields(name)
+        specs[name] = TemplateSpec(template_id, fields or {})
+    return specs
+
+
+def check_templates(cfg: Any) -> None:
+    """Start-up: refuse a configured template whose fields do not cover its message kind."""
+    problems: list[str] = []
+    for name, spec in template_specs(cfg).items():
+        if not spec.template_id:
+            problems.append(f"{name}: 缺少模板ID（id）")
+        problems.extend(messages.layout_problems(name, spec.fields))
+    if problems:
+        raise ProviderConfigError("WECHAT_TEMPLATE_IDS: " + "; ".join(problems))
+
+
+def seconds_to_quota_reset(now: datetime | None = None) -> int:
+    """WeChat's daily quotas reset at midnight Beijing time."""
+    now = (now or datetime.now(messages.CHINA)).astimezone(messages.CHINA)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return math.ceil((midnight - now).total_seconds()) + QUOTA_RESET_MARGIN
+
+
+def _refused(m: Outgoing, errcode: int | None, errmsg: str) -> SendResult:
+    """What an errcode means for this message: retry, retry tomorrow, or another channel."""
+    error = f"{errcode}: {errmsg}"
+    if errcode == DAILY_LIMIT:
+        return failure(m, error, retryable=True, retry_after=seconds_to_quota_reset())
+    if errcode in RETRYABLE:
+        return failure(m, error, retryable=True)
+    return failure(m, error, retryable=False, fallback="sms+flag" if errcode == BAD_OPENID else "sms")
+
+
 class WeChatTemplateMessages:
     name = "wechat"
 
     def __init__(self, cfg: Any) -> None:
-        self.template_ids: dict[str, str] = dict(cfg.WECHAT_TEMPLATE_IDS)
+        self.cfg = cfg
+        self.specs = template_specs(cfg)
+
+    def payload(self, m: Outgoing) -> tuple[TemplateSpec, dict[str, dict[str, str]]] | str:
+        """The template and checked data for ``m``, or why it cannot be sent."""
+        spec = self.specs.get(m.template)
+        if spec is None or not spec.template_id:
+            return f"未配置微信模板ID（WECHAT_TEMPLATE_IDS.{m.template}）"
+        values = m.extra.get("wechat_data")
+        if not isinstance(values, dict):
+            return f"no WeChat data for {m.template}"
+        data = spec.data(values)
+        for key, item in data.items():
+            reason = wechat_rules.problem(key, item["value"])
+            if reason is not None:
+                return f"{wechat_rules.ERR_ARGUMENT_INVALID}: data.{key} {reason} ({item['value']!r})"
+        return spec, data
 
     def send(self, batch: list[Outgoing]) -> list[SendResult]:
         from wechatpy.exceptions import WeChatClientException
@@ -50,14 +154,16 @@ class WeChatTemplateMessages:
         except Exception as exc:
             return [failure(m, f"WeChat client unavailable: {exc}", retryable=True) for m in batch]
         for m in batch:
-            template_id = self.template_ids.get(m.template)
-            if not template_id:
-                results.append(failure(m, f"未配置微信模板ID（WECHAT_TEMPLATE_IDS.{m.template}）", retryable=False))
+            ready = self.payload(m)
+            if isinstance(ready, str):
+                results.append(failure(m, ready, retryable=False, fallback="sms"))
                 continue
+            spec, data = ready
             try:
-                resp = api.message.send_template(m.address, template_id, m.extra.get("wechat_data"), url=m.url)
+                url = m.url or notice_page.url(self.cfg, m.notification_id)  # the whole text, if cut
+                resp = api.message.send_template(m.address, spec.template_id, data, url=url)
             except WeChatClientException as exc:
-                results.append(failure(m, f"{exc.errcode}: {exc.errmsg}", retryable=exc.errcode in RETRYABLE))
+                results.append(_refused(m, exc.errcode, str(exc.errmsg)))
                 continue
             except Exception as exc:  # network trouble
                 results.append(failure(m, f"{type(exc).__name__}: {exc}", retryable=True))

@@ -22,5 +22,7 @@ def test_chat_session(make_user, court_case, run_jobs, tmp_path):
     run_jobs(("default",))
     chat.poll_once()
     assert any(line.startswith("服务号 » [客服消息 message] 人脸识别验证通过") for line in out)
+    assert chat.run_command("/voice 我的案件") and "案件" in out[-1]
+    assert chat.run_command("/voice") and "请您打字输入" in out[-1]
     assert chat.run_command("/nonsense") and "unknown command" in out[-1]
     assert chat.run_command("/quit") is False

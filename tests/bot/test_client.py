@@ -12,6 +12,12 @@ from tests.wechat_support import WSGIAdapter
 OPENID = "oCLIENTaaaaaaaaaaaaaaaaaaaaa"
 
 
+@pytest.fixture(autouse=True)
+def user_wrote_recently(wechat):  # type: ignore[no-untyped-def]
+    """Customer messages reach only a user who wrote within 48 hours (the simulator checks)."""
+    sim.user_acted(OPENID, "text")
+
+
 def _token_fetches() -> int:
     return len(redis_conn.client().keys("sim:token:*"))
 

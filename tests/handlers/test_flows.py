@@ -232,7 +232,7 @@ def test_cancel_help_unknown_and_expiry(make_user):
 
     assert "图片" in _text(user.send_image(b"\xff\xd8 holiday"))
     voice = user.post(message_xml(user.openid, "voice", {"MediaId": "m1", "Format": "amr", "MsgId": 5550001}))
-    assert "暂不支持" in _text(voice)
+    assert "请您打字输入" in _text(voice)  # no Recognition: asked kindly to type
     assert user.post(event_xml(user.openid, "VIEW", "http://court.test/")) is None
 
 
