@@ -84,6 +84,7 @@ class TextPdf:
 
     font_path: str
     pages: list[list[_Line | tuple[float, float, float, float]]] = field(default_factory=lambda: [[]])
+    title: str = "电子送达凭证"  # the document information's title
 
     def text(self, x: float, y: float, size: float, text: str, gray: float = 0.0) -> None:
         self.pages[-1].append(_Line(x, y, size, text, gray))
@@ -121,7 +122,7 @@ class TextPdf:
         objs[1] = b"<</Type/Catalog/Pages 2 0 R/Lang(zh-CN)>>"
         objs[2] = b"<</Type/Pages/Kids[%s]/Count %d>>" % (b" ".join(kids), n_pages)
         info = 8 + 2 * n_pages
-        objs[info] = b"<</Producer(court-platform signing)/Title<feff%s>>>" % "电子送达凭证".encode("utf-16-be").hex().encode()
+        objs[info] = b"<</Producer(court-platform signing)/Title<feff%s>>>" % self.title.encode("utf-16-be").hex().encode()
         out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         offsets = {}
         for num in sorted(objs):

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from config import Config
 from court import db, migrate, redis_conn
 
-pytest_plugins = ("tests.support.receiver",)  # shared stand-ins that are fixtures
+pytest_plugins = ("tests.support.receiver", "tests.support.console")  # shared stand-ins that are fixtures
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

@@ -11,6 +11,7 @@ from court.errors import DomainError
 from court.i18n import _
 from court.models import (
     Case,
+    CaseStatus,
     Document,
     DocumentStatus,
     FlowStep,
@@ -95,8 +96,13 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
                                     .order_by(ServiceRecord.id)).all()
     s = db.session()
     from court.services import lifecycle
+    from court.services import templates as template_service
 
-    return render_template("console/case.html", case=c, next_statuses=sorted(lifecycle.MOVES[c.status]), documents=docs, notifications=notes, services=services,
+    writable = c.status not in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
+    templates = template_service.templates_of(s, c.court) if writable else []
+    s.commit()  # the standard templates are added the first time a court's case page is shown
+    return render_template("console/case.html", case=c, next_statuses=sorted(lifecycle.MOVES[c.status]),
+                           templates=templates, documents=docs, notifications=notes, services=services,
                            roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
                            removable={p.id for p in c.parties if case_service.removable(s, p)}), status
 
