@@ -12,6 +12,9 @@ from court import db, i18n, redis_conn, runtime
 
 def create_app(config: Config | None = None, **overrides: object) -> Flask:
     cfg = config or Config.from_env(**overrides)
+    problems = cfg.production_problems()
+    if problems:
+        raise RuntimeError("; ".join(problems))
     app = Flask(__name__, instance_path=cfg.INSTANCE_PATH, static_folder="static", template_folder="templates")
     app.config.update(cfg.as_flask())
     app.extensions["court_config"] = cfg
@@ -25,8 +28,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
             instance_path=cfg.INSTANCE_PATH,
             queue_is_async=cfg.QUEUE_IS_ASYNC,
             retry_intervals=cfg.JOB_RETRY_INTERVALS,
+            audit_key=cfg.AUDIT_KEY,
+            audit_retired_keys=cfg.audit_retired_keys,
         )
     )
+    if cfg.TRUSTED_PROXIES > 0:
+        # the last N hops of X-Forwarded-For/-Proto were written by our own proxies: trust those
+        # only, so request.remote_addr is the real client (log-in limits key on it)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.TRUSTED_PROXIES, x_proto=cfg.TRUSTED_PROXIES)  # type: ignore[method-assign]
     app.config["REDIS_URL_IN_USE"] = runtime.current().redis_url
     _logging(app)
 
