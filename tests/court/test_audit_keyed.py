@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from court import audit
 from court.models import AuditEvent, AuditHead
+from tests.audit_support import rewrite_forward
 
 
 def _fill(s, n=5, start=0):
@@ -20,28 +21,9 @@ def _fill(s, n=5, start=0):
     s.commit()
 
 
-def _rewrite_forward(s, row_id: int, actor: str = "staff:99", key_id: str | None = "keep") -> None:
-    """Edit one row, recompute every hash from there on with SHA-256 and move the head: what
-    today's plain chain cannot tell from the truth."""
-    rows = list(s.scalars(select(AuditEvent).where(AuditEvent.id >= row_id).order_by(AuditEvent.id)))
-    prev = s.get(AuditEvent, row_id - 1).hash if row_id > 1 else audit.GENESIS
-    s.execute(text("UPDATE audit_event SET actor = :a WHERE id = :i"), {"a": actor, "i": row_id})
-    s.expire_all()
-    for ev in s.scalars(select(AuditEvent).where(AuditEvent.id >= row_id).order_by(AuditEvent.id)):
-        if key_id != "keep":
-            ev.key_id = key_id
-        ev.prev_hash = prev
-        ev.hash = hashlib.sha256(audit.canonical(ev)).hexdigest() + ""
-        prev = ev.hash
-        s.flush()
-    head = s.get(AuditHead, 1)
-    head.last_id, head.last_hash = rows[-1].id, prev
-    s.commit()
-
-
 def test_rewritten_history_with_recomputed_hashes_is_detected(s):
     _fill(s)
-    _rewrite_forward(s, 2)
+    rewrite_forward(s, 2)
     report = audit.verify(s)
     assert not report.ok
     assert report.first_broken["id"] == 2 and report.first_broken["problem"] == "edited"
@@ -49,7 +31,7 @@ def test_rewritten_history_with_recomputed_hashes_is_detected(s):
 
 def test_rows_passed_off_as_pre_upgrade_sha256_are_reported(s):
     _fill(s)
-    _rewrite_forward(s, 3, key_id=None)
+    rewrite_forward(s, 3, key_id=None)
     report = audit.verify(s)
     assert not report.ok and report.first_broken == {
         "id": 3, "problem": "unsealed", "detail": report.first_broken["detail"]}
@@ -105,7 +87,7 @@ def test_forged_checkpoint_is_ignored(s):
     _fill(s, 6)
     audit.save_checkpoint(s, audit.verify(s))
     s.commit()
-    _rewrite_forward(s, 2)
+    rewrite_forward(s, 2)
     # move the checkpoint past the forgery, recomputing what the attacker can (not the mac)
     s.execute(text("UPDATE audit_checkpoint SET last_hash = (SELECT hash FROM audit_event WHERE id = 6)"))
     s.commit()
