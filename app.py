@@ -12,9 +12,6 @@ from court import db, i18n, redis_conn, runtime
 
 def create_app(config: Config | None = None, **overrides: object) -> Flask:
     cfg = config or Config.from_env(**overrides)
-    problems = cfg.production_problems()
-    if problems:
-        raise RuntimeError("; ".join(problems))
     app = Flask(__name__, instance_path=cfg.INSTANCE_PATH, static_folder="static", template_folder="templates")
     app.config.update(cfg.as_flask())
     app.extensions["court_config"] = cfg
@@ -69,6 +66,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for init in (security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot, init_web_sign,
                  cli.register):
         init(app)
+    # the app-wide production checks, after each area has checked its own providers
+    problems = cfg.production_problems()
+    if problems:
+        raise RuntimeError("; ".join(problems))
     return app
 
 

@@ -3,11 +3,12 @@
 GET answers WeChat's URL check. POST takes a message in plain or safe mode (``encrypt_type=aes``
 with ``msg_signature``). Order of checks, so nothing is parsed for a caller who cannot sign:
 size → URL signature → timestamp age → no DTD → (safe mode: body signature, decrypt, app id) →
-wechatpy parse. Refusals are 4xx; only a bug of ours would be a 5xx, and even then the user
+wechatpy parse → the signed URL not used before with another body (:mod:`bot.replay`). Refusals are 4xx; only a bug of ours would be a 5xx, and even then the user
 gets a short apology instead of WeChat's "该公众号暂时无法提供服务".
 
-Plain mode signs only the URL, not the body, so production should run in safe mode with
-``WECHAT_REQUIRE_ENCRYPTION=true``.
+Plain mode signs only the URL, not the body, so production must run in safe mode with
+``WECHAT_REQUIRE_ENCRYPTION=true`` (the app refuses to start otherwise), and every used nonce is
+remembered for the timestamp window (:mod:`bot.replay`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import time
 from flask import Blueprint, Response, request
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
-from bot import convert, dedupe
+from bot import convert, dedupe, replay
 from bot import settings as bot_settings
 from bot.channel import CHANNEL
 from bot.security import RefusedError, check_age, check_signature, check_xml_shape
@@ -72,6 +73,9 @@ def receive() -> Response:
         xml = _decrypt(body, args.get("msg_signature"), timestamp or "", nonce or "") if encrypted else body
         msg = convert.parse(xml)
         inbound = convert.to_inbound(msg)
+        # claimed only for a well-formed (in safe mode: authenticated) message, so a garbage post
+        # racing ahead of WeChat's own cannot burn its nonce
+        replay.check_unused(timestamp or "", nonce or "", args.get("signature") or "", body, settings.timestamp_skew)
     except RefusedError as exc:
         return _refuse(exc)
     except convert.BadMessageError as exc:
