@@ -64,6 +64,9 @@ class Config:
     AUDIT_KEY: str = ""
     AUDIT_RETIRED_KEYS: str = ""  # comma-separated earlier AUDIT_KEYs, to verify rows they sealed
     AUDIT_ANCHOR_MINUTES: int = 60  # how often the worker timestamps the chain's head (needs TSA_URL)
+    # PEM root(s) of the timestamp authority, to check audit anchors; empty: the development
+    # TSA's root when TSA_URL=dev (a real TSA needs this set)
+    TSA_TRUST_ROOTS_PATH: str = ""
 
     # --- web server ---------------------------------------------------------------------------
     # How many reverse proxies (nginx, a load balancer) stand in front of the app and append to
@@ -214,6 +217,9 @@ class Config:
                             "to seal the audit log")
         elif self.AUDIT_KEY == self.SECRET_KEY:
             problems.append("AUDIT_KEY must differ from SECRET_KEY")
+        if self.TSA_URL and self.TSA_URL != "dev" and not self.TSA_TRUST_ROOTS_PATH:
+            problems.append("TSA_URL is set: set TSA_TRUST_ROOTS_PATH to the timestamp authority's root "
+                            "certificate(s) so audit anchors can be checked")
         if self.TRUSTED_PROXIES < 0:
             problems.append("TRUSTED_PROXIES is a count of proxy hops (0 or more)")
         return problems

@@ -72,6 +72,10 @@ def set_token_checker(checker: TokenChecker | None) -> None:
     _token_checker = checker
 
 
+def current_key_id() -> str:
+    return _current()[0]
+
+
 def _current() -> tuple[str, bytes]:
     if _current_kid is None:
         raise RuntimeError("court.audit.configure() has not been called")

@@ -51,6 +51,21 @@ def init_app(app: Flask) -> None:
     hooks = app.extensions.setdefault("court_init_hooks", [])
     hooks.append(_init_keys)
     register(app)
+    _init_audit_anchoring(app)
+
+
+def _init_audit_anchoring(app: Flask) -> None:
+    """Anchors are checked with the timestamp authority's roots (court/ cannot import signing/),
+    and the worker keeps the periodic anchoring job scheduled."""
+    from court import audit
+    from signing import audit_anchor
+    from signing.audit_cli import audit_cli
+
+    audit_anchor.configure(minutes=int(app.config.get("AUDIT_ANCHOR_MINUTES") or 60),
+                           tsa_roots_path=str(app.config.get("TSA_TRUST_ROOTS_PATH") or ""))
+    audit.set_token_checker(audit_anchor.check_token)
+    app.extensions.setdefault("court_worker_hooks", []).append(audit_anchor.ensure_scheduled)
+    app.extensions.setdefault("court_cli_commands", []).append(audit_cli)
 
 
 class _FlaskCfg:

@@ -38,3 +38,12 @@ def test_the_audit_key_seals_rows(production_config):
         audit.configure(None, production_config.SECRET_KEY)
         assert [p["problem"] for p in audit.verify(s).problems] == ["unknown_key"]
         db.session.remove()
+
+
+def test_production_with_a_real_tsa_needs_its_roots(production_config):
+    """Anchors from a real timestamp authority can only be checked against its root."""
+    from app import create_app
+
+    production_config.TSA_URL = "https://tsa.example.test/tsr"
+    with pytest.raises(RuntimeError, match="TSA_TRUST_ROOTS_PATH"):
+        create_app(production_config)
