@@ -24,7 +24,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -45,6 +45,9 @@ _current_kid: str | None = None
 # None when the token is good, else what is wrong with it
 TokenChecker = Callable[[bytes, bytes], "str | None"]
 _token_checker: TokenChecker | None = None
+# with anchoring configured: rows older than this must be covered by a good anchor (else the
+# anchors were deleted, or anchoring stopped: either way the auditor must hear of it)
+_max_unanchored: timedelta | None = None
 
 
 def key_id(key: bytes) -> str:
@@ -67,9 +70,11 @@ def configure(audit_key: str | None, secret_key: str, retired: Iterable[str] = (
     return _current_kid
 
 
-def set_token_checker(checker: TokenChecker | None) -> None:
-    global _token_checker
-    _token_checker = checker
+def set_token_checker(checker: TokenChecker | None, max_unanchored: timedelta | None = None) -> None:
+    """Register how tokens are checked and, when anchoring runs, how old a row may be before a
+    missing anchor counts as a problem."""
+    global _token_checker, _max_unanchored
+    _token_checker, _max_unanchored = checker, max_unanchored
 
 
 def current_key_id() -> str:
@@ -275,7 +280,17 @@ def verify(s: Session, *, progress: Callable[[int], None] | None = None) -> Chai
     report = ChainReport(ok=True, checked=0)
     _walk(s, 0, GENESIS, report, progress)
     _check_anchors(s, list(s.scalars(select(AuditAnchor).order_by(AuditAnchor.id))), report)
+    _check_anchored_in_time(s, report)
     return _finish(report)
+
+
+def _check_anchored_in_time(s: Session, report: ChainReport) -> None:
+    if _max_unanchored is None:
+        return
+    due = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.at < db.utcnow() - _max_unanchored))
+    if due and due > (report.anchored_id or 0):
+        report.problems.append(_problem(due, "unanchored", f"no valid timestamp anchor covers this row, older than "
+                                                          f"{_max_unanchored} (anchors deleted, or anchoring stopped)"))
 
 
 def _checkpoint_mac(last_id: int, last_hash: str) -> str:

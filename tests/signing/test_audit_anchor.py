@@ -127,3 +127,42 @@ def test_cli_verify_moves_the_checkpoint_so_pages_check_only_new_rows(app, s):
     _fill(s, 2, start=30)
     report = audit.verify_recent(s)
     assert report.ok and report.checked == 2
+
+
+def test_deleted_anchors_show_as_unanchored_history(app, s):
+    """A key holder who deletes the anchors before rewriting old history is still reported."""
+    from datetime import timedelta
+
+    from signing.audit_anchor import anchor_head
+
+    _fill(s, 3)
+    anchor_head()
+    old = audit.db.utcnow() - timedelta(days=3)
+    s.execute(text("UPDATE audit_event SET at = :t"), {"t": old})
+    s.commit()
+    s.execute(text("DELETE FROM audit_anchor"))
+    s.commit()
+    _reseal_forward_with_key(s, 1)
+    report = audit.verify(s)
+    assert [p["problem"] for p in report.problems] == ["unanchored"] and report.problems[0]["id"] == 3
+
+
+def test_rekey_command_reseals_pre_upgrade_rows(app, s):
+    _fill(s, 3)
+    prev = audit.GENESIS
+    for ev in s.scalars(select(AuditEvent).order_by(AuditEvent.id)):  # as written before the upgrade
+        ev.key_id, ev.prev_hash = None, prev
+        ev.hash = prev = hashlib.sha256(audit.canonical(ev)).hexdigest()
+        s.flush()
+    s.get(AuditHead, 1).last_hash = prev
+    s.commit()
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["court", "audit", "verify"])
+    assert before.exit_code == 1 and "first broken row 1 (unsealed" in before.output
+    done = runner.invoke(args=["court", "audit", "rekey", "--yes"])
+    assert done.exit_code == 0 and "3 rows re-sealed" in done.output
+    assert runner.invoke(args=["court", "audit", "verify"]).exit_code == 0
+    again = runner.invoke(args=["court", "audit", "anchor"])
+    assert again.exit_code == 0 and "anchored row 4" in again.output
+    refused = runner.invoke(args=["court", "audit", "rekey", "--yes"])  # anchors pin the hashes now
+    assert refused.exit_code == 1 and "AUDIT_RETIRED_KEYS" in refused.output
