@@ -5,6 +5,7 @@ key could re-seal history. A timestamp authority signs the hash of the newest ro
 in time; rewriting anything before it changes that row's hash and no longer matches a token
 that only the authority can issue. The worker anchors every ``AUDIT_ANCHOR_MINUTES`` (a
 self-rescheduling RQ job, like the notify sweep); ``flask court audit anchor`` does it once.
+Without a TSA the same job still moves the verified checkpoint, so page views stay cheap.
 
 The chain is checked (incrementally, from the verified checkpoint) before its head is anchored,
 so a broken chain is never timestamped as if it were sound.
@@ -45,19 +46,19 @@ def _tsa_name(url: str) -> str:
 
 
 def anchor_head() -> AuditAnchor | None:
-    """Check the rows since the checkpoint, then timestamp the head. None without a TSA or when
-    the head is already anchored. The TSA is called outside any transaction (on SQLite every
+    """Check the rows since the checkpoint and move it, then timestamp the head. None without a
+    TSA (the checkpoint still moves) or when the head is already anchored. The TSA is called outside any transaction (on SQLite every
     transaction holds the write lock)."""
     settings = signing_settings.current()
     stamp = tsa.timestamper(settings)
-    if stamp is None:
-        return None
     with db.transaction() as s:
         report = audit.verify_recent(s)
         if not report.ok:
             first = report.first_broken or {}
             raise ChainBroken(f"audit chain broken at row {first.get('id')} ({first.get('problem')}); not anchoring")
-        audit.save_checkpoint(s, report)
+        audit.save_checkpoint(s, report)  # page views then check only rows newer than this
+        if stamp is None:
+            return None
         head = audit.head(s)
         latest = audit.latest_anchor(s)
         if head is None or (latest is not None and latest.last_id == head.last_id):
@@ -138,8 +139,6 @@ def anchor_job() -> None:
 def schedule_next(force: bool = False) -> bool:
     """Keep one self-rescheduling anchoring job queued (``CHAIN_KEY`` names it and expires if
     the chain breaks, so the next worker start restarts it)."""
-    if not signing_settings.current().tsa_url:
-        return False
     q = queue.queue("default")
     if not q.is_async:
         return False
