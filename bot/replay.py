@@ -4,14 +4,17 @@ In plain mode WeChat signs only the URL (token, timestamp, nonce), not the body,
 URL could carry any body while its timestamp is fresh. Each (timestamp, nonce, signature) is
 stored in Redis with a digest of the body it came with: the same URL again with the same body
 is WeChat retrying (and :mod:`bot.dedupe` answers it), with another body it is a replay and is
-refused. Safe mode signs the body too, but the check is the same and costs one round trip.
+refused. Safe mode signs the body too, but the rule is the same.
+
+The claim rides on the Redis pipeline that :mod:`bot.dedupe` already sends for the message, so
+it costs no extra round trip.
 """
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from bot.security import RefusedError
-from court import redis_conn
 
 NO_SKEW_TTL = 86400  # with the timestamp check off, remember nonces for a day
 
@@ -22,13 +25,22 @@ def window(skew: int) -> int:
     return 2 * skew + 60 if skew > 0 else NO_SKEW_TTL
 
 
-def check_unused(timestamp: str, nonce: str, signature: str, body: bytes, skew: int) -> None:
-    """Claim the URL for ``body``; refuse it if it was already used with a different body."""
-    digest = hashlib.sha256(body).digest()[:16]
-    name = "bot:nonce:" + hashlib.sha1(f"{timestamp}\0{nonce}\0{signature.lower()}".encode()).hexdigest()
-    pipe = redis_conn.client().pipeline(transaction=False)
-    pipe.set(name, digest, nx=True, ex=window(skew))
-    pipe.get(name)
-    claimed, stored = pipe.execute()
-    if not claimed and stored != digest:
-        raise RefusedError(403, "replayed signature (nonce already used)")
+class NonceClaim:
+    """Claim one signed URL for one body: :meth:`queue` on a pipeline, :meth:`check` its results."""
+
+    COMMANDS = 2  # results :meth:`queue` adds to the pipeline
+
+    def __init__(self, timestamp: str, nonce: str, signature: str, body: bytes, skew: int):
+        self.digest = hashlib.sha256(body).digest()[:16]
+        self.name = "bot:nonce:" + hashlib.sha1(f"{timestamp}\0{nonce}\0{signature.lower()}".encode()).hexdigest()
+        self.ttl = window(skew)
+
+    def queue(self, pipe: Any) -> None:
+        pipe.set(self.name, self.digest, nx=True, ex=self.ttl)
+        pipe.get(self.name)
+
+    def check(self, results: list[Any]) -> None:
+        """Refuse the callback when the URL was already used with a different body."""
+        claimed, stored = results
+        if not claimed and stored != self.digest:
+            raise RefusedError(403, "replayed signature (nonce already used)")

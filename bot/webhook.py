@@ -73,19 +73,27 @@ def receive() -> Response:
         xml = _decrypt(body, args.get("msg_signature"), timestamp or "", nonce or "") if encrypted else body
         msg = convert.parse(xml)
         inbound = convert.to_inbound(msg)
-        # claimed only for a well-formed (in safe mode: authenticated) message, so a garbage post
-        # racing ahead of WeChat's own cannot burn its nonce
-        replay.check_unused(timestamp or "", nonce or "", args.get("signature") or "", body, settings.timestamp_skew)
+        # claimed (below, with the dedupe claim) only for a well-formed, in safe mode authenticated,
+        # message, so a garbage post racing ahead of WeChat's own cannot burn its nonce
+        claim = replay.NonceClaim(timestamp or "", nonce or "", args.get("signature") or "", body,
+                                  settings.timestamp_skew)
     except RefusedError as exc:
         return _refuse(exc)
     except convert.BadMessageError as exc:
         return _refuse(RefusedError(400, str(exc)))
 
+    def prefetch(pipe) -> None:  # type: ignore[no-untyped-def]
+        state.prefetch(pipe, CHANNEL.name, inbound.user)
+        claim.queue(pipe)
+
+    def work(fetched: list) -> str:  # type: ignore[type-arg]
+        claim.check(fetched[1:1 + replay.NonceClaim.COMMANDS])
+        return _process(msg, inbound, fetched[0])
+
     try:
-        reply_xml = dedupe.once(
-            convert.dedupe_key(msg), lambda fetched: _process(msg, inbound, fetched[0]),
-            prefetch=lambda pipe: state.prefetch(pipe, CHANNEL.name, inbound.user),
-        )
+        reply_xml = dedupe.once(convert.dedupe_key(msg), work, prefetch=prefetch)
+    except RefusedError as exc:
+        return _refuse(exc)
     except Exception:
         log.exception("wechat message from %s failed", inbound.user[:6] + "…")
         db.session.rollback()
