@@ -293,9 +293,10 @@ def _check_anchored_in_time(s: Session, report: ChainReport) -> None:
                                                           f"{_max_unanchored} (anchors deleted, or anchoring stopped)"))
 
 
-def _checkpoint_mac(last_id: int, last_hash: str) -> str:
+def _checkpoint_mac(cp: AuditCheckpoint) -> str:
     _kid, key = _current()
-    return hmac.new(key, f"checkpoint:{last_id}:{last_hash}".encode(), hashlib.sha256).hexdigest()
+    full = cp.full_at.isoformat(timespec="microseconds") if cp.full_at else ""
+    return hmac.new(key, f"checkpoint:{cp.last_id}:{cp.last_hash}:{full}".encode(), hashlib.sha256).hexdigest()
 
 
 def save_checkpoint(s: Session, report: ChainReport) -> bool:
@@ -304,7 +305,9 @@ def save_checkpoint(s: Session, report: ChainReport) -> bool:
         return False
     cp = s.get(AuditCheckpoint, 1) or AuditCheckpoint(id=1)
     cp.last_id, cp.last_hash, cp.at = report.last_id, report.last_hash, db.utcnow()
-    cp.mac = _checkpoint_mac(cp.last_id, cp.last_hash)
+    if report.from_id == 1:
+        cp.full_at = cp.at
+    cp.mac = _checkpoint_mac(cp)
     s.add(cp)
     s.flush()
     return True
@@ -313,10 +316,16 @@ def save_checkpoint(s: Session, report: ChainReport) -> bool:
 def _trusted_checkpoint(s: Session) -> AuditCheckpoint | None:
     """The checkpoint, if it is sealed with the current key and its row still carries its hash."""
     cp = s.get(AuditCheckpoint, 1)
-    if cp is None or not hmac.compare_digest(cp.mac, _checkpoint_mac(cp.last_id, cp.last_hash)):
+    if cp is None or not hmac.compare_digest(cp.mac, _checkpoint_mac(cp)):
         return None
     row = s.get(AuditEvent, cp.last_id)
     return cp if row is not None and row.hash == cp.last_hash else None
+
+
+def last_full_check(s: Session) -> datetime | None:
+    """When the whole chain was last verified (by the CLI or the daily job), if ever."""
+    cp = _trusted_checkpoint(s)
+    return cp.full_at if cp is not None else None
 
 
 def verify_recent(s: Session, rows: Sequence[AuditEvent] = ()) -> ChainReport:

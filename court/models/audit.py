@@ -50,6 +50,7 @@ class AuditCheckpoint(Base):
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last check of the whole chain
     mac: Mapped[str] = mapped_column(String(64))
 
 

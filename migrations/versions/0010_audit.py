@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("last_id", sa.Integer(), nullable=False),
         sa.Column("last_hash", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("full_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("mac", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoint")),
     )
