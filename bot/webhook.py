@@ -3,8 +3,9 @@
 GET answers WeChat's URL check. POST takes a message in plain or safe mode (``encrypt_type=aes``
 with ``msg_signature``). Order of checks, so nothing is parsed for a caller who cannot sign:
 size → URL signature → timestamp age → no DTD → (safe mode: body signature, decrypt, app id) →
-wechatpy parse → the signed URL not used before with another body (:mod:`bot.replay`). Refusals are 4xx; only a bug of ours would be a 5xx, and even then the user
-gets a short apology instead of WeChat's "该公众号暂时无法提供服务".
+wechatpy parse → the signed URL not used before with another body (:mod:`bot.replay`).
+Refusals are 4xx; only a bug of ours would be a 5xx, and even then the user gets a short
+apology instead of WeChat's "该公众号暂时无法提供服务".
 
 Plain mode signs only the URL, not the body, so production must run in safe mode with
 ``WECHAT_REQUIRE_ENCRYPTION=true`` (the app refuses to start otherwise), and every used nonce is
