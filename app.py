@@ -25,8 +25,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
             instance_path=cfg.INSTANCE_PATH,
             queue_is_async=cfg.QUEUE_IS_ASYNC,
             retry_intervals=cfg.JOB_RETRY_INTERVALS,
+            audit_key=cfg.AUDIT_KEY,
+            audit_retired_keys=cfg.audit_retired_keys,
         )
     )
+    if cfg.TRUSTED_PROXIES > 0:
+        # the last N hops of X-Forwarded-For/-Proto were written by our own proxies: trust those
+        # only, so request.remote_addr is the real client (log-in limits key on it)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.TRUSTED_PROXIES, x_proto=cfg.TRUSTED_PROXIES)  # type: ignore[method-assign]
     app.config["REDIS_URL_IN_USE"] = runtime.current().redis_url
     _logging(app)
 
@@ -58,6 +66,10 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     for init in (security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot, init_web_sign,
                  cli.register):
         init(app)
+    # the app-wide production checks, after each area has checked its own providers
+    problems = cfg.production_problems()
+    if problems:
+        raise RuntimeError("; ".join(problems))
     return app
 
 

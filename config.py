@@ -58,6 +58,22 @@ class Config:
 
     TESTING: bool = False
 
+    # --- audit log (court/audit.py) -----------------------------------------------------------
+    # AUDIT_KEY seals the audit chain (HMAC-SHA256); keep it outside the database, shared by every
+    # host, and different from SECRET_KEY. Empty: derived from SECRET_KEY (refused in production).
+    AUDIT_KEY: str = ""
+    AUDIT_RETIRED_KEYS: str = ""  # comma-separated earlier AUDIT_KEYs, to verify rows they sealed
+    AUDIT_ANCHOR_MINUTES: int = 60  # how often the worker timestamps the chain's head (needs TSA_URL)
+    # PEM root(s) of the timestamp authority, to check audit anchors; empty: the development
+    # TSA's root when TSA_URL=dev (a real TSA needs this set)
+    TSA_TRUST_ROOTS_PATH: str = ""
+
+    # --- web server ---------------------------------------------------------------------------
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app and append to
+    # X-Forwarded-For/-Proto. 0: the app is reached directly and those headers are ignored, so
+    # nobody can choose their own client address for the log-in limits.
+    TRUSTED_PROXIES: int = 0
+
     # --- signing (signing/): court seal, event certificates, timestamps, fonts -----------------
     # SEAL_P12_PATH empty: the development CA and seal generated under INSTANCE_PATH/pki.
     SEAL_P12_PATH: str = ""
@@ -189,6 +205,28 @@ class Config:
     @property
     def is_production(self) -> bool:
         return self.ENV == "production"
+
+    @property
+    def audit_retired_keys(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.AUDIT_RETIRED_KEYS.split(",") if k.strip())
+
+    def production_problems(self) -> list[str]:
+        """Settings the app refuses to start with when ``ENV=production`` (other areas check
+        their own providers when they are wired)."""
+        if not self.is_production:
+            return []
+        problems = []
+        if not self.AUDIT_KEY:
+            problems.append("ENV=production needs AUDIT_KEY (a long random secret, kept outside the database) "
+                            "to seal the audit log")
+        elif self.AUDIT_KEY == self.SECRET_KEY:
+            problems.append("AUDIT_KEY must differ from SECRET_KEY")
+        if self.TSA_URL and self.TSA_URL != "dev" and not self.TSA_TRUST_ROOTS_PATH:
+            problems.append("TSA_URL is set: set TSA_TRUST_ROOTS_PATH to the timestamp authority's root "
+                            "certificate(s) so audit anchors can be checked")
+        if self.TRUSTED_PROXIES < 0:
+            problems.append("TRUSTED_PROXIES is a count of proxy hops (0 or more)")
+        return problems
 
     def as_flask(self) -> dict[str, object]:
         """The mapping handed to ``app.config``."""

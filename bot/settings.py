@@ -79,6 +79,10 @@ def from_config(cfg: dict[str, object]) -> BotSettings:
             raise RuntimeError("ENV=production refuses WECHAT_PROVIDER=simulator; set WECHAT_PROVIDER=wechat")
         if settings.token == DEV_TOKEN or aes_key == DEV_AES_KEY or not settings.secret:
             raise RuntimeError("ENV=production needs the account's own WECHAT_TOKEN, WECHAT_AES_KEY and WECHAT_SECRET")
+        if not settings.require_encryption:
+            # plain mode signs only the URL: a captured callback URL would carry any body
+            raise RuntimeError("ENV=production refuses plain-mode WeChat callbacks; choose 安全模式 (safe mode) "
+                               "in the WeChat console and set WECHAT_REQUIRE_ENCRYPTION=true")
     return settings
 
 

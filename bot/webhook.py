@@ -3,11 +3,13 @@
 GET answers WeChat's URL check. POST takes a message in plain or safe mode (``encrypt_type=aes``
 with ``msg_signature``). Order of checks, so nothing is parsed for a caller who cannot sign:
 size → URL signature → timestamp age → no DTD → (safe mode: body signature, decrypt, app id) →
-wechatpy parse. Refusals are 4xx; only a bug of ours would be a 5xx, and even then the user
-gets a short apology instead of WeChat's "该公众号暂时无法提供服务".
+wechatpy parse → the signed URL not used before with another body (:mod:`bot.replay`).
+Refusals are 4xx; only a bug of ours would be a 5xx, and even then the user gets a short
+apology instead of WeChat's "该公众号暂时无法提供服务".
 
-Plain mode signs only the URL, not the body, so production should run in safe mode with
-``WECHAT_REQUIRE_ENCRYPTION=true``.
+Plain mode signs only the URL, not the body, so production must run in safe mode with
+``WECHAT_REQUIRE_ENCRYPTION=true`` (the app refuses to start otherwise), and every used nonce is
+remembered for the timestamp window (:mod:`bot.replay`).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import time
 from flask import Blueprint, Response, request
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
-from bot import convert, dedupe, window
+from bot import convert, dedupe, replay, window
 from bot import settings as bot_settings
 from bot.channel import CHANNEL
 from bot.security import RefusedError, check_age, check_signature, check_xml_shape
@@ -72,17 +74,28 @@ def receive() -> Response:
         xml = _decrypt(body, args.get("msg_signature"), timestamp or "", nonce or "") if encrypted else body
         msg = convert.parse(xml)
         inbound = convert.to_inbound(msg)
+        # claimed (below, with the dedupe claim) only for a well-formed, in safe mode authenticated,
+        # message, so a garbage post racing ahead of WeChat's own cannot burn its nonce
+        claim = replay.NonceClaim(timestamp or "", nonce or "", args.get("signature") or "", body,
+                                  settings.timestamp_skew)
     except RefusedError as exc:
         return _refuse(exc)
     except convert.BadMessageError as exc:
         return _refuse(RefusedError(400, str(exc)))
     window.touch(inbound.user, msg.type, getattr(msg, "event", None), msg.time)  # the 48-hour window
 
+    def prefetch(pipe) -> None:  # type: ignore[no-untyped-def]
+        state.prefetch(pipe, CHANNEL.name, inbound.user)
+        claim.queue(pipe)
+
+    def work(fetched: list) -> str:  # type: ignore[type-arg]
+        claim.check(fetched[1:1 + replay.NonceClaim.COMMANDS])
+        return _process(msg, inbound, fetched[0])
+
     try:
-        reply_xml = dedupe.once(
-            convert.dedupe_key(msg), lambda fetched: _process(msg, inbound, fetched[0]),
-            prefetch=lambda pipe: state.prefetch(pipe, CHANNEL.name, inbound.user),
-        )
+        reply_xml = dedupe.once(convert.dedupe_key(msg), work, prefetch=prefetch)
+    except RefusedError as exc:
+        return _refuse(exc)
     except Exception:
         log.exception("wechat message from %s failed", inbound.user[:6] + "…")
         db.session.rollback()

@@ -17,12 +17,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 _keys: dict[str, bytes] = {}
 
 
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose from a master secret (HKDF-SHA256), so one secret never
+    serves two purposes directly."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"court-platform", info=purpose.encode()).derive(
+        secret.encode())
+
+
 def configure(secret: str) -> None:
     """Derive the field-encryption and lookup keys from the master secret."""
     for purpose in ("encrypt", "lookup", "token", "code"):
-        _keys[purpose] = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"court-platform", info=purpose.encode()
-        ).derive(secret.encode())
+        _keys[purpose] = derive_key(secret, purpose)
 
 
 def _key(purpose: str) -> bytes:

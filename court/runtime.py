@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from court import crypto, db, queue, redis_conn, storage
+from court import audit, crypto, db, queue, redis_conn, storage
 
 
 @dataclass
@@ -20,6 +20,8 @@ class Runtime:
     instance_path: str
     queue_is_async: bool = True
     retry_intervals: list[int] | None = None
+    audit_key: str = ""  # empty: derived from secret_key (development only; production refuses)
+    audit_retired_keys: tuple[str, ...] = ()  # earlier audit keys, to verify rows sealed with them
 
 
 _current: Runtime | None = None
@@ -28,6 +30,7 @@ _current: Runtime | None = None
 def init(rt: Runtime) -> Runtime:
     global _current
     crypto.configure(rt.secret_key)
+    audit.configure(rt.audit_key or None, rt.secret_key, rt.audit_retired_keys)
     db.init(rt.database_url)
     url = rt.redis_url or redis_conn.embedded_url(rt.instance_path)
     rt.redis_url = url

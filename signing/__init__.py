@@ -52,6 +52,25 @@ def init_app(app: Flask) -> None:
     hooks.append(_init_keys)
     register(app)
     bundle_cli.register(app)
+    _init_audit_anchoring(app)
+
+
+def _init_audit_anchoring(app: Flask) -> None:
+    """Anchors are checked with the timestamp authority's roots (court/ cannot import signing/),
+    and the worker keeps the periodic anchoring job scheduled."""
+    from datetime import timedelta
+
+    from court import audit
+    from signing import audit_anchor
+    from signing.audit_cli import audit_cli
+
+    minutes = int(app.config.get("AUDIT_ANCHOR_MINUTES") or 60)
+    audit_anchor.configure(minutes=minutes, tsa_roots_path=str(app.config.get("TSA_TRUST_ROOTS_PATH") or ""))
+    # with a TSA, a row should be anchored within a few intervals (a day at least, for outages)
+    grace = max(timedelta(minutes=3 * minutes), timedelta(days=1)) if app.config.get("TSA_URL") else None
+    audit.set_token_checker(audit_anchor.check_token, grace)
+    app.extensions.setdefault("court_worker_hooks", []).append(audit_anchor.ensure_scheduled)
+    app.extensions.setdefault("court_cli_commands", []).append(audit_cli)
 
 
 class _FlaskCfg:

@@ -166,4 +166,6 @@ def production_config(config):
     config.SMS_PROVIDER = "aliyun"
     config.ALIYUN_ACCESS_KEY_ID, config.ALIYUN_ACCESS_KEY_SECRET = "prod-key-id", "prod-key-secret"
     config.MAIL_PROVIDER = "smtp"
+    config.WECHAT_REQUIRE_ENCRYPTION = True
+    config.AUDIT_KEY = "prod-audit-key-0123456789abcdef0123456789"
     return config

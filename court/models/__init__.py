@@ -1,5 +1,5 @@
 """The court domain as SQLAlchemy 2 typed models. Import from here, not from the submodules."""
-from court.models.audit import AuditEvent, AuditHead
+from court.models.audit import AuditAnchor, AuditCheckpoint, AuditEvent, AuditHead
 from court.models.cases import Case, CaseEvent, CaseStatus, Party, PartyRole
 from court.models.documents import Document, DocumentKind, DocumentStatus, DocumentVersion
 from court.models.flows import FlowStatus, FlowStep, SigningFlow, StepAction, StepStatus
@@ -17,8 +17,9 @@ from court.models.templates import DocumentTemplate
 from court.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding", "Consent", "Court",
-    "DeliveryReport", "DevMessage", "Document", "DocumentTemplate", "IdentityCheck", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
+    "AuditAnchor", "AuditCheckpoint", "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding",
+    "Consent", "Court", "DeliveryReport", "DevMessage", "Document", "DocumentTemplate", "IdentityCheck", "DocumentKind",
+    "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
     "NotificationStatus", "NoticePush", "Party", "PartyRole", "Person", "ServiceRecord", "SigningFlow", "Staff", "StaffRole",
     "SmsLink", "StepAction", "StepStatus", "WebhookAttempt", "WebhookCursor", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -1,7 +1,9 @@
 """Courts and staff accounts, API keys."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import unicodedata
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from court import audit, crypto
@@ -21,9 +23,21 @@ def create_court(s: Session, name: str, code: str) -> Court:
     return court
 
 
+def normalize_username(username: str) -> str:
+    """The form of a username used for look-ups and log-in limits: NFKC (full-width letters
+    become ASCII), surrounding spaces stripped, case folded. "Clerk1 " and "ｃｌｅｒｋ１" are
+    the same account, so they also share one attempt counter."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def find_by_username(s: Session, username: str) -> Staff | None:
+    """Usernames are ASCII (the API's pattern), where casefold is lower(): compare lowered."""
+    return s.scalar(select(Staff).where(func.lower(Staff.username) == normalize_username(username)))
+
+
 def create_staff(s: Session, court: Court, username: str, name: str, role: StaffRole, actor: str = "system") -> tuple[Staff, str]:
     """Create a staff member and return them with their API key (shown once, stored hashed)."""
-    if s.scalar(select(Staff).where(Staff.username == username)):
+    if find_by_username(s, username) is not None:
         raise Conflict("用户名已存在", code="username_taken")
     staff = Staff(court_id=court.id, username=username, name=name, role=role)
     s.add(staff)
@@ -98,7 +112,7 @@ def set_password(s: Session, staff: Staff, password: str, actor: str = "system")
 
 def authenticate_password(s: Session, username: str, password: str) -> Staff | None:
     """The staff member when the password matches (same work whether or not the user exists)."""
-    staff = s.scalar(select(Staff).where(Staff.username == username))
+    staff = find_by_username(s, username)
     ok = crypto.check_password(staff.password_hash if staff else _DUMMY_HASH(), password)
     return staff if staff is not None and staff.active and ok else None
 

@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0003_notify'
-down_revision = '0002_identity'
+down_revision = "0002_identity"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """webhook endpoints of the court's systems, deliveries, attempts and the audit cursor
 
 Revision ID: 0013_webhooks
-Revises: 0004_identity_checks
+Revises: 0010_audit
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_webhooks"
-down_revision = "0004_identity_checks"
+down_revision = "0010_audit"
 branch_labels = None
 depends_on = None
 

@@ -192,3 +192,6 @@ class AuditOut(BaseModel):
     chain_ok: bool
     chain_checked: int
     problems: list[ChainProblem]
+    checked_from_id: int = 1  # rows before it were verified by an earlier full check (shown rows re-checked)
+    anchored_id: int | None = None  # newest row covered by a valid RFC 3161 timestamp anchor
+    anchored_at: datetime | None = None

@@ -1,4 +1,12 @@
-"""Console log-in with a password (scrypt-hashed), idle timeout, and attempt limits."""
+"""Console log-in with a password (scrypt-hashed), idle timeout, and attempt limits.
+
+Only failed attempts count, and they are counted so that a stranger cannot lock a staff member
+out: the tight limit is per username *and* client (5 in 15 minutes), a success clears it; the
+per-username limit over all clients is ten times higher and only stops a distributed guesser;
+one client trying many usernames has its own limit. Usernames are normalised first, so
+"clerk1 " and "CLERK1" share a counter. Client addresses are real behind a reverse proxy when
+``TRUSTED_PROXIES`` is set (werkzeug's ProxyFix, wired in ``create_app``).
+"""
 from __future__ import annotations
 
 import functools
@@ -14,8 +22,36 @@ from court.models import Staff, StaffRole
 from court.services import staff as staff_service
 from staff.console import bp
 
-LOGIN_LIMITS = (ratelimit.Limit(5, 900), ratelimit.Limit(20, 86400))
-IP_LIMIT = ratelimit.Limit(50, 900)
+LOGIN_LIMITS = (ratelimit.Limit(5, 900), ratelimit.Limit(20, 86400))  # one username from one client
+USER_LIMITS = (ratelimit.Limit(50, 900), ratelimit.Limit(200, 86400))  # one username from all clients
+IP_LIMIT = ratelimit.Limit(50, 900)  # one client, whatever usernames
+
+
+def client_key() -> str:
+    """The key for limits on "this client": its address (real behind trusted proxies), hashed."""
+    return crypto.lookup_hash(request.remote_addr or "-")
+
+
+class _Attempt:
+    """The three counters one log-in attempt touches."""
+
+    def __init__(self, username: str):
+        self.client = client_key()
+        self.user = crypto.lookup_hash(username)
+        self.pair = crypto.lookup_hash(f"{username}\0{self.client}")
+
+    def count(self) -> None:
+        """Count the attempt (before checking the password, so parallel guesses are counted too);
+        raises RateLimited when a window is full."""
+        ratelimit.hit("console-login-ip", self.client, IP_LIMIT)
+        ratelimit.hit("console-login", self.pair, *LOGIN_LIMITS, message="登录尝试次数过多，请15分钟后再试")
+        ratelimit.hit("console-login-user", self.user, *USER_LIMITS, message="该账号登录尝试次数过多，请15分钟后再试")
+
+    def succeeded(self) -> None:
+        """A correct log-in was not a failure: clear this client's failures, give back the rest."""
+        ratelimit.reset("console-login", self.pair, *LOGIN_LIMITS)
+        ratelimit.refund("console-login-user", self.user, *USER_LIMITS)
+        ratelimit.refund("console-login-ip", self.client, IP_LIMIT)
 
 
 def login_required(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,18 +85,18 @@ def _inject() -> dict[str, Any]:
 def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
-        username = request.form.get("username", "").strip()[:64]
+        username = staff_service.normalize_username(request.form.get("username", "")[:256])[:64]
         password = request.form.get("password", "")
+        attempt = _Attempt(username)
         try:
-            ratelimit.hit("console-login-ip", crypto.lookup_hash(request.remote_addr or "-"), IP_LIMIT)
-            ratelimit.hit("console-login", crypto.lookup_hash(username.lower()), *LOGIN_LIMITS,
-                          message="登录尝试次数过多，请15分钟后再试")
+            attempt.count()
             member = staff_service.authenticate_password(db.session(), username, password)
             if member is None:
                 raise DomainError("用户名或密码不正确", code="bad_login", status=401)
         except (DomainError, RateLimited) as exc:
             error = exc.localized()
             return render_template("console/login.html", error=error), exc.status
+        attempt.succeeded()
         session.clear()
         session.permanent = True
         session["staff_id"] = member.id

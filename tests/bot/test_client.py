@@ -110,5 +110,8 @@ def test_production_refuses_the_simulator(config):
     with pytest.raises(RuntimeError, match="WECHAT_TOKEN"):
         bot_settings.from_config(config.as_flask())
     config.WECHAT_TOKEN, config.WECHAT_AES_KEY = "real-token", "R" * 43
+    with pytest.raises(RuntimeError, match="WECHAT_REQUIRE_ENCRYPTION"):  # plain mode
+        bot_settings.from_config(config.as_flask())
+    config.WECHAT_REQUIRE_ENCRYPTION = True
     settings = bot_settings.from_config(config.as_flask())
     assert settings.api_base == "https://api.weixin.qq.com/"

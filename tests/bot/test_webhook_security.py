@@ -155,3 +155,36 @@ def test_wechat_published_sample_through_the_endpoint(config, request):
     reply = read_reply(bot_settings.current(), res.get_data(), safe=True)
     assert reply["ToUserName"] == "oyORnuP8q7ou2gfYjqLzSIWZf0rs" and reply["FromUserName"] == "gh_10f6c3c3ac5a"
     assert reply["MsgType"] == "text" and "没有理解" in reply["Content"]
+
+
+def test_captured_plain_mode_url_cannot_carry_another_body(client):
+    """Plain mode signs only the URL: an attacker who captured one signed callback URL posts it
+    again with a body of their own inside the timestamp window; it is refused, while WeChat's
+    own retry of the same message (same URL, same body) is still answered."""
+    signed = sign_callback(bot_settings.current(), text_xml(OPENID, "帮助"), safe=False)
+    first = client.post("/wechat", query_string=signed.params, data=signed.body, content_type="text/xml")
+    assert first.status_code == 200 and read_reply(bot_settings.current(), first.get_data(), safe=False)
+    retry = client.post("/wechat", query_string=signed.params, data=signed.body, content_type="text/xml")
+    assert retry.status_code == 200 and retry.get_data() == first.get_data()
+    forged = text_xml(OPENID, "我的案件", msg_id=987654321)
+    replayed = client.post("/wechat", query_string=signed.params, data=forged.encode(), content_type="text/xml")
+    assert replayed.status_code == 403 and b"replayed" in replayed.get_data()
+
+
+def test_a_nonce_serves_one_message_in_safe_mode_too(client):
+    """Safe mode signs the body as well; the store still never lets one nonce carry two messages."""
+    settings = bot_settings.current()
+    signed = sign_callback(settings, text_xml(OPENID, "帮助"), safe=True)
+    assert client.post("/wechat", query_string=signed.params, data=signed.body, content_type="text/xml").status_code == 200
+    other = sign_callback(settings, text_xml(OPENID, "我的案件", msg_id=55), safe=True,
+                          timestamp=signed.params["timestamp"], nonce=signed.params["nonce"])
+    res = client.post("/wechat", query_string=other.params, data=other.body, content_type="text/xml")
+    assert res.status_code == 403
+
+
+def test_production_refuses_plain_mode(production_config):
+    from app import create_app
+
+    production_config.WECHAT_REQUIRE_ENCRYPTION = False
+    with pytest.raises(RuntimeError, match="WECHAT_REQUIRE_ENCRYPTION"):
+        create_app(production_config)

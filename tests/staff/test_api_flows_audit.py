@@ -72,3 +72,23 @@ def test_case_audit_with_chain_check(api, setup, s):
     s.commit()
     broken = api("get", f"/cases/{case_id}/audit").json
     assert broken["chain_ok"] is False and broken["problems"][0]["problem"] == "edited"
+
+
+def test_rewritten_history_is_reported_by_the_api(api, setup, s):
+    """An attacker with database access edits a row, recomputes every hash after it and moves
+    the head; the staff API's chain check says the chain is broken at that row."""
+    from sqlalchemy import select
+
+    from court import audit
+    from court.models import AuditEvent
+    from tests.audit_support import rewrite_forward
+
+    case_id, _party, _doc = setup
+    audit.save_checkpoint(s, audit.verify(s))  # a full check ran earlier (so pages check incrementally)
+    s.commit()
+    target = s.scalar(select(AuditEvent).where(AuditEvent.action == "party.added"))
+    rewrite_forward(s, target.id)
+    report = api("get", f"/cases/{case_id}/audit").json
+    assert report["chain_ok"] is False
+    assert report["problems"][0] == {"id": target.id, "problem": "edited",
+                                     "detail": report["problems"][0]["detail"]}
