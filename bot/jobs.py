@@ -12,6 +12,7 @@ from bot import client, convert
 from bot.channel import CHANNEL
 from court import audit, db, queue, redis_conn
 from court.models import ChannelBinding, ServiceRecord
+from court.services import identity_checks
 from handlers import conversation
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def face_check_from_media(person_id: int, media_id: str, openid: str, locale: st
     image = client.download_media(media_id)
     reply_to = {"job": FACE_RESULT_JOB, "channel": CHANNEL.name, "user": openid, "ref": media_id, "locale": locale}
     with db.transaction() as s:
-        face.request_check(s, person_id, image, reply_to=reply_to)
+        face.request_check(s, person_id, image, reply_to=reply_to, channel=CHANNEL.name,
+                           holder_id=identity_checks.holder(CHANNEL.name, openid))
         audit.record(s, "bot.selfie_received", actor=f"person:{person_id}", subject=f"person:{person_id}",
                      details={"channel": CHANNEL.name, "bytes": len(image)})
     _mark(marker)
@@ -59,7 +61,7 @@ def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
         return
     openid = str(reply_to["user"])
     with db.transaction() as s:
-        replies = conversation.face_result(s, CHANNEL, openid, outcome)
+        replies = conversation.face_result(s, CHANNEL, openid, outcome, reply_to.get("ref"))
     _mark(marker)
     for reply in replies:
         client.send_text(openid, convert.text_of(reply))
