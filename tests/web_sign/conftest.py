@@ -105,7 +105,6 @@ def sign_in(client, party: Party, person: Person | None = None, *, face: bool = 
 
 def session_row(client):  # type: ignore[no-untyped-def]
     """The server-side session this browser's cookie names (None when it has none)."""
-    from court.models import PartySession
     from court.services import party_sessions
 
     with client.session_transaction() as sess:
