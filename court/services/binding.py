@@ -18,16 +18,17 @@ from court.services import cases as case_service
 from court.services import identity_checks
 
 
-class CheckNeeded(Forbidden):
-    """No identity check of this person passed in this conversation or session."""
-
-
 def _require_check(person: Person, check: IdentityCheck | None, holder_id: str) -> IdentityCheck:
-    """The check, if it passed, for ``person``, and belongs to ``holder_id``; else :class:`CheckNeeded`."""
-    if (check is None or check.status != identity_checks.PASS or check.person_id != person.id
-            or check.holder != holder_id):
-        raise CheckNeeded("为确认是您本人，请先完成人脸识别验证", code="identity_check_needed")
+    """The check, if it passed for ``person`` and belongs to ``holder_id``; else ``identity_check_needed``."""
+    if not _owned_pass(person, check, holder_id):
+        raise Forbidden("为确认是您本人，请先完成人脸识别验证", code="identity_check_needed")
+    assert check is not None
     return check
+
+
+def _owned_pass(person: Person, check: IdentityCheck | None, holder_id: str | None) -> bool:
+    return (check is not None and check.status == identity_checks.PASS and check.person_id == person.id
+            and holder_id is not None and check.holder == holder_id)
 
 
 def person_for(s: Session, channel: str, address: str) -> Person | None:
@@ -105,12 +106,7 @@ def phone_proven(s: Session, person: Person, number: str, *, check: IdentityChec
     A person with no verified phone (or this same one) gets it marked verified. A *different*
     verified phone is replaced only when ``check`` passed for the person in ``holder_id``: a code
     proves who holds a phone, not who the person is. With a check, the phone binding is verified too."""
-    checked = None
-    if check is not None and holder_id is not None:
-        try:
-            checked = _require_check(person, check, holder_id)
-        except CheckNeeded:
-            checked = None
+    checked = check if _owned_pass(person, check, holder_id) else None
     if person.phone_verified_at is not None and person.phone != number and checked is None:
         audit.record(s, "identity.phone_change_refused", subject=f"person:{person.id}",
                      details={"phone": crypto.mask_phone(number), "reason": "identity_check_needed"})

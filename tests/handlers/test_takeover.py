@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from court import db
-from court.models import ChannelBinding, Document, DocumentKind, Notification, Person, StepAction
+from court.models import ChannelBinding, DocumentKind, Notification, Person, StepAction
 from court.services import cases, flows
 from tests.factories import pdf_bytes
 from tests.handlers.test_flows import ZHANG_ID, _text, register, verify_face

@@ -9,6 +9,7 @@ from court.errors import DomainError
 from court.services import identity_checks
 from identity import face, settings
 
+
 def here() -> str:
     return identity_checks.holder("web", "this-session")
 

@@ -120,3 +120,29 @@ def test_the_cookie_carries_no_identity_but_an_opaque_token(client, world):
     with client.session_transaction() as sess:
         assert set(sess) <= {"sms_link", "m_sid", "csrf_token", "_permanent"}
         assert str(person.id) not in sess["m_sid"] or len(sess["m_sid"]) > 20
+
+
+def test_the_console_button_ends_the_partys_sessions(app, client, world):
+    import re
+
+    from court.models import StaffRole
+    from court.services import staff as staff_service
+
+    sign_in(client, world.alice)
+    s = db.session()
+    clerk, _key = staff_service.create_staff(s, world.case.court, "clerk9", "书记员", StaffRole.CLERK)
+    staff_service.set_password(s, clerk, "correct horse battery")
+    s.commit()
+    console = app.test_client()
+
+    def token(path: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', console.get(path).get_data(as_text=True)).group(1)
+
+    console.post("/console/login", data={"username": "clerk9", "password": "correct horse battery",
+                                         "csrf_token": token("/console/login")})
+    page = console.get(f"/console/cases/{world.case.id}").get_data(as_text=True)
+    assert "结束网页会话" in page
+    r = console.post(f"/console/parties/{world.alice.id}/sessions/revoke",
+                     data={"csrf_token": token(f"/console/cases/{world.case.id}")}, follow_redirects=True)
+    assert r.status_code == 200 and "已结束 张三 的 1 个网页会话" in r.get_data(as_text=True)
+    assert client.get("/m/").status_code in (302, 403)
