@@ -146,3 +146,29 @@ def test_the_console_button_ends_the_partys_sessions(app, client, world):
                      data={"csrf_token": token(f"/console/cases/{world.case.id}")}, follow_redirects=True)
     assert r.status_code == 200 and "已结束 张三 的 1 个网页会话" in r.get_data(as_text=True)
     assert client.get("/m/").status_code in (302, 403)
+
+
+def test_an_sms_code_alone_does_not_replace_a_verified_phone(app, client, world, run_jobs):
+    """The court's party record has a phone the person never proved; entering its code proves who
+    holds that phone, not who the person is: the verified phone changes only after the face check."""
+    from court import crypto
+    from court.models import Person
+
+    s = db.session()
+    party = s.get(Party, world.alice.id)
+    number = crypto.decrypt(party.id_number_enc)
+    person = Person(real_name=party.name, id_number_enc=crypto.encrypt(number), id_number_hash=party.id_number_hash,
+                    id_number_masked=crypto.mask_id_number(number), phone="13700000000", phone_verified_at=db.utcnow())
+    s.add(person)
+    s.commit()
+    person_id = person.id
+    token = _through_the_sms_code(client, world.alice, world.doc.id)
+    assert db.session().get(Person, person_id).phone == "13700000000"
+    _send_photo(client, token, "good")
+    run_jobs(("default",))
+    assert client.get("/m/face/status").get_json()["ok"] is True
+    s = db.session()
+    s.expire_all()
+    person = s.get(Person, person_id)
+    assert person.phone == "13800000001" and person.phone_verified_at is not None
+    assert s.get(Party, world.alice.id).person_id == person_id
