@@ -79,7 +79,9 @@ def receipt_confirmation(service_record_id: int) -> None:
     if record is None or record.party.person_id is None:
         return
     person = record.party.person
-    openids = [b.address for b in person.bindings if b.channel == CHANNEL.name] if person else []
+    # only conversations that proved to be this person (a verified binding) hear about their receipts
+    openids = [b.address for b in person.bindings
+               if b.channel == CHANNEL.name and b.verified_at is not None] if person else []
     reply = conversation.receipt_confirmation(s, service_record_id, person.locale if person else None)
     if reply is None or not openids:
         return
@@ -89,9 +91,10 @@ def receipt_confirmation(service_record_id: int) -> None:
 
 
 def openids_of(person_id: int) -> list[str]:
-    """The WeChat openids bound to a person (for ``notify/``)."""
+    """The WeChat openids bound to a person by a passed face check (for ``notify/``)."""
     from sqlalchemy import select
 
     return list(db.session().scalars(
-        select(ChannelBinding.address).where(ChannelBinding.person_id == person_id, ChannelBinding.channel == CHANNEL.name)
+        select(ChannelBinding.address).where(ChannelBinding.person_id == person_id, ChannelBinding.channel == CHANNEL.name,
+                                             ChannelBinding.verified_at.is_not(None))
     ))
