@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 JOB = "identity.jobs.face_check"
 RL_SCOPE = "face-check"
 DAY = 86400
-PERSON_CAP_FACTOR = 3  # attempts per person across all holders, as a multiple of the per-holder limit
+PERSON_CAP_FACTOR = 3  # attempts per person and channel from not-yet-proven holders, × the per-holder limit
 _IMAGE_CONTEXT = b"face-image"
 _REPLY_CONTEXT = b"face-reply"
 
@@ -58,6 +58,17 @@ def _person_limit() -> ratelimit.Limit:
 
 def _holder_subject(holder_id: str) -> str:
     return f"h:{holder_id}"
+
+
+def _limits_for(s: Session, person_id: int, holder_id: str, channel: str) -> list[tuple[str, ratelimit.Limit]]:
+    """The windows one attempt counts against: always its holder's; and, unless this holder has
+    already proven to be the person, a per-person cap per channel. So strangers spending the cap
+    (say, many WeChat accounts claiming one ID number) never lock out the person's own proven
+    conversation, nor their browser sessions when the strangers are on WeChat."""
+    limits = [(_holder_subject(holder_id), _daily_limit())]
+    if identity_checks.latest_pass(s, person_id=person_id, holder_id=holder_id) is None:
+        limits.append((f"p:{person_id}:{channel}", _person_limit()))
+    return limits
 
 
 def check_upload(image: bytes) -> None:
@@ -96,14 +107,13 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
     if reply_to is not None and not (isinstance(reply_to.get("job"), str) and "." in reply_to["job"]):
         raise ValueError("reply_to needs a dotted job path under 'job'")
     check_upload(image)
-    limit, cap = _daily_limit(), _person_limit()
-    subject = _holder_subject(holder_id)
-    for key, lim in ((subject, limit), (f"p:{person_id}", cap)):
+    limits = _limits_for(s, person_id, holder_id, channel)
+    for key, lim in limits:
         if ratelimit.remaining(RL_SCOPE, key, lim) <= 0:
             raise RateLimited("今天的人脸识别次数已用完（每天最多{count}次），请明天再试", code="face_attempts_used",
-                              retry_after=ratelimit.retry_after(RL_SCOPE, key, lim), count=limit.count)
-    ratelimit.hit(RL_SCOPE, subject, limit, message="今天的人脸识别次数已用完，请明天再试")
-    ratelimit.hit(RL_SCOPE, f"p:{person_id}", cap, message="今天的人脸识别次数已用完，请明天再试")
+                              retry_after=ratelimit.retry_after(RL_SCOPE, key, lim), count=cfg.face_daily_attempts)
+    for key, lim in limits:
+        ratelimit.hit(RL_SCOPE, key, lim, message="今天的人脸识别次数已用完，请明天再试")
 
     check_id = secrets.token_urlsafe(18)
     check = identity_checks.open_check(s, person_id=person_id, method="face", provider=cfg.face_provider,
@@ -143,7 +153,7 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
     reply_blob = r.get(_reply_key(check_id))
     reply_to = json.loads(crypto.decrypt_bytes(reply_blob, _REPLY_CONTEXT)) if reply_blob else None
     provider = registry.get()
-    check_holder: str | None = None
+    counted: list[tuple[str, ratelimit.Limit]] = []
     try:
         with db.transaction() as s:
             person = s.get(Person, person_id)
@@ -161,10 +171,10 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
             outcome = result.outcome()
             check = identity_checks.by_token(s, check_id)
             if check is not None and check.person_id == person_id:
+                counted = _limits_for(s, person_id, check.holder, check.channel)
                 identity_checks.decide(s, check, ok=result.ok and _counts(result), result=result.code,
                                        score=result.score, ref=result.log_id)
                 outcome["check"] = check.id
-                check_holder = check.holder
             if reply_to is not None:
                 queue.enqueue(reply_to["job"], reply_to, outcome, queue_name=reply_to.get("queue", "default"),
                               session=s)
@@ -174,9 +184,9 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
     pipe.set(_done_key(check_id), json.dumps(outcome), ex=DAY)
     pipe.delete(_reply_key(check_id))
     pipe.execute()
-    if result.service_side and check_holder is not None:
-        ratelimit.refund(RL_SCOPE, _holder_subject(check_holder), _daily_limit())
-        ratelimit.refund(RL_SCOPE, f"p:{person_id}", _person_limit())
+    if result.service_side:
+        for key, lim in counted:
+            ratelimit.refund(RL_SCOPE, key, lim)
     return outcome
 
 

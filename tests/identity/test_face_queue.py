@@ -114,11 +114,18 @@ def test_someone_elses_failure_neither_revokes_freshness_nor_spends_tries(s, per
     assert face.attempts_left(holder()) == 4  # only the person's own attempt counts here
 
 
-def test_a_per_person_cap_bounds_paid_calls_across_holders(s, person):
-    for n in range(checks.PERSON_CAP_FACTOR * 5):
-        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("web", f"t{n // 5}"), channel="web")
+def test_a_per_person_cap_bounds_paid_calls_but_never_locks_out_a_proven_conversation(s, person):
+    proven = identity_checks.open_check(s, person_id=person.id, method="face", provider="development",
+                                        channel="wechat", holder_id=holder())
+    identity_checks.decide(s, proven, ok=True, result="pass")
+    for n in range(checks.PERSON_CAP_FACTOR * 5):  # strangers, each from a new WeChat account
+        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", f"t{n // 5}"),
+                           channel="wechat")
     with pytest.raises(RateLimited):
-        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("web", "fresh"), channel="web")
+        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", "one-more"),
+                           channel="wechat")
+    face.request_check(s, person.id, PHOTO, **own())  # the person's own proven conversation goes on
+    face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("web", "s"), channel="web")
 
 
 def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, person, run_jobs, use_baidu, standin):
