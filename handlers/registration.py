@@ -9,6 +9,13 @@ accepted them (which text, which version, when), and the case-specific consent �
 :func:`identity.consent.consent_text` naming the case, channels and addresses — is asked and
 recorded through :func:`identity.consent.give` when the person joins each case
 (:mod:`handlers.cases`). A person who declines the general terms is not registered.
+
+Typing a name and an ID number proves nothing (issue 10). Registration ends in a *claim* kept in
+the conversation state (the person's id and the phone this conversation proved by SMS): the openid
+is bound, and a verified phone replaced, only when a face check passes in this same conversation
+(:func:`handlers.face.on_result` → :mod:`court.services.binding`). An ID number that is already
+registered creates and changes nothing, and the reply says a face check is needed; a wrong name for
+it is refused.
 """
 from __future__ import annotations
 
