@@ -166,7 +166,7 @@ class Config:
     FACE_FRESH_MINUTES: int = 10  # signing / joining a case need a pass this recent
     FACE_TIMEOUT_SECONDS: float = 8.0  # read timeout per provider call (the SDK's own is 60 s)
     FACE_CONNECT_TIMEOUT_SECONDS: float = 3.0
-    FACE_DAILY_ATTEMPTS: int = 5  # per person
+    FACE_DAILY_ATTEMPTS: int = 5  # per conversation or browser session (3x per person across all of them)
     FACE_IMAGE_TTL_SECONDS: int = 600  # how long a queued selfie may wait in Redis
     FACE_MAX_IMAGE_BYTES: int = 4 * 1024 * 1024
 

@@ -12,6 +12,7 @@ from bot import client, window
 from bot.channel import CHANNEL
 from court import audit, db, queue, redis_conn
 from court.models import ChannelBinding, Document, ServiceRecord
+from court.services import identity_checks
 from handlers import conversation
 from handlers.common import person_for
 from notify import messages
@@ -47,7 +48,8 @@ def face_check_from_media(person_id: int, media_id: str, openid: str, locale: st
     image = client.download_media(media_id)
     reply_to = {"job": FACE_RESULT_JOB, "channel": CHANNEL.name, "user": openid, "ref": media_id, "locale": locale}
     with db.transaction() as s:
-        face.request_check(s, person_id, image, reply_to=reply_to)
+        face.request_check(s, person_id, image, reply_to=reply_to, channel=CHANNEL.name,
+                           holder_id=identity_checks.holder(CHANNEL.name, openid))
         audit.record(s, "bot.selfie_received", actor=f"person:{person_id}", subject=f"person:{person_id}",
                      details={"channel": CHANNEL.name, "bytes": len(image)})
     _mark(marker)
@@ -61,7 +63,7 @@ def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
         return
     openid = str(reply_to["user"])
     with db.transaction() as s:
-        replies = conversation.face_result(s, CHANNEL, openid, outcome)
+        replies = conversation.face_result(s, CHANNEL, openid, outcome, reply_to.get("ref"))
         person = person_for(s, CHANNEL.name, openid)
         person_id = person.id if person is not None else None
     _mark(marker)
@@ -83,7 +85,9 @@ def receipt_confirmation(service_record_id: int) -> None:
     if record is None or record.party.person_id is None:
         return
     person = record.party.person
-    openids = [b.address for b in person.bindings if b.channel == CHANNEL.name] if person else []
+    # only conversations that proved to be this person (a verified binding) hear about their receipts
+    openids = [b.address for b in person.bindings
+               if b.channel == CHANNEL.name and b.verified_at is not None] if person else []
     reply = conversation.receipt_confirmation(s, service_record_id, person.locale if person else None)
     if reply is None or not openids:
         return
@@ -99,9 +103,10 @@ def receipt_confirmation(service_record_id: int) -> None:
 
 
 def openids_of(person_id: int) -> list[str]:
-    """The WeChat openids bound to a person (for ``notify/``)."""
+    """The WeChat openids bound to a person by a passed face check (for ``notify/``)."""
     from sqlalchemy import select
 
     return list(db.session().scalars(
-        select(ChannelBinding.address).where(ChannelBinding.person_id == person_id, ChannelBinding.channel == CHANNEL.name)
+        select(ChannelBinding.address).where(ChannelBinding.person_id == person_id, ChannelBinding.channel == CHANNEL.name,
+                                             ChannelBinding.verified_at.is_not(None))
     ))

@@ -22,6 +22,7 @@ from court.display import label
 from court.errors import DomainError
 from court.i18n import _, get_locale
 from court.models import Case, Party
+from court.services import binding
 from court.services import cases as case_service
 from handlers import face, registration
 from handlers.common import Context, is_no, is_yes, local_time, need_registration
@@ -93,13 +94,14 @@ def attempt(ctx: Context, code: str) -> None:
         return
     from identity import face as identity_face
 
-    if not identity_face.is_fresh(ctx.person):
+    check = identity_face.fresh(ctx.s, ctx.person.id, ctx.holder)
+    if check is None:
         ctx.state.data["pending_code"] = code
         face.ask_selfie(ctx, _("为确认是您本人操作，关联案件前请先完成人脸认证。"))
         return
     ctx.state.data.pop("pending_code", None)
     try:
-        party = case_service.redeem_code(ctx.s, code, ctx.person)
+        party = binding.join_by_code(ctx.s, code, ctx.person, check, holder_id=ctx.holder)
     except DomainError as exc:
         ctx.state.reset()
         if exc.code in ("code_invalid", "identity_mismatch"):

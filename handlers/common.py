@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court.i18n import _
-from court.models import ChannelBinding, Person
+from court.models import Person
+from court.services import binding, identity_checks
 from handlers.state import State
 from handlers.types import Channel, Inbound, Reply
 
@@ -45,24 +45,27 @@ class Context:
     def person(self, value: Person | None) -> None:
         self._person = value
 
+    @property
+    def holder(self) -> str:
+        """This conversation as the owner of identity checks (:mod:`court.services.identity_checks`)."""
+        return identity_checks.holder(self.channel.name, self.inbound.user)
+
     def say(self, text: str, links: tuple = ()) -> None:
         self.replies.append(Reply(text, tuple(links)))
 
 
 def person_for(s: Session, channel: str, user: str) -> Person | None:
-    return s.scalar(
-        select(Person).join(ChannelBinding).where(ChannelBinding.channel == channel, ChannelBinding.address == user)
-    )
+    """The person this conversation proved to be (a verified binding); nobody otherwise."""
+    return binding.person_for(s, channel, user)
 
 
-def bind_channel(s: Session, person: Person, channel: str, user: str) -> None:
-    """Record that ``user`` on ``channel`` is ``person`` (moving the address if it was elsewhere)."""
-    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == channel, ChannelBinding.address == user))
-    if binding is None:
-        s.add(ChannelBinding(person_id=person.id, channel=channel, address=user))
-    else:
-        binding.person_id = person.id
-    s.flush()
+def claimed_person(ctx: Context) -> Person | None:
+    """The person this conversation is trying to prove it is (registration waiting for a face
+    check), or the bound person. A claim grants nothing until :func:`court.services.binding.bind_verified`."""
+    if ctx.person is not None:
+        return ctx.person
+    claim = ctx.state.data.get("claim")
+    return ctx.s.get(Person, claim) if isinstance(claim, int) else None
 
 
 def local_time(dt: datetime) -> str:
@@ -92,7 +95,10 @@ def not_understood(ctx: Context) -> None:
 
 
 def need_registration(ctx: Context) -> None:
-    ctx.say(_("您还没有完成实名认证。请发送“注册”开始，完成后即可使用该功能。"))
+    if isinstance(ctx.state.data.get("claim"), int):
+        ctx.say(_("请先完成人脸认证，确认是您本人后即可使用该功能：发送“人脸认证”，再拍摄本人正脸照片。"))
+        return
+    ctx.say(_("您还没有在本服务号完成实名认证和人脸识别。请发送“注册”开始，完成后即可使用该功能。"))
 
 
 def is_yes(text: str) -> bool:

@@ -168,14 +168,16 @@ def _handle(s: Session, inbound: Inbound, channel: Channel, st: state.State | No
     return ctx.replies
 
 
-def face_result(s: Session, channel: Channel, user: str, outcome: dict[str, Any]) -> list[Reply]:
-    """A face check started from this conversation has finished: tell the user and carry on."""
-    return contextvars.copy_context().run(_face_result, s, channel, user, outcome)
+def face_result(s: Session, channel: Channel, user: str, outcome: dict[str, Any],
+                ref: str | None = None) -> list[Reply]:
+    """A face check started from this conversation (for the photo ``ref``) has finished: tell
+    the user and carry on."""
+    return contextvars.copy_context().run(_face_result, s, channel, user, outcome, ref)
 
 
-def _face_result(s: Session, channel: Channel, user: str, outcome: dict[str, Any]) -> list[Reply]:
+def _face_result(s: Session, channel: Channel, user: str, outcome: dict[str, Any], ref: str | None) -> list[Reply]:
     ctx = _context(s, channel, Inbound(channel=channel.name, user=user, kind=types.EVENT, event="face_result"))
-    if face.on_result(ctx, outcome):
+    if face.on_result(ctx, outcome, ref):
         cases.resume(ctx)
     state.save(ctx.state)
     return ctx.replies

@@ -10,15 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from court.i18n import _, get_locale
+from court.models import IdentityCheck
+from court.services import binding, identity_checks
 from handlers import types
-from handlers.common import Context, need_registration
+from handlers.common import Context, claimed_person, need_registration
 
 SELFIE = "face.selfie"
 CHECKING = "face.checking"
 
 
 def start(ctx: Context) -> None:
-    if ctx.person is None:
+    if claimed_person(ctx) is None:
         need_registration(ctx)
         return
     ask_selfie(ctx)
@@ -35,12 +37,14 @@ def on_selfie(ctx: Context) -> None:
     if ctx.inbound.kind != types.IMAGE or not ctx.inbound.media_id:
         ctx.say(_("请发送一张本人正脸照片（不是文字）。如需退出，请发送“取消”。"))
         return
-    if ctx.person is None:
+    person = claimed_person(ctx)
+    if person is None:
         ctx.state.reset()
         need_registration(ctx)
         return
-    ctx.channel.request_face_check(ctx.s, ctx.person.id, ctx.inbound)
-    ctx.state.go(CHECKING)
+    ctx.channel.request_face_check(ctx.s, person.id, ctx.inbound)
+    # the result that counts is the one for this photo (its media id travels with the check)
+    ctx.state.go(CHECKING, face_ref=ctx.inbound.media_id)
     ctx.say(_("照片已收到，正在核验，请稍候，结果会通过消息通知您。"))
 
 
@@ -59,14 +63,26 @@ def outcome_text(outcome: dict[str, Any]) -> str:
     return text
 
 
-def on_result(ctx: Context, outcome: dict[str, Any]) -> bool:
-    """Tell the user the outcome. Returns True when the check passed and the caller may go on
-    with whatever was waiting for it."""
-    if ctx.state.step not in (CHECKING, SELFIE):
-        # the user cancelled meanwhile; still tell them, but start nothing
+def on_result(ctx: Context, outcome: dict[str, Any], ref: str | None = None) -> bool:
+    """Tell the user the outcome of the check *this conversation* queued for the photo ``ref``.
+    On a pass, bind the conversation to the person it proved (and the phone it proved by SMS).
+    Returns True when the caller may go on with whatever was waiting for it."""
+    check = ctx.s.get(IdentityCheck, outcome.get("check") or 0)
+    mine = check is not None and check.holder == ctx.holder and ref is not None \
+        and ref == ctx.state.data.get("face_ref")
+    if not mine or ctx.state.step not in (CHECKING, SELFIE):
+        # an older photo's result, or the user cancelled meanwhile: tell them, start nothing
         ctx.say(outcome_text(outcome))
         return False
-    if outcome.get("ok"):
+    person = claimed_person(ctx)
+    if check.status == identity_checks.PASS and person is not None and check.person_id == person.id:
+        binding.bind_verified(ctx.s, person, ctx.channel.name, ctx.inbound.user, check)
+        phone = ctx.state.secret("claim_phone")
+        if phone:
+            binding.phone_proven(ctx.s, person, phone, check=check, holder_id=ctx.holder)
+        for key in ("claim", "claim_phone", "face_ref"):
+            ctx.state.data.pop(key, None)
+        ctx.person = person
         ctx.state.go("idle")
         ctx.say(outcome_text(outcome))
         return True

@@ -9,6 +9,13 @@ accepted them (which text, which version, when), and the case-specific consent �
 :func:`identity.consent.consent_text` naming the case, channels and addresses — is asked and
 recorded through :func:`identity.consent.give` when the person joins each case
 (:mod:`handlers.cases`). A person who declines the general terms is not registered.
+
+Typing a name and an ID number proves nothing (issue 10). Registration ends in a *claim* kept in
+the conversation state (the person's id and the phone this conversation proved by SMS): the openid
+is bound, and a verified phone replaced, only when a face check passes in this same conversation
+(:func:`handlers.face.on_result` → :mod:`court.services.binding`). An ID number that is already
+registered creates and changes nothing, and the reply says a face check is needed; a wrong name for
+it is refused.
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from court import audit, crypto, i18n, idnumbers
 from court.errors import DomainError
 from court.i18n import _
 from handlers import face
-from handlers.common import Context, bind_channel, is_no, is_yes
+from handlers.common import Context, is_no, is_yes
 
 NAME = "reg.name"
 ID_NUMBER = "reg.id_number"
@@ -156,27 +163,35 @@ def on_terms(ctx: Context) -> None:
         ctx.say(_("请先完成手机验证。请发送“注册”重新开始。"))
         return
     try:
-        person = registration.register(
+        person, created = registration.find_or_create(
             ctx.s, real_name=ctx.state.data["name"], id_number=ctx.state.secret("id_number") or "",
-            phone=ctx.state.secret("phone") or "",
+            phone=ctx.state.secret("phone") or "", phone_proven=True,
         )
     except DomainError as exc:
-        ctx.state.reset()
+        ctx.state.reset(keep=("pending_code",))
         ctx.say(exc.localized() + "\n" + _("请发送“注册”重新开始，或联系法院。"))
         return
-    bind_channel(ctx.s, person, ctx.channel.name, ctx.inbound.user)
-    if ctx.state.locale:
+    if created and ctx.state.locale:
         person.locale = i18n.normalize(ctx.state.locale)
     text_shown = terms_text()
     audit.record(
-        ctx.s, "person.service_terms_accepted", actor=f"person:{person.id}", subject=f"person:{person.id}",
-        details={"channel": ctx.channel.name, "version": TERMS_VERSION,
+        ctx.s, "person.service_terms_accepted", actor=f"person:{person.id}" if created else "anonymous",
+        subject=f"person:{person.id}",
+        details={"channel": ctx.channel.name, "version": TERMS_VERSION, "new_person": created,
                  "text_sha256": hashlib.sha256(text_shown.encode()).hexdigest()},
     )
-    ctx.person = person
+    # Nothing is bound yet: the claim (and the phone this conversation proved) waits for a face
+    # check passed here, in this conversation (handlers.face.on_result → court.services.binding).
+    phone = ctx.state.secret("phone") or ""
     for secret in ("id_number", "phone"):
         ctx.state.data.pop(secret, None)
     ctx.state.data.pop("name", None)
     ctx.state.data.pop("phone_verified", None)
-    ctx.say(_("实名信息已登记：{name}，身份证号 {id}。", name=person.real_name, id=person.id_number_masked))
-    face.ask_selfie(ctx)
+    ctx.state.data["claim"] = person.id
+    ctx.state.put_secret("claim_phone", phone)
+    if created:
+        ctx.say(_("实名信息已登记：{name}，身份证号 {id}。", name=person.real_name, id=person.id_number_masked))
+    else:
+        ctx.say(_("该身份证号码已在本平台登记。为保护本人的权益，须通过人脸识别确认您是本人后，"
+                  "才能在本服务号使用该身份；在此之前不会关联任何案件，也不会更改已登记的信息。"))
+    face.ask_selfie(ctx, _("请完成人脸认证以确认是您本人："))

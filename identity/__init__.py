@@ -5,7 +5,7 @@ Public API (used by ``bot/``, ``handlers/`` and ``web_sign/``):
 * :func:`identity.registration.register`
 * :func:`identity.otp.send_code`, :func:`identity.otp.verify_code`
 * :func:`identity.face.request_check` (job ``identity.jobs.face_check``),
-  :func:`identity.face.check_now`, :func:`identity.face.is_fresh`, :func:`identity.face.require_fresh`
+  :func:`identity.face.check_now`, :func:`identity.face.fresh`, :func:`identity.face.require_fresh`
 * :func:`identity.consent.give`, :func:`identity.consent.withdraw`, :func:`identity.consent.has_consent`,
   :func:`identity.consent.consent_text`
 """

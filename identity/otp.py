@@ -14,13 +14,12 @@ import secrets
 import time
 import unicodedata
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db, ratelimit, redis_conn
+from court import audit, crypto, ratelimit, redis_conn
 from court.errors import DomainError, NotFound, RateLimited
-from court.models import ChannelBinding, Notification, NotificationStatus, Person
-from court.services import outbox
+from court.models import Notification, NotificationStatus, Person
+from court.services import binding, outbox
 from identity import phones
 
 log = logging.getLogger(__name__)
@@ -144,20 +143,8 @@ def _scrub(s: Session, notification_id: str | None) -> None:
 
 
 def _verified_phone(s: Session, person_id: int, number: str) -> None:
+    """A code sent for a person was entered: the binding rules decide what that proves
+    (:func:`court.services.binding.phone_proven`: never a silent change of a verified phone)."""
     person = s.get(Person, person_id)
-    if person is None:
-        return
-    person.phone = number
-    person.phone_verified_at = db.utcnow()
-    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == "phone",
-                                                    ChannelBinding.address == number))
-    if binding is None:
-        s.add(ChannelBinding(person_id=person.id, channel="phone", address=number))
-    elif binding.person_id != person.id:  # numbers are recycled: the newest verified owner wins
-        audit.record(s, "identity.phone_rebound", subject=f"person:{person.id}",
-                     details={"from_person": binding.person_id, "phone": crypto.mask_phone(number)})
-        previous = s.get(Person, binding.person_id)
-        if previous is not None and previous.phone == number:
-            previous.phone_verified_at = None
-        binding.person_id = person.id
-    s.flush()
+    if person is not None:
+        binding.phone_proven(s, person, number)

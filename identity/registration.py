@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from court import audit, crypto, idnumbers, ratelimit
 from court.errors import DomainError
 from court.models import Person
+from court.services import binding
 from identity import phones
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,21 @@ def find_by_id_number(s: Session, id_number: str) -> Person | None:
     return s.scalar(select(Person).where(Person.id_number_hash == crypto.lookup_hash(idnumbers.normalize(id_number))))
 
 
-def register(s: Session, *, real_name: str, id_number: str, phone: str) -> Person:
-    """Validate and find-or-create the person; raise :class:`DomainError` with a Chinese reason.
+def register(s: Session, *, real_name: str, id_number: str, phone: str, phone_proven: bool = False) -> Person:
+    """:func:`find_or_create`'s person (callers that do not care whether it is new)."""
+    return find_or_create(s, real_name=real_name, id_number=id_number, phone=phone, phone_proven=phone_proven)[0]
 
-    A new person's phone is stored unverified. For a known person the phone given here does
-    not replace a verified one: it becomes theirs once a code sent to it is entered
-    (:func:`identity.otp.verify_code` with ``person_id``). A name can be corrected until the
-    first face check passes; after that it must match.
+
+def find_or_create(s: Session, *, real_name: str, id_number: str, phone: str,
+                   phone_proven: bool = False) -> tuple[Person, bool]:
+    """Validate, then find the person by ID number or create them; True when created.
+
+    Raise :class:`DomainError` with a Chinese reason for bad input, and ``name_mismatch`` when the
+    ID number belongs to someone registered under another name. A *known* person is returned
+    untouched: typing their name and ID number changes nothing of theirs (not the phone, not the
+    name) and grants nothing; the caller must have an identity check pass in its own conversation
+    or session before it binds anything (:mod:`court.services.binding`). A new person's phone is
+    stored verified when ``phone_proven`` (the caller checked an SMS code to it just now).
     """
     reason = name_problem(real_name)
     if reason:
@@ -75,21 +84,13 @@ def register(s: Session, *, real_name: str, id_number: str, phone: str) -> Perso
         s.flush()
         audit.record(s, "identity.registered", actor=f"person:{person.id}", subject=f"person:{person.id}",
                      details={"id_number": person.id_number_masked, "phone": crypto.mask_phone(mobile)})
+        if phone_proven:
+            binding.phone_proven(s, person, mobile)
         log.info("person %s registered", person.id)
-        return person
+        return person, True
 
-    changes: dict[str, str] = {}
-    if person.real_name != name:
-        if person.face_verified_at is not None:
-            audit.record(s, "identity.register_name_mismatch", actor="anonymous", subject=f"person:{person.id}")
-            raise DomainError("姓名与身份证号码不一致，请核对后重新输入", code="name_mismatch")
-        person.real_name = name
-        changes["name"] = "corrected"
-    if person.phone != mobile and person.phone_verified_at is None:
-        person.phone = mobile
-        changes["phone"] = crypto.mask_phone(mobile)
-    s.flush()
-    audit.record(s, "identity.registered_again", actor=f"person:{person.id}", subject=f"person:{person.id}",
-                 details=changes)
-    log.info("person %s registered again", person.id)
-    return person
+    binding.refuse_wrong_name(s, person, name)
+    audit.record(s, "identity.registered_again", actor="anonymous", subject=f"person:{person.id}",
+                 details={"changed": False})
+    log.info("person %s registered again (identity check needed before anything is granted)", person.id)
+    return person, False

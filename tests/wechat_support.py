@@ -84,9 +84,9 @@ class IdentityProbe:
         monkeypatch.setattr(otp, "secrets", types.SimpleNamespace(randbelow=lambda _n: int(OTP_CODE)))
         real_request = face.request_check
 
-        def request_check(s, person_id, image, *, reply_to=None):  # type: ignore[no-untyped-def]
+        def request_check(s, person_id, image, *, reply_to=None, **kw):  # type: ignore[no-untyped-def]
             self.checks.append((person_id, reply_to))
-            return real_request(s, person_id, image, reply_to=reply_to)
+            return real_request(s, person_id, image, reply_to=reply_to, **kw)
 
         monkeypatch.setattr(face, "request_check", request_check)
 
@@ -104,11 +104,25 @@ class IdentityProbe:
         return [tuple(r) for r in rows]
 
 
-def mark_face_checked(person, at=None) -> None:  # type: ignore[no-untyped-def]
-    """Record a passed development face check at ``at`` (default now), as identity's job does."""
-    person.face_result = "pass"
-    person.face_provider = "development"
-    person.face_verified_at = at or db.utcnow()
+def face_checked_in_conversation(s, person, openid: str) -> None:  # type: ignore[no-untyped-def]
+    """What a passed face check in this WeChat conversation leaves behind: a passed check owned by
+    the conversation and the openid bound to the person on its strength."""
+    from court.services import binding, identity_checks
+
+    check = identity_checks.open_check(s, person_id=person.id, method="face", provider="development",
+                                       channel="wechat", holder_id=identity_checks.holder("wechat", openid))
+    identity_checks.decide(s, check, ok=True, result="pass")
+    binding.bind_verified(s, person, "wechat", openid, check)
+
+
+def age_identity_checks(s, person_id: int, at) -> None:  # type: ignore[no-untyped-def]
+    """Move every decided identity check of the person back to ``at`` (a stale check)."""
+    from sqlalchemy import update
+
+    from court.models import IdentityCheck
+
+    s.execute(update(IdentityCheck).where(IdentityCheck.person_id == person_id,
+                                          IdentityCheck.decided_at.is_not(None)).values(decided_at=at))
 
 
 # --- fixtures (imported by tests/bot/conftest.py and tests/handlers/conftest.py) ---------------

@@ -22,12 +22,18 @@ package needs no import of ``bot``), and the openid's ``ChannelBinding`` names t
 
 What these pages add (``web_sign.access``)::
 
-    session["m_auth"] = {"person_id": int, "party_ids": [int, …], "via": "sms" | "wechat" | "handoff",
-                         "face_at": str | None}
+    session["m_sid"] = "<opaque random token>"
 
-set once the SMS code is right (or the WeChat binding is found). ``party_ids`` are the parties
-this browser may act for; a document is shown only when one of those parties has a step in its
-flow or a service record for it. Ids in URLs are never enough on their own: anything else is 404.
+and nothing else about who the browser is: the token names a server-side ``PartySession`` row
+(person, ``party_ids``, how it came in, the phone whose SMS code it entered, the face check it
+queued), set once the SMS code is right (or a *verified* WeChat binding is found). The row is the
+truth on every web server: logout, a face check passed in another session, or staff revoking the
+party's access end it, and a copied cookie stops working at once. Face checks are owned by the
+session (``court.services.identity_checks.holder``); a pass elsewhere unlocks nothing here.
+Every page goes through ``@access.party_page`` (session, face check in this session, then the
+consent hook). ``party_ids`` are the parties this browser may act for; a document is shown only
+when one of those parties has a step in its flow or a service record for it. Ids in URLs are never
+enough on their own: anything else is 404.
 """
 from __future__ import annotations
 

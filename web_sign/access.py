@@ -6,28 +6,37 @@ nothing (not even whether the document exists).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
+from functools import wraps
 from typing import Any
 
-from flask import abort, session
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
 
 from court import db
+from court.i18n import _
 from court.models import (
     Document,
     DocumentKind,
     FlowStep,
     Party,
+    PartySession,
     Person,
     ServiceRecord,
     SigningFlow,
     StepStatus,
 )
+from court.services import binding, identity_checks, party_sessions
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
-AUTH_KEY = "m_auth"
+SESSION_KEY = "m_sid"  # the cookie's only identity content: an opaque token of a server-side PartySession
+SESSION_MINUTES = 30
+_CACHE = "court.party_session"
 
 
 def link() -> dict[str, Any] | None:
@@ -39,36 +48,69 @@ def link() -> dict[str, Any] | None:
     return None
 
 
+def _minutes() -> int:
+    return int(current_app.config.get("SESSION_MINUTES", SESSION_MINUTES))
+
+
+def current() -> PartySession | None:
+    """This browser's live server-side session (looked up once per request), or None: never
+    signed in, logged out, ended by a face check elsewhere, revoked by staff, or expired."""
+    cache = request.environ  # per request (an app context, and so ``g``, can outlive one request)
+    if _CACHE not in cache:
+        cache[_CACHE] = party_sessions.find(db.session(), session.get(SESSION_KEY))
+    return cache[_CACHE]
+
+
+def holder() -> str | None:
+    """This session as the owner of identity checks (None when not signed in)."""
+    token = session.get(SESSION_KEY)
+    return party_sessions.holder_id(token) if current() is not None and token else None
+
+
 def auth() -> dict[str, Any] | None:
-    value = session.get(AUTH_KEY)
-    return value if isinstance(value, dict) and isinstance(value.get("person_id"), int) else None
+    """What the session may act for, read from the server: person, parties, how it came in."""
+    row = current()
+    if row is None:
+        return None
+    return {"person_id": row.person_id, "party_ids": list(row.party_ids or []), "via": row.via}
 
 
-def set_auth(person: Person, party_ids: list[int], via: str) -> None:
+def set_auth(person: Person, party_ids: list[int], via: str, *, proven_phone: str | None = None) -> PartySession:
+    """Start a new server-side session for ``person`` (ending this browser's previous one)."""
+    s = db.session()
+    old = current()
+    if old is not None:
+        party_sessions.end(s, old, party_sessions.REPLACED)
+    token, row = party_sessions.start(s, person, party_ids, via=via, minutes=_minutes(), proven_phone=proven_phone)
     session.permanent = True
-    session[AUTH_KEY] = {"person_id": person.id, "party_ids": sorted(set(party_ids)), "via": via, "face_at": None}
+    session[SESSION_KEY] = token
+    request.environ[_CACHE] = row
+    return row
 
 
-def mark_face(at: datetime) -> None:
-    data = auth()
-    if data is not None:
-        data["face_at"] = at.isoformat()
-        session[AUTH_KEY] = data
+def sign_out(reason: str = party_sessions.LOGOUT) -> None:
+    """End this browser's session on the server too: a copy of the cookie dies with it."""
+    row = current()
+    if row is not None:
+        party_sessions.end(db.session(), row, reason)
+    session.pop(SESSION_KEY, None)
+    request.environ[_CACHE] = None
 
 
 def face_done() -> bool:
-    data = auth()
-    return bool(data and data.get("face_at"))
+    """A face (or other identity) check passed in *this* session for its person."""
+    row, h = current(), holder()
+    return bool(row and h and identity_checks.latest_pass(db.session(), person_id=row.person_id, holder_id=h))
 
 
 def person(s: Session) -> Person | None:
-    data = auth()
-    return s.get(Person, data["person_id"]) if data else None
+    row = current()
+    return s.get(Person, row.person_id) if row else None
 
 
 def party_ids() -> set[int]:
-    data = auth()
-    return set(data.get("party_ids") or []) if data else set()
+    row = current()
+    return set(row.party_ids or []) if row else set()
 
 
 def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> list[int]:
@@ -133,3 +175,91 @@ def documents_for(s: Session, parties: set[int]) -> list[tuple[Document, Party]]
         if party is not None:
             out.append((doc, party))
     return out
+
+
+# ---- the gate every party page goes through ------------------------------------------------------
+def _problem(title: str, text: str, status: int) -> ResponseReturnValue:
+    return render_template("m/problem.html", title=title, text=text, action=None), status
+
+
+def gate(next_url: str, *, need_face: bool = True) -> ResponseReturnValue | None:
+    """The step this browser still has to do (a response), or None when it may go on.
+
+    No session and no link: a clear 403 page. A link but no session: the SMS-code page. A session
+    whose face check has not passed *in this session*: the face page. A new link for a party this
+    session does not act for ends the session (prove it again)."""
+    data = link()
+    if data is not None and current() is not None and data["party_id"] not in party_ids():
+        sign_out(party_sessions.REPLACED)
+        db.session().commit()
+    row = current()
+    if row is None:
+        if data is None:
+            return _problem(_("请从法院发送的短信或微信消息进入"),
+                            _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
+                            403)
+        return redirect(url_for("party.identity", next=next_url))
+    if need_face and not face_done():
+        return redirect(url_for("party.face", next=next_url))
+    if row.expires_at is not None and row.expires_at - db.utcnow() < timedelta(minutes=_minutes() / 2):
+        party_sessions.touch(row, minutes=_minutes())  # an active party is not signed out mid-reading
+        db.session().commit()
+    return None
+
+
+def consent_gate(view_args: dict[str, Any]) -> ResponseReturnValue | None:
+    """Hook for the consent rule (issue 10, consent half): the consent service in ``court/services``
+    is asked here, once, for every gated page, and its answer (a redirect to the consent page, a
+    refusal) returned; None lets the page go on. Until then every page behaves as before."""
+    return None
+
+
+def wechat_landing(exchange_path: str) -> ResponseReturnValue | None:
+    """``?code=…&state=doc…`` from WeChat's OAuth: sign the openid's *verified* person in (their
+    face check in this browser is still to come), or say why not. None when there is no code."""
+    code = request.args.get("code")
+    if not code or not request.args.get("state", "").startswith("doc"):
+        return None
+    try:
+        openid = import_string(exchange_path)(code[:128])
+    except Exception:  # bot.oauth.OAuthError and transport failures alike: ask to reopen
+        current_app.logger.info("WeChat OAuth code refused")
+        openid = None
+    s = db.session()
+    who = binding.person_for(s, "wechat", openid) if openid else None
+    if who is None:
+        return _problem(_("无法确认您的微信身份"),
+                        _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
+    set_auth(who, own_parties(s, who.id), "wechat")
+    s.commit()
+    return redirect(request.path)
+
+
+def party_page(*, need_face: bool = True, refuse: str = "redirect", next_endpoint: str | None = None,
+               oauth: bool = False) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """Guard a party page: a live server-side session, a face check passed in it (``need_face``),
+    then the consent hook. ``refuse`` says how a page that cannot redirect says no (``"403"`` for
+    images and files, ``"json"`` for polled status); ``next_endpoint`` is where to come back to
+    (default: this page); ``oauth`` lets WeChat's OAuth code sign the browser in first."""
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if oauth:
+                landing = wechat_landing(current_app.config["WECHAT_OAUTH_EXCHANGE"])
+                if landing is not None:
+                    return landing
+            back = url_for(next_endpoint, **kwargs) if next_endpoint else request.full_path.rstrip("?")
+            stop = gate(back, need_face=need_face)
+            if stop is None:
+                stop = consent_gate(kwargs)
+            if stop is not None:
+                if refuse == "403":
+                    abort(403)
+                if refuse == "json":
+                    return jsonify(error=_("请重新打开链接")), 403
+                return stop
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -26,18 +25,17 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
-from werkzeug.utils import import_string
 
 from court import audit, crypto, db, ratelimit, redis_conn
 from court.errors import DomainError, RateLimited
 from court.i18n import _
 from court.models import (
     Case,
-    ChannelBinding,
     Document,
     DocumentKind,
     DocumentVersion,
     FlowStep,
+    IdentityCheck,
     Party,
     Person,
     ServiceRecord,
@@ -45,6 +43,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
+from court.services import binding, identity_checks, party_sessions
 from court.services import documents as document_service
 from court.services import flows as flow_service
 from signing import qr
@@ -96,47 +95,9 @@ def _link_party(s: Any) -> Party | None:
     return s.get(Party, data["party_id"]) if data else None
 
 
-def _gate(next_url: str, *, need_face: bool = True):  # type: ignore[no-untyped-def]
-    """Redirect to the step this browser still has to do, or None when it may go on."""
-    data = access.link()
-    if data is not None and access.auth() is not None and data["party_id"] not in access.party_ids():
-        session.pop(access.AUTH_KEY, None)  # a new link for someone else: prove it again
-    if access.auth() is None:
-        if data is None:
-            return _problem(_("请从法院发送的短信或微信消息进入"),
-                            _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"), 403)
-        return redirect(url_for("party.identity", next=next_url))
-    if need_face and not access.face_done():
-        return redirect(url_for("party.face", next=next_url))
-    return None
-
-
-def _wechat_login(code: str) -> bool:
-    """Exchange a WeChat OAuth code for the openid and log its bound person in."""
-    try:
-        openid = import_string(current_app.config["WECHAT_OAUTH_EXCHANGE"])(code)
-    except ImportError:
-        return False
-    except Exception:  # bot.oauth.OAuthError and transport failures alike: ask to reopen
-        current_app.logger.info("WeChat OAuth code refused")
-        return False
-    s = db.session()
-    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == "wechat",
-                                                    ChannelBinding.address == openid))
-    if binding is None:
-        return False
-    person = s.get(Person, binding.person_id)
-    if person is None:
-        return False
-    access.set_auth(person, access.own_parties(s, person.id), "wechat")
-    return True
-
-
 @bp.get("/")
+@access.party_page()
 def home():  # type: ignore[no-untyped-def]
-    stop = _gate(url_for("party.home"))
-    if stop is not None:
-        return stop
     s = db.session()
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key, _label in GROUPS}
     cases: dict[int, Case] = {}
@@ -169,7 +130,7 @@ def identity():  # type: ignore[no-untyped-def]
     s = db.session()
     party = _link_party(s)
     if party is None:
-        return _gate(url_for("party.home")) or redirect(url_for("party.home"))
+        return access.gate(url_for("party.home")) or redirect(url_for("party.home"))
     next_url = _safe_next(request.args.get("next"))
     return render_template("m/identity.html", party=party, court=party.case.court, next_url=next_url,
                            phone=crypto.mask_phone(party.phone) if party.phone else None,
@@ -233,86 +194,78 @@ def identity_verify():  # type: ignore[no-untyped-def]
         flash(exc.localized(), "error")
         return redirect(url_for("party.identity", next=next_url))
     session.pop("m_otp_sent", None)
-    access.set_auth(person, access.own_parties(s, person.id, [party.id]), "sms")
+    access.set_auth(person, access.own_parties(s, person.id, [party.id]), "sms", proven_phone=party.phone)
+    s.commit()
     return redirect(url_for("party.face", next=next_url))
 
 
 @bp.get("/face")
 def face():  # type: ignore[no-untyped-def]
-    if access.auth() is None:
-        return _gate(url_for("party.home"))
+    holder = access.holder()
+    if holder is None:
+        return access.gate(url_for("party.home"))
     from identity.face import attempts_left
 
     next_url = _safe_next(request.args.get("next"))
-    return render_template("m/face.html", next_url=next_url, left=attempts_left(access.auth()["person_id"]))
+    return render_template("m/face.html", next_url=next_url, left=attempts_left(holder))
 
 
 @bp.post("/face")
 def face_upload():  # type: ignore[no-untyped-def]
     from identity import face as face_checks
 
-    data = access.auth()
-    if data is None:
+    row, holder = access.current(), access.holder()
+    if row is None or holder is None:
         abort(403)
     next_url = _safe_next(request.form.get("next"))
     upload = request.files.get("photo")
     image = upload.read(8 * 1024 * 1024 + 1) if upload else b""
     s = db.session()
     try:
-        face_checks.request_check(s, data["person_id"], image)
+        check = face_checks.request_check(s, row.person_id, image, holder_id=holder, channel="web")
+        row.pending_check_id = check.id  # this session asks about this check, and only this one
         s.commit()
     except (DomainError, RateLimited) as exc:
         s.rollback()
         flash(exc.localized(), "error")
         return redirect(url_for("party.face", next=next_url))
-    session["m_face_req"] = db.utcnow().isoformat()
     return redirect(url_for("party.face_wait", next=next_url))
 
 
 @bp.get("/face/wait")
 def face_wait():  # type: ignore[no-untyped-def]
-    if access.auth() is None or not session.get("m_face_req"):
+    row = access.current()
+    if row is None or row.pending_check_id is None:
         return redirect(url_for("party.face", next=_safe_next(request.args.get("next"))))
     return render_template("m/face_wait.html", next_url=_safe_next(request.args.get("next")))
 
 
 @bp.get("/face/status")
 def face_status():  # type: ignore[no-untyped-def]
-    """Polled by the waiting page: has the queued check of this session's photo finished?"""
+    """Polled by the waiting page: has the check *this session* queued been decided? Only that
+    check is looked at, never the person's latest one elsewhere (issue 10, finding 2)."""
     from identity.face import MESSAGES
 
-    data = access.auth()
-    requested = session.get("m_face_req")
-    if data is None or not requested:
-        return jsonify(done=True, ok=False, message=_("请重新拍摄照片")), 403
+    row, holder = access.current(), access.holder()
     s = db.session()
-    person = s.get(Person, data["person_id"])
-    checked = getattr(person, "face_checked_at", None)
-    if person is None or checked is None or checked < datetime.fromisoformat(requested):
+    check = s.get(IdentityCheck, row.pending_check_id) if row is not None and row.pending_check_id else None
+    if row is None or holder is None or check is None or check.holder != holder:
+        return jsonify(done=True, ok=False, message=_("请重新拍摄照片")), 403
+    if check.status == identity_checks.PENDING:
         return jsonify(done=False)
-    code = getattr(person, "face_result", None) or "unavailable"
-    ok = code == "pass" and person.face_verified_at is not None and person.face_verified_at >= checked
-    session.pop("m_face_req", None)
+    ok = check.status == identity_checks.PASS
+    row.pending_check_id = None
+    person = s.get(Person, row.person_id)
+    assert person is not None
     if ok:
-        _bind_parties(s, person)
-        s.commit()
-        access.mark_face(checked)
-    message = _(MESSAGES.get(code, MESSAGES["unavailable"]))
+        binding.join_parties(s, person, row.party_ids or [], check, holder_id=holder, via=f"web_{row.via}")
+        if row.proven_phone:
+            binding.phone_proven(s, person, row.proven_phone, check=check, holder_id=holder)
+        party_sessions.end_others(s, row)  # a new face check: any other browser of this person signs out
+    s.commit()
+    message = _(MESSAGES.get(check.result or "", MESSAGES["unavailable"]))
     return jsonify(done=True, ok=ok, message=message,
                    next=_after_face(s, person, _safe_next(request.args.get("next"))))
-
-
-def _bind_parties(s: Any, person: Person) -> None:
-    """A face check that matches the court's record of a party binds the party to the person
-    (the SMS-link counterpart of redeeming an association code)."""
-    for party_id in access.party_ids():
-        party = s.get(Party, party_id)
-        if party is not None and party.person_id is None and party.id_number_hash == person.id_number_hash:
-            party.person_id = person.id
-            party.bound_at = db.utcnow()
-            s.flush()
-            audit.record(s, "party.joined", actor=f"person:{person.id}", case_id=party.case_id,
-                         subject=f"party:{party.id}", details={"via": "sms_link"})
 
 
 def _after_face(s: Any, person: Person, next_url: str) -> str:
@@ -327,13 +280,11 @@ def _after_face(s: Any, person: Person, next_url: str) -> str:
 
 
 @bp.route("/consent/<int:case_id>", methods=["GET", "POST"])
+@access.party_page()
 def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     from identity import consent
 
     next_url = _safe_next(request.values.get("next"))
-    stop = _gate(request.full_path)
-    if stop is not None:
-        return stop
     s = db.session()
     party = next((p for p in (s.get(Party, i) for i in access.party_ids()) if p and p.case_id == case_id), None)
     if party is None:
@@ -359,7 +310,9 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    for key in (access.AUTH_KEY, *access.LINK_KEYS, "m_face_req", "m_otp_sent"):
+    access.sign_out()
+    db.session().commit()
+    for key in (*access.LINK_KEYS, "m_otp_sent"):
         session.pop(key, None)
     return _problem(_("已退出"),
                             _("您已安全退出。再次查看文书请重新打开法院发送的链接。"), 200)
@@ -380,24 +333,10 @@ def _my_step(s: Any, doc: Document, party: Party) -> FlowStep | None:
     return None
 
 
-def _document_gate(document_id: int):  # type: ignore[no-untyped-def]
-    code = request.args.get("code")
-    if code and request.args.get("state", "").startswith("doc"):
-        if not _wechat_login(code[:128]):
-            return None, _problem(_("无法确认您的微信身份"),
-                            _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
-        return None, redirect(url_for("party.document", document_id=document_id))
-    stop = _gate(url_for("party.document", document_id=document_id))
-    if stop is not None:
-        return None, stop
-    return access.party_document(document_id), None
-
-
 @bp.get("/documents/<int:document_id>")
+@access.party_page(oauth=True, next_endpoint="party.document")
 def document(document_id: int):  # type: ignore[no-untyped-def]
-    acc, stop = _document_gate(document_id)
-    if stop is not None:
-        return stop
+    acc = access.party_document(document_id)
     s = db.session()
     person = access.person(s)
     if person is not None:
@@ -419,9 +358,8 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/documents/<int:document_id>/pages/<int:number>.png")
+@access.party_page(refuse="403")
 def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
-    if _gate("/m/", need_face=True) is not None:
-        abort(403)
     acc = access.party_document(document_id)
     try:
         ratelimit.hit("m-page", str(access.auth()["person_id"]), PAGE_LIMIT)
@@ -436,9 +374,8 @@ def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/documents/<int:document_id>/file.pdf")
+@access.party_page(refuse="403")
 def download(document_id: int):  # type: ignore[no-untyped-def]
-    if _gate("/m/") is not None:
-        abort(403)
     acc = access.party_document(document_id)
     return _pdf(acc.document.current, acc.document.title, inline=request.args.get("inline") == "1")
 
@@ -468,18 +405,16 @@ def _signing_key(step: FlowStep) -> str:
 
 
 @bp.get("/documents/<int:document_id>/sign")
+@access.party_page()
 def sign(document_id: int):  # type: ignore[no-untyped-def]
-    stop = _gate(url_for("party.sign", document_id=document_id))
-    if stop is not None:
-        return stop
     acc, step = _actionable_step(document_id)
-    from identity.face import is_fresh
+    from identity.face import fresh
 
     if step.status not in (StepStatus.READY, StepStatus.RUNNING):
         return redirect(url_for("party.document", document_id=document_id))
     s = db.session()
     person = access.person(s)
-    if person is None or not is_fresh(person):
+    if person is None or fresh(s, person.id, access.holder() or "") is None:
         flash(_("为确认是您本人操作，签名前请再次完成人脸识别"))
         return redirect(url_for("party.face", next=url_for("party.sign", document_id=document_id)))
     if redis_conn.client().exists(_signing_key(step)):
@@ -501,10 +436,8 @@ def _decode_png(value: str) -> bytes:
 
 
 @bp.post("/documents/<int:document_id>/sign")
+@access.party_page(next_endpoint="party.sign")
 def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
-    stop = _gate(url_for("party.sign", document_id=document_id))
-    if stop is not None:
-        return stop
     acc, step = _actionable_step(document_id)
     from identity.face import require_fresh
     from signing import party as party_signing
@@ -514,7 +447,7 @@ def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
     assert person is not None
     r = redis_conn.client()
     try:
-        require_fresh(person)
+        require_fresh(s, person.id, access.holder() or "")
         ratelimit.hit("m-sign", str(person.id), SIGN_LIMIT)
         png = _decode_png(request.form.get("signature", ""))
         if not r.set(_signing_key(step), "1", nx=True, ex=SIGNING_FLAG_SECONDS):
@@ -539,10 +472,8 @@ def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/documents/<int:document_id>/refuse")
+@access.party_page(next_endpoint="party.document")
 def refuse(document_id: int):  # type: ignore[no-untyped-def]
-    stop = _gate(url_for("party.document", document_id=document_id))
-    if stop is not None:
-        return stop
     acc, step = _actionable_step(document_id)
     if step.action is not StepAction.SIGN:
         abort(404)
@@ -552,7 +483,7 @@ def refuse(document_id: int):  # type: ignore[no-untyped-def]
     person = access.person(s)
     assert person is not None
     try:
-        require_fresh(person)
+        require_fresh(s, person.id, access.holder() or "")
         flow_service.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
         s.commit()
     except DomainError as exc:
@@ -566,19 +497,16 @@ def refuse(document_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/documents/<int:document_id>/progress")
+@access.party_page(next_endpoint="party.document")
 def progress(document_id: int):  # type: ignore[no-untyped-def]
-    stop = _gate(url_for("party.document", document_id=document_id))
-    if stop is not None:
-        return stop
     acc, step = _actionable_step(document_id)
     return render_template("m/progress.html", doc=acc.document, step=step)
 
 
 @bp.get("/documents/<int:document_id>/status")
+@access.party_page(refuse="json")
 def status(document_id: int):  # type: ignore[no-untyped-def]
     """Polled by the progress page while the job applies the signature."""
-    if _gate("/m/") is not None:
-        return jsonify(error=_("请重新打开链接")), 403
     acc, step = _actionable_step(document_id)
     out: dict[str, Any] = {"status": step.status.value, "done": False, "failed": False}
     if step.status is StepStatus.DONE:
@@ -610,26 +538,22 @@ def _receipt_record(document_id: int) -> tuple[Any, ServiceRecord]:
 
 
 @bp.get("/documents/<int:document_id>/receipt")
+@access.party_page()
 def receipt(document_id: int):  # type: ignore[no-untyped-def]
-    stop = _gate(url_for("party.receipt", document_id=document_id))
-    if stop is not None:
-        return stop
     acc, rec = _receipt_record(document_id)
     return render_template("m/receipt.html", doc=acc.document, party=acc.party, rec=rec)
 
 
 @bp.get("/documents/<int:document_id>/receipt/status")
+@access.party_page(refuse="json")
 def receipt_status(document_id: int):  # type: ignore[no-untyped-def]
-    if _gate("/m/") is not None:
-        return jsonify(error=_("请重新打开链接")), 403
     _acc, rec = _receipt_record(document_id)
     return jsonify(ready=rec.credential_version_id is not None)
 
 
 @bp.get("/documents/<int:document_id>/receipt.pdf")
+@access.party_page(refuse="403")
 def receipt_pdf(document_id: int):  # type: ignore[no-untyped-def]
-    if _gate("/m/") is not None:
-        abort(403)
     _acc, rec = _receipt_record(document_id)
     if rec.credential is None:
         abort(404)
@@ -642,12 +566,10 @@ def _handoff_key(token: str) -> str:
 
 
 @bp.get("/documents/<int:document_id>/handoff")
+@access.party_page(need_face=False)
 def handoff(document_id: int):  # type: ignore[no-untyped-def]
     """A QR code the party scans with their phone to carry on there (the phone still does the
     face check before reading or signing)."""
-    stop = _gate(url_for("party.handoff", document_id=document_id), need_face=False)
-    if stop is not None:
-        return stop
     data = access.auth()
     assert data is not None
     s = db.session()
@@ -680,6 +602,7 @@ def handoff_land(token: str):  # type: ignore[no-untyped-def]
     person = s.get(Person, payload["person_id"])
     if person is None:
         abort(410)
+    access.sign_out(party_sessions.REPLACED)
     session.clear()
     access.set_auth(person, payload["party_ids"], "handoff")
     audit.record(s, "web.handoff", actor=f"person:{person.id}", subject=f"document:{payload['document_id']}")

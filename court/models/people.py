@@ -120,6 +120,30 @@ class IdentityCheck(Base):
     decided_at: Mapped[when]
 
 
+class PartySession(Base):
+    """One browser's signed-in session on the party pages, kept on the server (DESIGN: binding).
+
+    The browser's cookie holds only an opaque token whose keyed hash is ``token_hash``; what the
+    session may do (person, parties, the face check it passed) lives here, so every web server
+    sees the same truth and a session can be ended from anywhere: logout, a new face check in
+    another session, or staff revoking the party's access. A copied cookie dies with its row.
+    """
+
+    __tablename__ = "party_session"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    party_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    via: Mapped[str] = mapped_column(String(16))  # sms | wechat | handoff
+    proven_phone: Mapped[str | None] = mapped_column(String(20))  # the number whose SMS code this session entered
+    pending_check_id: Mapped[int | None] = mapped_column(ForeignKey("identity_check.id"))  # the face check it queued
+    created_at: Mapped[created]
+    expires_at: Mapped[when]
+    ended_at: Mapped[when]
+    ended_reason: Mapped[str | None] = mapped_column(String(32))  # logout | face_elsewhere | revoked | expired
+
+
 class Consent(Base):
     """Recorded consent to electronic service for one case (CPL art. 90; Online Rules art. 29)."""
 

@@ -6,13 +6,13 @@ from identity.face.checks import (
     attempts_left,
     check_now,
     check_upload,
-    is_fresh,
+    fresh,
     request_check,
     require_fresh,
     run_queued_check,
 )
 
 __all__ = [
-    "MESSAGES", "FaceProvider", "FaceResult", "attempts_left", "check_now", "check_upload", "is_fresh",
+    "MESSAGES", "FaceProvider", "FaceResult", "attempts_left", "check_now", "check_upload", "fresh",
     "request_check", "require_fresh", "run_queued_check",
 ]

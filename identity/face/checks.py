@@ -3,21 +3,22 @@
 A queued check never puts the selfie in the database or in the job's arguments: the image
 waits in Redis, AES-GCM encrypted, under a random check id with a short TTL, and is deleted as
 soon as the worker has read it (or when the TTL ends). Only the outcome, score, provider log
-id and time are kept: on the :class:`Person` and in the audit log.
+id and time are kept: on the check's :class:`IdentityCheck` (owned by the conversation or session
+that asked), in the audit log, and, for a pass, on the :class:`Person`.
 """
 from __future__ import annotations
 
 import json
 import logging
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, queue, ratelimit, redis_conn
 from court.errors import DomainError, NotFound, RateLimited
-from court.models import Person
+from court.models import IdentityCheck, Person
+from court.services import identity_checks
 from identity import settings
 from identity.face import base, registry
 from identity.face.base import FaceResult
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 JOB = "identity.jobs.face_check"
 RL_SCOPE = "face-check"
 DAY = 86400
+PERSON_CAP_FACTOR = 3  # attempts per person and channel from not-yet-proven holders, × the per-holder limit
 _IMAGE_CONTEXT = b"face-image"
 _REPLY_CONTEXT = b"face-reply"
 
@@ -44,7 +46,29 @@ def _done_key(check_id: str) -> str:
 
 
 def _daily_limit() -> ratelimit.Limit:
+    """Attempts a day for one conversation or session (the holder): a stranger's failures in
+    their own holder never spend the real person's tries."""
     return ratelimit.Limit(settings.current().face_daily_attempts, DAY)
+
+
+def _person_limit() -> ratelimit.Limit:
+    """A wider cap per person across every holder, so nobody can run up paid API calls."""
+    return ratelimit.Limit(settings.current().face_daily_attempts * PERSON_CAP_FACTOR, DAY)
+
+
+def _holder_subject(holder_id: str) -> str:
+    return f"h:{holder_id}"
+
+
+def _limits_for(s: Session, person_id: int, holder_id: str, channel: str) -> list[tuple[str, ratelimit.Limit]]:
+    """The windows one attempt counts against: always its holder's; and, unless this holder has
+    already proven to be the person, a per-person cap per channel. So strangers spending the cap
+    (say, many WeChat accounts claiming one ID number) never lock out the person's own proven
+    conversation, nor their browser sessions when the strangers are on WeChat."""
+    limits = [(_holder_subject(holder_id), _daily_limit())]
+    if identity_checks.latest_pass(s, person_id=person_id, holder_id=holder_id) is None:
+        limits.append((f"p:{person_id}:{channel}", _person_limit()))
+    return limits
 
 
 def check_upload(image: bytes) -> None:
@@ -59,17 +83,22 @@ def check_upload(image: bytes) -> None:
         raise DomainError("照片格式不支持，请上传 JPG 或 PNG 照片", code="face_image_format")
 
 
-def attempts_left(person_id: int) -> int:
-    return ratelimit.remaining(RL_SCOPE, str(person_id), _daily_limit())
+def attempts_left(holder_id: str) -> int:
+    """Tries left today in this conversation or session."""
+    return ratelimit.remaining(RL_SCOPE, _holder_subject(holder_id), _daily_limit())
 
 
-def request_check(s: Session, person_id: int, image: bytes, *, reply_to: dict[str, Any] | None = None) -> None:
-    """Queue a face check of ``image`` for the person (job ``identity.jobs.face_check``).
+def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, channel: str,
+                  reply_to: dict[str, Any] | None = None) -> IdentityCheck:
+    """Queue a face check of ``image`` for the person, owned by ``holder_id`` (job ``identity.jobs.face_check``).
 
-    ``reply_to``, when given, must carry ``"job"``: a dotted job path that is enqueued with
-    ``(reply_to, outcome)`` once the check is done (``outcome``: ok, code, message_zh,
-    message_en, score, development), so the channel can tell the user. The job is sent after
-    the caller's transaction commits. At most ``FACE_DAILY_ATTEMPTS`` a day per person.
+    Opens an :class:`IdentityCheck` (method ``face``) whose ``token`` is the queued check id; the
+    job decides exactly that check, so the caller keeps its id and later asks about *its* check,
+    never "the person's latest". ``reply_to``, when given, must carry ``"job"``: a dotted job path
+    that is enqueued with ``(reply_to, outcome)`` once the check is done (``outcome``: ok, code,
+    message_zh, message_en, score, development, check), so the channel can tell the user. The job
+    is sent after the caller's transaction commits. At most ``FACE_DAILY_ATTEMPTS`` a day per
+    holder, and a few times that per person.
     """
     cfg = settings.current()
     person = s.get(Person, person_id)
@@ -78,14 +107,17 @@ def request_check(s: Session, person_id: int, image: bytes, *, reply_to: dict[st
     if reply_to is not None and not (isinstance(reply_to.get("job"), str) and "." in reply_to["job"]):
         raise ValueError("reply_to needs a dotted job path under 'job'")
     check_upload(image)
-    limit = _daily_limit()
-    subject = str(person_id)
-    if ratelimit.remaining(RL_SCOPE, subject, limit) <= 0:
-        raise RateLimited("今天的人脸识别次数已用完（每天最多{count}次），请明天再试", code="face_attempts_used",
-                          retry_after=ratelimit.retry_after(RL_SCOPE, subject, limit), count=limit.count)
-    ratelimit.hit(RL_SCOPE, subject, limit, message="今天的人脸识别次数已用完，请明天再试")
+    limits = _limits_for(s, person_id, holder_id, channel)
+    for key, lim in limits:
+        if ratelimit.remaining(RL_SCOPE, key, lim) <= 0:
+            raise RateLimited("今天的人脸识别次数已用完（每天最多{count}次），请明天再试", code="face_attempts_used",
+                              retry_after=ratelimit.retry_after(RL_SCOPE, key, lim), count=cfg.face_daily_attempts)
+    for key, lim in limits:
+        ratelimit.hit(RL_SCOPE, key, lim, message="今天的人脸识别次数已用完，请明天再试")
 
     check_id = secrets.token_urlsafe(18)
+    check = identity_checks.open_check(s, person_id=person_id, method="face", provider=cfg.face_provider,
+                                       channel=channel, holder_id=holder_id, token=check_id)
     r = redis_conn.client()
     pipe = r.pipeline()
     pipe.set(_req_key(check_id), crypto.encrypt_bytes(image, _IMAGE_CONTEXT), ex=cfg.face_image_ttl_seconds)
@@ -93,8 +125,10 @@ def request_check(s: Session, person_id: int, image: bytes, *, reply_to: dict[st
         pipe.set(_reply_key(check_id), crypto.encrypt_bytes(json.dumps(reply_to).encode(), _REPLY_CONTEXT), ex=DAY)
     pipe.execute()
     audit.record(s, "identity.face_check_requested", actor=f"person:{person_id}", subject=f"person:{person_id}",
-                 details={"check": check_id, "provider": cfg.face_provider})
+                 details={"check": check_id, "identity_check": check.id, "provider": cfg.face_provider,
+                          "channel": channel})
     queue.enqueue(JOB, person_id, check_id, queue_name="default", job_id=f"face-check-{check_id}", session=s)
+    return check
 
 
 def check_now(person: Person | None, image: bytes, name: str, id_number: str) -> FaceResult:
@@ -119,6 +153,7 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
     reply_blob = r.get(_reply_key(check_id))
     reply_to = json.loads(crypto.decrypt_bytes(reply_blob, _REPLY_CONTEXT)) if reply_blob else None
     provider = registry.get()
+    counted: list[tuple[str, ratelimit.Limit]] = []
     try:
         with db.transaction() as s:
             person = s.get(Person, person_id)
@@ -134,6 +169,12 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
                 del image
             record_result(s, person, result, check_id=check_id)
             outcome = result.outcome()
+            check = identity_checks.by_token(s, check_id)
+            if check is not None and check.person_id == person_id:
+                counted = _limits_for(s, person_id, check.holder, check.channel)
+                identity_checks.decide(s, check, ok=result.ok and _counts(result), result=result.code,
+                                       score=result.score, ref=result.log_id)
+                outcome["check"] = check.id
             if reply_to is not None:
                 queue.enqueue(reply_to["job"], reply_to, outcome, queue_name=reply_to.get("queue", "default"),
                               session=s)
@@ -144,21 +185,24 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
     pipe.delete(_reply_key(check_id))
     pipe.execute()
     if result.service_side:
-        ratelimit.refund(RL_SCOPE, str(person_id), _daily_limit())
+        for key, lim in counted:
+            ratelimit.refund(RL_SCOPE, key, lim)
     return outcome
 
 
 def record_result(s: Session, person: Person, result: FaceResult, *, check_id: str | None = None) -> None:
-    """Keep the outcome on the person (identity outcomes only) and in the audit log."""
+    """Keep a *pass* on the person (for the credential's wording) and every outcome in the audit log.
+
+    A failure is not written on the person: whoever failed may not be them, and the check's own
+    :class:`IdentityCheck` row already holds its outcome for the holder that asked."""
     now = db.utcnow()
-    if not result.service_side:
+    if result.ok:
         person.face_checked_at = now
         person.face_result = result.code
         person.face_score = result.score
         person.face_log_id = result.log_id
         person.face_provider = result.provider
-        if result.ok:
-            person.face_verified_at = now
+        person.face_verified_at = now
     s.flush()
     audit.record(s, "identity.face_checked", actor=f"person:{person.id}", subject=f"person:{person.id}", details={
         "check": check_id, "provider": result.provider, "result": result.code, "ok": result.ok,
@@ -169,20 +213,26 @@ def record_result(s: Session, person: Person, result: FaceResult, *, check_id: s
              result.code, result.score, result.provider, result.log_id)
 
 
-def is_fresh(person: Person, *, minutes: int | None = None) -> bool:
-    """True when the person's latest face check passed within ``minutes`` (``FACE_FRESH_MINUTES``)."""
-    cfg = settings.current()
-    window = cfg.face_fresh_minutes if minutes is None else minutes
-    if person.face_result != base.PASS or person.face_verified_at is None:
-        return False
-    if cfg.is_production and person.face_provider == "development":
-        return False
-    age = db.utcnow() - person.face_verified_at
-    return timedelta(0) <= age <= timedelta(minutes=window)
+def _counts(result: FaceResult) -> bool:
+    """A development verifier's pass never counts in production."""
+    return not (settings.current().is_production and result.development)
 
 
-def require_fresh(person: Person) -> None:
-    """Raise ``face_check_needed`` unless the person passed a face check recently enough."""
-    if not is_fresh(person):
+def fresh(s: Session, person_id: int, holder_id: str) -> IdentityCheck | None:
+    """The check that makes this holder's identity fresh for a key act (sign, join, refuse):
+    any method (face, clerk, identity authority) passed in *this* conversation or session for this
+    person within ``FACE_FRESH_MINUTES``. Nobody else's attempts, passes or failures, count."""
+    check = identity_checks.fresh(s, person_id=person_id, holder_id=holder_id,
+                                  minutes=settings.current().face_fresh_minutes)
+    if check is not None and settings.current().is_production and check.provider == "development":
+        return None
+    return check
+
+
+def require_fresh(s: Session, person_id: int, holder_id: str) -> IdentityCheck:
+    """:func:`fresh`, or raise ``face_check_needed`` saying what to do."""
+    check = fresh(s, person_id, holder_id)
+    if check is None:
         raise DomainError("为确认是您本人操作，请先完成人脸识别验证（验证后{minutes}分钟内有效）",
                           code="face_check_needed", status=403, minutes=settings.current().face_fresh_minutes)
+    return check

@@ -4,7 +4,7 @@ Existing rows keep their plain SHA-256 seal with ``key_id`` NULL; the migration 
 ``AUDIT_KEY``, so the operator re-seals them once with ``flask court audit rekey``.
 
 Revision ID: 0010_audit
-Revises: 0004_identity_checks
+Revises: 0005_binding
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_audit"
-down_revision = "0004_identity_checks"
+down_revision = "0005_binding"
 branch_labels = None
 depends_on = None
 

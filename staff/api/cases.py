@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from court import crypto, db
 from court.models import Case, Party, StaffRole
 from court.services import cases as case_service
+from court.services import party_sessions
 from staff.api import bp
 from staff.api.auth import actor, current_staff
 from staff.api.openapi import route
@@ -42,6 +43,16 @@ def _ttl() -> int:
     from flask import current_app
 
     return int(current_app.config[TTL])
+
+
+def _party(party_id: int) -> Party:
+    """The party, if it belongs to a case of the caller's court (404 otherwise)."""
+    party = db.session().get(Party, party_id)
+    if party is None or party.case.court_id != current_staff().court_id:
+        from court.errors import NotFound
+
+        raise NotFound("当事人不存在", code="party_not_found")
+    return party
 
 
 def _case(case_id: int) -> Case:
@@ -93,11 +104,7 @@ def list_parties(case_id: int) -> list[PartyOut]:
        tag="parties", response=PartyWithCode, status=201, roles=WRITERS)
 def regenerate_code(party_id: int) -> PartyWithCode:
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != current_staff().court_id:
-        from court.errors import NotFound
-
-        raise NotFound("当事人不存在", code="party_not_found")
+    party = _party(party_id)
     code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
     s.commit()
     return PartyWithCode(**party_out(party).model_dump(), association_code=code)
@@ -107,14 +114,26 @@ def regenerate_code(party_id: int) -> PartyWithCode:
        tag="parties", status=204, roles=WRITERS)
 def remove_party(party_id: int) -> tuple[str, int]:
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != current_staff().court_id:
-        from court.errors import NotFound
-
-        raise NotFound("当事人不存在", code="party_not_found")
-    case_service.remove_party(s, party, actor=actor())
+    case_service.remove_party(s, _party(party_id), actor=actor())
     s.commit()
     return "", 204
+
+
+class SessionsRevoked(BaseModel):
+    ended: int = Field(description="party-page sessions ended / 结束的会话数")
+
+
+@route(bp, "/parties/<int:party_id>/sessions/revoke", "POST",
+       summary="结束当事人的全部网页会话 / end every party-page session of a party", tag="parties",
+       response=SessionsRevoked, roles=WRITERS)
+def revoke_sessions(party_id: int) -> SessionsRevoked:
+    """A lost or shared phone: every browser signed in for this party (or its person) is signed out
+    on the server at once, copied cookies included; they get in again only with a new face check."""
+    s = db.session()
+    party = _party(party_id)
+    ended = party_sessions.revoke_party(s, party, actor=actor())
+    s.commit()
+    return SessionsRevoked(ended=ended)
 
 
 @route(bp, "/cases/<int:case_id>/events", "POST", summary="添加开庭等日程 / add a hearing or deadline",

@@ -24,6 +24,7 @@ from court.models import (
     StepStatus,
 )
 from court.services import cases as case_service
+from court.services import party_sessions
 from signing import qr
 from staff.console import bp, once
 from staff.console.auth import actor, has_role, login_required
@@ -175,6 +176,22 @@ def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
     code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
     s.commit()
     return _show_code_once(party, code)
+
+
+@bp.post("/parties/<int:party_id>/sessions/revoke")
+@login_required
+def revoke_sessions(party_id: int):  # type: ignore[no-untyped-def]
+    """End every party-page session of this party (a lost phone, a shared computer)."""
+    if not has_role(*WRITERS):
+        abort(403)
+    s = db.session()
+    party = s.get(Party, party_id)
+    if party is None or party.case.court_id != g.staff.court_id:
+        abort(404)
+    ended = party_sessions.revoke_party(s, party, actor=actor())
+    s.commit()
+    flash(_("已结束 {name} 的 {n} 个网页会话，需重新人脸识别后才能查看文书。", name=party.name, n=ended))
+    return redirect(url_for("console.case", case_id=party.case_id))
 
 
 @bp.get("/cases/<int:case_id>/audit")

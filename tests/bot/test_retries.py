@@ -8,7 +8,7 @@ from bot import settings as bot_settings
 from bot.simulator.user import event_xml, read_reply, sign_callback, text_xml
 from court import ratelimit
 from handlers import cases
-from tests.wechat_support import mark_face_checked
+from tests.wechat_support import face_checked_in_conversation
 
 OPENID = "oRETRYaaaaaaaaaaaaaaaaaaaaaa"
 
@@ -42,7 +42,7 @@ def test_three_concurrent_deliveries_count_one_wrong_code(app, make_user, court_
     for answer in ("王五", "110101199003074514", "13900000009", "246810", "同意"):
         user.say(answer)
     person = s.query(Person).one()
-    mark_face_checked(person)
+    face_checked_in_conversation(s, person, OPENID)
     s.commit()
 
     xml = text_xml(OPENID, "绑定 ZZZZ-ZZZZ-ZZZZ", msg_id=880001)

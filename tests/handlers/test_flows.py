@@ -14,7 +14,7 @@ from court import db, redis_conn
 from court.models import AuditEvent, ChannelBinding, Consent, Party, Person
 from handlers import state
 from tests.factories import id_number
-from tests.wechat_support import OTP_CODE, good_face, mark_face_checked
+from tests.wechat_support import OTP_CODE, age_identity_checks, good_face
 
 ZHANG_ID = id_number()
 LI_ID = id_number(born="19850101", seq="456")
@@ -69,14 +69,20 @@ def test_register_verify_face_join_and_consent(make_user, court_case, identity_s
     s.expire_all()
     person = s.scalars(select(Person)).one()
     person_id = person.id
-    assert person.real_name == "张三"
-    assert s.scalar(select(ChannelBinding.address).where(ChannelBinding.person_id == person_id)) == user.openid
+    assert person.real_name == "张三" and person.phone_verified_at is not None  # the SMS code proved it
+    wechat_binding = select(ChannelBinding).where(ChannelBinding.person_id == person_id,
+                                                  ChannelBinding.channel == "wechat")
+    assert s.scalar(wechat_binding) is None  # nothing is bound before a face check passes here
     accepted = s.scalar(select(AuditEvent).where(AuditEvent.action == "person.service_terms_accepted"))
     assert accepted.details["version"] and len(accepted.details["text_sha256"]) == 64
     s.rollback()  # end the read (SQLite: let the server's requests write)
 
     assert any("人脸识别验证通过" in t for t in verify_face(user, run_jobs))
     assert identity_services.checks[0][1]["job"] == "bot.jobs.face_result"
+    s.expire_all()
+    bound = s.scalar(wechat_binding)
+    assert bound.address == user.openid and bound.verified_at is not None and bound.verified_by_check_id
+    s.rollback()
 
     joined = _text(user.say(f"绑定 {code.lower()}"))
     assert "已成功关联案件" in joined and case.number in joined and "原告" in joined
@@ -112,7 +118,7 @@ def test_scan_by_a_follower_with_a_stale_face_check_asks_for_a_selfie(make_user,
     verify_face(user, run_jobs)
     person = s.scalars(select(Person)).one()
     person_id = person.id
-    mark_face_checked(person, db.utcnow() - timedelta(hours=1))
+    age_identity_checks(s, person_id, db.utcnow() - timedelta(hours=1))
     s.commit()
 
     assert "人脸认证" in _text(user.scan(f"bind:{code}"))
@@ -173,8 +179,9 @@ def test_my_cases_and_my_documents(make_user, court_case, run_jobs, s):
     user = make_user("oDOCSaaaaaaaaaaaaaaaaaaaaaaa")
     assert "实名认证" in _text(user.click("MY_DOCUMENTS"))
     register(user)
-    assert "没有关联任何案件" in _text(user.click("MY_CASES"))
+    assert "请先完成人脸认证" in _text(user.click("MY_CASES"))  # registered, not yet proven here
     verify_face(user, run_jobs)
+    assert "没有关联任何案件" in _text(user.say("我的案件"))
     user.say(f"绑定 {code}")
     user.say("同意")
     assert "没有需要您签收" in _text(user.say("我的文书"))

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from court import db, queue, redis_conn
 from court.errors import DomainError, RateLimited
-from court.models import AuditEvent, Person
+from court.models import AuditEvent, IdentityCheck, Person
+from court.services import identity_checks
 from identity import face
 from identity.face import base, checks
 from tests.identity.helpers import face_photo, replies
@@ -14,13 +15,22 @@ PHOTO = face_photo()
 REPLY = {"job": "tests.identity.helpers.record_reply", "openid": "o-test-user", "step": "face"}
 
 
+def holder() -> str:
+    """The conversation that asks for the checks in these tests."""
+    return identity_checks.holder("wechat", "o-test-user")
+
+
+def own() -> dict[str, str]:
+    return {"holder_id": holder(), "channel": "wechat"}
+
+
 def _person(s, person_id):
     s.expire_all()
     return s.get(Person, person_id)
 
 
 def test_development_check_round_trip(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
     assert queue.queue("default").count == 0  # nothing is sent before the caller commits
     s.commit()
     assert queue.queue("default").count == 1
@@ -28,23 +38,25 @@ def test_development_check_round_trip(s, person, run_jobs):
     p = _person(db.session(), person.id)
     assert p.face_result == base.PASS and p.face_provider == "development"
     assert p.face_verified_at is not None and p.face_checked_at is not None and p.face_score == 90.0
-    assert face.is_fresh(p)
+    check = face.fresh(db.session(), person.id, holder())
+    assert check is not None and check.method == "face" and check.channel == "wechat"
     [reply] = replies()
     assert reply["reply_to"] == REPLY
     outcome = reply["outcome"]
     assert outcome["ok"] is True and outcome["development"] is True and outcome["score"] == 90.0
+    assert outcome["check"] == check.id  # the caller learns which of its checks this was
     assert "开发环境" in outcome["message_zh"] and "development check" in outcome["message_en"]
     assert redis_conn.client().keys("identity:face:req:*") == []  # the image is gone
 
 
 def test_nothing_is_queued_when_the_caller_rolls_back(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.rollback()
     assert run_jobs(("default",)) == 0
 
 
 def test_image_is_encrypted_in_redis_and_never_in_the_database(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO)
+    face.request_check(s, person.id, PHOTO, **own())
     s.commit()
     [key] = redis_conn.client().keys("identity:face:req:*")
     stored = redis_conn.client().get(key)
@@ -67,44 +79,65 @@ def test_image_is_encrypted_in_redis_and_never_in_the_database(s, person, run_jo
 
 def test_baidu_check_through_the_queue(s, person, run_jobs, use_baidu, standin):
     standin.next_error(223114)
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.commit()
     run_jobs(("default",))
     p = _person(db.session(), person.id)
-    assert p.face_result == base.BLURRY and p.face_provider == "baidu" and p.face_log_id
-    assert p.face_verified_at is None and not face.is_fresh(p)
+    check = db.session().scalars(select(IdentityCheck)).one()
+    assert check.status == "fail" and check.result == base.BLURRY and check.provider == "baidu" and check.ref
+    assert p.face_verified_at is None and face.fresh(db.session(), person.id, holder()) is None
     outcome = replies()[0]["outcome"]
     assert outcome["ok"] is False and outcome["code"] == base.BLURRY and outcome["development"] is False
     assert "模糊" in outcome["message_zh"]
     event = db.session().scalar(select(AuditEvent).where(AuditEvent.action == "identity.face_checked"))
     assert event.details["result"] == base.BLURRY and event.details["provider_code"] == "223114"
-    assert event.details["log_id"] == p.face_log_id
+    assert event.details["log_id"] == check.ref
 
 
-def test_a_failed_check_after_a_pass_is_no_longer_fresh(s, person, run_jobs, use_baidu, standin):
-    face.request_check(s, person.id, PHOTO)
+def test_someone_elses_failure_neither_revokes_freshness_nor_spends_tries(s, person, run_jobs, use_baidu, standin):
+    face.request_check(s, person.id, PHOTO, **own())
     s.commit()
     run_jobs(("default",))
-    assert face.is_fresh(_person(db.session(), person.id))
-    standin.next_error(223120)
-    face.request_check(db.session(), person.id, PHOTO)
-    db.session().commit()
-    run_jobs(("default",))
+    assert face.fresh(db.session(), person.id, holder()) is not None
+    stranger = identity_checks.holder("wechat", "o-stranger")
+    for _ in range(5):
+        standin.next_error(223120)
+        face.request_check(db.session(), person.id, PHOTO, holder_id=stranger, channel="wechat")
+        db.session().commit()
+        run_jobs(("default",))
+    with pytest.raises(RateLimited):
+        face.request_check(db.session(), person.id, PHOTO, holder_id=stranger, channel="wechat")
     p = _person(db.session(), person.id)
-    assert p.face_result == base.LIVENESS and p.face_verified_at is not None
-    assert not face.is_fresh(p)
+    assert p.face_result == base.PASS  # a stranger's failure is not written on the person
+    assert face.fresh(db.session(), person.id, holder()) is not None
+    assert face.fresh(db.session(), person.id, stranger) is None
+    assert face.attempts_left(holder()) == 4  # only the person's own attempt counts here
+
+
+def test_a_per_person_cap_bounds_paid_calls_but_never_locks_out_a_proven_conversation(s, person):
+    proven = identity_checks.open_check(s, person_id=person.id, method="face", provider="development",
+                                        channel="wechat", holder_id=holder())
+    identity_checks.decide(s, proven, ok=True, result="pass")
+    for n in range(checks.PERSON_CAP_FACTOR * 5):  # strangers, each from a new WeChat account
+        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", f"t{n // 5}"),
+                           channel="wechat")
+    with pytest.raises(RateLimited):
+        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", "one-more"),
+                           channel="wechat")
+    face.request_check(s, person.id, PHOTO, **own())  # the person's own proven conversation goes on
+    face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("web", "s"), channel="web")
 
 
 def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, person, run_jobs, use_baidu, standin):
-    face.request_check(s, person.id, PHOTO)
+    face.request_check(s, person.id, PHOTO, **own())
     s.commit()
     run_jobs(("default",))
     standin.next_error(18)
-    face.request_check(db.session(), person.id, PHOTO, reply_to=REPLY)
+    face.request_check(db.session(), person.id, PHOTO, reply_to=REPLY, **own())
     db.session().commit()
-    assert face.attempts_left(person.id) == 3
+    assert face.attempts_left(holder()) == 3
     run_jobs(("default",))
-    assert face.attempts_left(person.id) == 4
+    assert face.attempts_left(holder()) == 4
     p = _person(db.session(), person.id)
     assert p.face_result == base.PASS  # a busy service says nothing about who the person is
     assert replies()[0]["outcome"]["code"] == base.BUSY
@@ -112,16 +145,16 @@ def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, 
 
 def test_five_attempts_a_day(s, person):
     for _ in range(5):
-        face.request_check(s, person.id, PHOTO)
+        face.request_check(s, person.id, PHOTO, **own())
     with pytest.raises(RateLimited) as err:
-        face.request_check(s, person.id, PHOTO)
+        face.request_check(s, person.id, PHOTO, **own())
     assert err.value.code == "face_attempts_used"
     assert "每天最多5次" in err.value.localized()
     assert "at most 5 a day" in err.value.localized("en")
 
 
 def test_expired_image_is_reported(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.commit()
     for key in redis_conn.client().keys("identity:face:req:*"):
         redis_conn.client().delete(key)
@@ -129,11 +162,11 @@ def test_expired_image_is_reported(s, person, run_jobs):
     outcome = replies()[0]["outcome"]
     assert outcome["code"] == base.EXPIRED and "重新拍摄" in outcome["message_zh"]
     assert _person(db.session(), person.id).face_result is None
-    assert face.attempts_left(person.id) == 5
+    assert face.attempts_left(holder()) == 5
 
 
 def test_job_is_idempotent(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.commit()
     run_jobs(("default",))
     [key] = redis_conn.client().keys("identity:face:done:*")
@@ -152,17 +185,17 @@ def test_job_is_idempotent(s, person, run_jobs):
 ])
 def test_unusable_uploads_are_refused_without_using_an_attempt(s, person, image, code):
     with pytest.raises(DomainError) as err:
-        face.request_check(s, person.id, image)
+        face.request_check(s, person.id, image, **own())
     assert err.value.code == code
-    assert face.attempts_left(person.id) == 5
+    assert face.attempts_left(holder()) == 5
 
 
 def test_unknown_person(s):
     with pytest.raises(DomainError) as err:
-        face.request_check(s, 999, PHOTO)
+        face.request_check(s, 999, PHOTO, **own())
     assert err.value.code == "person_not_found"
 
 
 def test_reply_to_needs_a_job_path(s, person):
     with pytest.raises(ValueError):
-        face.request_check(s, person.id, PHOTO, reply_to={"openid": "x"})
+        face.request_check(s, person.id, PHOTO, reply_to={"openid": "x"}, **own())

@@ -39,8 +39,10 @@ def test_full_registration_logs_nothing_personal(app, use_baidu, standin, case, 
     s.commit()
     code = s.scalar(select(Notification).order_by(Notification.id.desc())).params["code"]
     otp.verify_code(s, PHONE, "register", code)
-    face.request_check(s, person.id, face_photo(),
-                       reply_to={"job": "tests.identity.helpers.record_reply", "chat": 1})
+    from court.services import identity_checks
+
+    face.request_check(s, person.id, face_photo(), holder_id=identity_checks.holder("wechat", "o-log-test"),
+                       channel="wechat", reply_to={"job": "tests.identity.helpers.record_reply", "chat": 1})
     s.commit()
     run_jobs(("default",))
     s = db.session()

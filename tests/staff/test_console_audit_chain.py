@@ -6,7 +6,6 @@ from sqlalchemy import select
 from court import audit
 from court.models import AuditEvent
 from tests.audit_support import rewrite_forward
-from tests.staff.test_console import console  # noqa: F401 (fixture)
 
 
 def test_console_page_reports_a_rewritten_chain(console, s):  # noqa: F811

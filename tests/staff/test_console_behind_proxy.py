@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.staff.test_console import PASSWORD, console  # noqa: F401 (fixture)
+from tests.support.console import PASSWORD
 
 PROXY = "10.0.0.1"
 

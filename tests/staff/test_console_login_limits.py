@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from staff.console import auth
-from tests.staff.test_console import PASSWORD, console  # noqa: F401 (fixture)
+from tests.support.console import PASSWORD
 
 STRANGER = {"REMOTE_ADDR": "203.0.113.9"}
 MEMBER = {"REMOTE_ADDR": "10.20.30.40"}

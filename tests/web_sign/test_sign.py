@@ -62,9 +62,13 @@ def test_signing_needs_a_fresh_face_check(client, app, run_jobs):
     run_jobs(("signing",))
     from datetime import timedelta
 
+    from sqlalchemy import update
+
+    from court.models import IdentityCheck
+
     s = db.session()
-    p = s.get(type(person), person.id)
-    p.face_verified_at = db.utcnow() - timedelta(hours=2)
+    s.execute(update(IdentityCheck).where(IdentityCheck.person_id == person.id)
+              .values(decided_at=db.utcnow() - timedelta(hours=2)))  # this session's check is stale
     s.commit()
     r = client.get(f"/m/documents/{w.doc.id}/sign")
     assert r.status_code == 302 and "/m/face" in r.headers["Location"]
