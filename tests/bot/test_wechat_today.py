@@ -17,7 +17,7 @@ from court.models import AuditEvent, Notification, NotificationStatus
 from court.services import outbox
 from notify import messages
 from notify.providers.base import ProviderConfigError
-from tests.handlers.test_flows import _text, register
+from tests.handlers.test_flows import _text, register, verify_face
 from tests.wechat_support import good_face
 
 OPENID = "oNOTICEaaaaaaaaaaaaaaaaaaaaa"
@@ -178,8 +178,12 @@ def test_face_result_49_hours_after_the_last_message_arrives_as_a_template(make_
 
 
 def test_face_result_to_a_user_who_unfollowed_goes_by_sms(make_user, run_jobs, s):
+    """A bound user re-verifies, then unfollows before the result comes: it goes by SMS. (A user
+    who was never bound is nobody we may text: their conversation ended with the unfollow.)"""
     user = make_user("oGONEaaaaaaaaaaaaaaaaaaaaaaa")
     register(user)
+    verify_face(user, run_jobs)  # bound to 张三 now
+    user.say("人脸认证")
     assert "正在核验" in _text(user.send_image(good_face()))
     user.unsubscribe()
     run_jobs(("default",))

@@ -71,10 +71,10 @@ def test_sms_link_join_needs_name_and_id_number_to_match(s, app):
     court = staff.create_court(s, "北京互联网法院", "京0491")
     case = cases.create_case(s, court, "（2026）京0491民初7号", "civil")
     idn = id_number(seq="777")
-    (right, _c1), (wrong_name, _c2) = cases.add_parties(s, case, [
-        cases.PartyInput(PartyRole.PLAINTIFF, "王五", idn, "13800000005"),
-        cases.PartyInput(PartyRole.DEFENDANT, "王六", idn, "13800000006"),
-    ])
+    [(right, _c1)] = cases.add_parties(s, case, [cases.PartyInput(PartyRole.PLAINTIFF, "王五", idn, "13800000005")])
+    other = cases.create_case(s, court, "（2026）京0491民初8号", "civil")  # one person is one party per case
+    [(wrong_name, _c2)] = cases.add_parties(s, other, [
+        cases.PartyInput(PartyRole.DEFENDANT, "王六", idn, "13800000006")])
     person = _person(s, "王五", idn)
     holder_id = identity_checks.holder("web", "t")
     joined = binding.join_parties(s, person, [right.id, wrong_name.id], _check(s, person, holder_id),
