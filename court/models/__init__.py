@@ -13,10 +13,11 @@ from court.models.notifications import (
     SmsLink,
 )
 from court.models.people import ChannelBinding, Consent, Court, IdentityCheck, Person, Staff, StaffRole
+from court.models.seals import SEAL_KINDS, Seal, SealUse
 
 __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding", "Consent", "Court",
     "DeliveryReport", "DevMessage", "Document", "IdentityCheck", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
     "NotificationStatus", "NoticePush", "Party", "PartyRole", "Person", "ServiceRecord", "SigningFlow", "Staff", "StaffRole",
-    "SmsLink", "StepAction", "StepStatus",
+    "SmsLink", "StepAction", "StepStatus", "SEAL_KINDS", "Seal", "SealUse",
 ]

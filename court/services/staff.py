@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto
+from court import audit, crypto, ratelimit
 from court.errors import Conflict, DomainError
 from court.models import Court, Staff, StaffRole
 
@@ -71,6 +71,22 @@ def authenticate_password(s: Session, username: str, password: str) -> Staff | N
     staff = s.scalar(select(Staff).where(Staff.username == username))
     ok = crypto.check_password(staff.password_hash if staff else _DUMMY_HASH(), password)
     return staff if staff is not None and staff.active and ok else None
+
+
+REAUTH_LIMIT = ratelimit.Limit(5, 900)
+
+
+def reauthenticate(s: Session, staff: Staff, password: str | None) -> str:
+    """Prove, at the moment of a key act (approving the seal, signing), that the logged-in staff
+    member is at the keyboard: their password again. Returns the method for the audit row.
+
+    Failures are counted per staff member so a left-open session cannot be used to guess."""
+    if not password:
+        raise DomainError("请再次输入您的登录密码以确认身份", code="reauth_required")
+    ratelimit.hit("staff-reauth", str(staff.id), REAUTH_LIMIT, message="身份验证失败次数过多，请15分钟后再试")
+    if not staff.active or not crypto.check_password(staff.password_hash or _DUMMY_HASH(), password):
+        raise DomainError("密码不正确，身份验证失败", code="reauth_failed", status=403)
+    return "password"
 
 
 def _DUMMY_HASH() -> str:  # noqa: N802

@@ -70,7 +70,7 @@ def test_the_seal_keeper_reauthenticates_at_approval(api, world):
     case_id, (plaintiff, _defendant) = world
     flow = _approval_flow(api, _upload(api, case_id), plaintiff)
     url = f"/flows/{flow['id']}/steps/{flow['steps'][0]['id']}/approve"
-    missing = api("post", url, role="seal_approver")
+    missing = api("post", url, role="seal_approver", json={})
     assert missing.status_code == 400 and missing.json["error"]["code"] == "reauth_required"
     wrong = api("post", url, role="seal_approver", json={"password": "not the password"})
     assert wrong.status_code == 403 and wrong.json["error"]["code"] == "reauth_failed"
