@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from court import audit, db, redis_conn, storage
+from court import audit, db, display, redis_conn, storage
 from court.errors import Conflict, DomainError
 from court.models import (
     Court,
@@ -35,6 +35,7 @@ from court.services import documents, flows
 from signing import codes, fonts, pki, sealimage, seals, tsa
 from signing.cms import CmsSigner
 from signing.engine import FieldSpec, Placement, SealResult, SealStamper
+from signing.recordpage import RecordLine, RecordPage, note_field
 from signing.settings import SigningSettings, current
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,13 @@ def signer_label(step: FlowStep) -> str:
     return ""
 
 
+def signer_caption(step: FlowStep) -> str:
+    """第2步 张三（原告）: how a signer is named on the record page and in a refusal note."""
+    role = display.label(step.party.role, "zh_Hans_CN") if step.party is not None else (
+        display.label(step.staff.role, "zh_Hans_CN") if step.staff is not None else "")
+    return f"第{step.position}步 {signer_label(step)}（{role}）"
+
+
 @dataclass
 class StepOutcome:
     status: str  # done | already_done | not_ready | failed
@@ -236,9 +244,11 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
     ]
     court = doc.case.court
     seal = seals.resolve(s, court, step.flow.seal_id)
+    noted = flows.record_page_steps(step.flow)
+    record = RecordPage([RecordLine(note_field(st.id), signer_caption(st)) for st in noted]) if noted else None
     result = stamper(settings, court=court, seal=seal).stamp(
         data, code, placement=Placement(step.page, _rect(step)), fields=specs,
-        reason=f"{seal.name}电子印章", max_bytes=settings.max_bytes, max_pages=settings.max_pages,
+        reason=f"{seal.name}电子印章", max_bytes=settings.max_bytes, max_pages=settings.max_pages, record=record,
     )
     version = documents.add_version(s, doc, result.pdf, "sealed", filename=_sealed_name(doc), actor="system:seal")
     cert = seals.fingerprint(seal, settings)
