@@ -72,7 +72,7 @@ class _Pending:
     use: object
 
 
-def _register_and_place(pending: list[_Pending]) -> None:
+def _register_and_place(pending: list[_Pending], *, one_audit_row: bool = False) -> None:
     """Write the register rows (and audit rows) in one transaction, then move the files into place:
     a file is never handed out whose seal use is not on the register."""
     from signing import seals
@@ -81,7 +81,7 @@ def _register_and_place(pending: list[_Pending]) -> None:
         return
     try:
         with db.transaction() as s:
-            seals.record(s, [p.use for p in pending])  # type: ignore[misc]
+            seals.record(s, [p.use for p in pending], one_audit_row=one_audit_row)  # type: ignore[misc]
     except Exception:
         for p in pending:
             p.tmp.unlink(missing_ok=True)
@@ -221,8 +221,8 @@ def stamp_batch_command(src_dir: Path, dst_dir: Path, court_id: int | None, seal
             except OSError as exc:
                 failures.append((path.name, str(exc)))
             if len(pending) >= CHUNK:
-                _register_and_place(pending)
-    _register_and_place(pending)
+                _register_and_place(pending, one_audit_row=True)
+    _register_and_place(pending, one_audit_row=True)
     elapsed = time.perf_counter() - started
     if codes_file is not None:
         _write(codes_file, ("file,code\n" + "".join(f"{n},{c}\n" for n, c in made)).encode())

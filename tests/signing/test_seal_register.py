@@ -1,8 +1,10 @@
 """The seal register from the auditor's side: every use of the seal is recorded and verifiable."""
+import hashlib
+
 from sqlalchemy import select
 
 from court import db
-from court.models import AuditEvent
+from court.models import AuditEvent, SealUse
 from tests.factories import pdf_bytes
 
 
@@ -18,8 +20,6 @@ def test_cli_stamp_is_in_the_register_and_its_code_verifies(app, client, tmp_pat
     r = app.test_cli_runner().invoke(args=["court", "stamp", str(src), str(out)])
     assert r.exit_code == 0, r.output
     code = r.output.split("anti-counterfeit code: ")[1].split()[0]
-    import hashlib
-
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     rows = db.session().scalars(select(AuditEvent).where(AuditEvent.action == "seal.used")).all()
     assert len(rows) == 1
@@ -37,10 +37,14 @@ def test_stamp_batch_registers_every_file(app, client, tmp_path, settings):
     r = app.test_cli_runner().invoke(args=["court", "stamp-batch", str(src), str(dst), "--codes-file",
                                            str(tmp_path / "codes.csv")])
     assert r.exit_code == 0, r.output
-    rows = db.session().scalars(select(AuditEvent).where(AuditEvent.action == "seal.used")).all()
-    assert sorted(row.details["filename"] for row in rows) == ["doc0.pdf", "doc1.pdf", "doc2.pdf"]
+    s = db.session()
+    rows = s.scalars(select(AuditEvent).where(AuditEvent.action == "seal.used")).all()
+    assert len(rows) == 1 and rows[0].details["channel"] == "batch"  # one audit row per chunk of the batch
+    named = {use["filename"]: use for use in rows[0].details["uses"]}
+    assert sorted(named) == ["doc0.pdf", "doc1.pdf", "doc2.pdf"]
+    for name, use in named.items():
+        assert use["sha256"] == hashlib.sha256((dst / name).read_bytes()).hexdigest()
+        assert s.get(SealUse, use["id"]).code == use["code"]
     for line in (tmp_path / "codes.csv").read_text().splitlines()[1:]:
         name, code = line.split(",")
-        import hashlib
-
         assert hashlib.sha256((dst / name).read_bytes()).hexdigest() in _verify_page(client, code)
