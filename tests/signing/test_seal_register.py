@@ -48,3 +48,53 @@ def test_stamp_batch_registers_every_file(app, client, tmp_path, settings):
     for line in (tmp_path / "codes.csv").read_text().splitlines()[1:]:
         name, code = line.split(",")
         assert hashlib.sha256((dst / name).read_bytes()).hexdigest() in _verify_page(client, code)
+
+
+def test_a_department_seal_has_its_own_certificate_and_the_court_knows_its_fingerprints(s, run_jobs, settings):
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from court.models import SigningFlow
+    from court.services import documents, flows
+    from signing import pki, seals
+    from tests.signing.helpers import assert_all_valid, make_world, upload
+
+    world = make_world(s, 1)
+    dept = seals.add_seal(s, world.court, "北京互联网法院立案庭", "department", actor="test")
+    doc = upload(s, world)
+    flow = flows.start_flow(s, doc, [flows.StepInput(flows.StepAction.SEAL)], seal_id=dept.id)
+    s.commit()
+    run_jobs(("signing",))
+    s = db.session()
+    flow = s.get(SigningFlow, flow.id)
+    data = documents.read_version(flow.document.current)
+    assert_all_valid(data, settings, 1)
+    signer = PdfFileReader(__import__("io").BytesIO(data)).embedded_signatures[0].signer_cert
+    used = hashlib.sha256(signer.dump()).hexdigest()
+    court_seal = pki.fingerprint(pki.seal_credentials(settings).cert)
+    assert used != court_seal and "立案庭" in signer.subject.human_friendly
+    use = s.scalars(select(SealUse).where(SealUse.document_id == doc.id)).one()
+    assert use.seal_id == dept.id and use.cert_fingerprint == used and use.channel == "flow"
+    known = seals.court_fingerprints(s, settings)
+    assert {used, court_seal} <= known
+    platform_ca = pki.platform_ca(settings).cert.public_bytes(serialization.Encoding.DER)
+    assert hashlib.sha256(platform_ca).hexdigest() not in known
+
+
+def test_a_seal_of_another_court_cannot_be_named(s):
+    from court.errors import DomainError
+    from court.services import flows
+    from court.services import staff as staff_service
+    from signing import seals
+    from tests.signing.helpers import make_world, upload
+
+    world = make_world(s, 1)
+    other = staff_service.create_court(s, "上海市第一中级人民法院", "沪01")
+    theirs = seals.add_seal(s, other, "上海一中院", "court", actor="test")
+    doc = upload(s, world)
+    try:
+        flows.start_flow(s, doc, [flows.StepInput(flows.StepAction.SEAL)], seal_id=theirs.id)
+    except DomainError as exc:
+        assert exc.code == "seal_not_found"
+    else:
+        raise AssertionError("another court's seal was accepted")
