@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, ratelimit
 from court.errors import Conflict, DomainError
-from court.models import Court, Staff, StaffRole
+from court.models import Court, Seal, Staff, StaffRole
 
 API_KEY_PREFIX = "ck_"
 
@@ -16,6 +16,9 @@ def create_court(s: Session, name: str, code: str) -> Court:
         raise Conflict("法院代码已存在", code="court_exists")
     court = Court(name=name, code=code)
     s.add(court)
+    s.flush()
+    # the court's own seal, used unless a flow or command names another (signing.seals)
+    s.add(Seal(court_id=court.id, name=name, kind="court", is_default=True, active=True))
     s.flush()
     audit.record(s, "court.created", subject=f"court:{court.id}", details={"name": name, "code": code})
     return court

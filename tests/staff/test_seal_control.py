@@ -125,3 +125,20 @@ def test_a_transcript_starting_with_the_presiding_judge_can_be_signed_by_the_jud
     assert [st["status"] for st in after["steps"]] == ["done", "ready"]
     doc = db.session().get(Document, doc_id)
     assert doc.current.reason == "签名：judge 一号"
+
+
+def test_a_clerk_keeps_a_signature_on_their_profile_and_signs_with_it(api, world, run_jobs):
+    case_id, (plaintiff, _defendant) = world
+    doc_id = _upload(api, case_id, kind="transcript", title="庭审笔录")
+    clerk = api.members["clerk"][0]
+    flow = api("post", f"/documents/{doc_id}/flows", json={"steps": [{"action": "sign", "staff_id": clerk.id}]}).json
+    url = f"/flows/{flow['id']}/steps/{flow['steps'][0]['id']}/sign"
+    r = api("post", url, json={"password": PASSWORD})
+    assert r.status_code == 400 and r.json["error"]["code"] == "no_signature"
+    blank = base64.b64encode(b"not a png").decode()
+    assert api("put", "/me/signature", json={"signature": blank}).status_code == 422  # not an image
+    assert api("put", "/me/signature", json={"signature": "%%%"}).json["error"]["code"] == "bad_signature"
+    assert api("put", "/me/signature", json={"signature": base64.b64encode(signature_png()).decode()}).status_code == 204
+    assert api("post", url, json={"password": PASSWORD}).status_code == 202
+    run_jobs(("signing",))
+    assert api("get", f"/flows/{flow['id']}").json["status"] == "completed"
