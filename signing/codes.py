@@ -68,6 +68,21 @@ class CodeInfo:
     signers: list[dict[str, object]] = field(default_factory=list)
 
 
+def _registered(s: Session, code: str) -> CodeInfo | None:
+    """A file sealed outside any case (``flask court stamp`` / ``stamp-batch``), from the seal register."""
+    from signing import seals
+
+    use = seals.find_code(s, code)
+    if use is None:
+        return None
+    court = use.seal.court.name if use.seal is not None else use.seal_name
+    return CodeInfo(
+        code=format_code(code), document_id=0, title=use.filename or "", kind="other", case_number="",
+        court=court, status="sealed", sha256=use.sha256, size=use.size, version=1, sealed_at=use.at,
+        signers=[{"role": "seal", "name": use.seal_name, "at": use.at}],
+    )
+
+
 def lookup(s: Session, text: str) -> CodeInfo | None:
     """The stored document behind a code and its current fingerprint, or None."""
     code = normalize(text)
@@ -75,7 +90,7 @@ def lookup(s: Session, text: str) -> CodeInfo | None:
         return None
     doc = s.scalar(select(Document).where(Document.verify_code == code))
     if doc is None or not doc.versions:
-        return None
+        return _registered(s, code)
     current: DocumentVersion = doc.current
     signers: list[dict[str, object]] = []
     sealed_at = None

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from court.errors import InvalidDocument
-from signing import fonts, qr
+from signing import fonts, qr, recordpage
 from signing.cms import CmsSigner
 from signing.pdf import (
     IncrementalWriter,
@@ -37,6 +37,7 @@ from signing.pdf import (
     stream_object,
     text_string,
 )
+from signing.recordpage import RecordPage
 from signing.sealimage import PdfImage
 
 log = logging.getLogger(__name__)
@@ -342,7 +343,7 @@ class SealStamper:
     def stamp(
         self, data: bytes, code: str, *, placement: Placement | None = None, fields: list[FieldSpec] | None = None,
         reason: str = "法院电子印章", max_bytes: int = 100 * 1024 * 1024, max_pages: int = 2000,
-        now: datetime | None = None,
+        now: datetime | None = None, record: RecordPage | None = None,
     ) -> SealResult:
         if len(code) != CODE_LEN:
             raise ValueError("anti-counterfeit code must have 16 characters")
@@ -437,6 +438,14 @@ class SealStamper:
             if idx in new_annots:
                 page[N("Annots")] = _annots(reader, info.page) + new_annots[idx]
             w.put(info.ref, page)
+        if record is not None:  # the record page for refusals (signing.recordpage), before certifying
+            pages_ref = catalog.get("Pages")
+            root = dict(reader.get(pages_ref))
+            root[N("Kids")] = list(reader.get(root.get("Kids")) or [])
+            root[N("Count")] = reader.get(root.get("Count")) or 0
+            _page, widgets = recordpage.add(w, pages_ref, root, record, self.font_path,
+                                            b"q 1 0 0 1 0 0 cm /CtFooter Do Q", footer_ref)
+            new_fields += widgets
 
         # catalog: the form, the certification permission, the PAdES extension
         cat = dict(catalog)
@@ -550,9 +559,10 @@ def _approval_appearance(
     w: IncrementalWriter, ap_ref: Ref, width: float, height: float, image: PdfImage | None, caption: str,
     font_path: str, info: PageInfo,
 ) -> None:
-    font = fonts.subset(fonts.find_font(font_path), caption)
-    size = max(5.0, min(8.0, height * 0.16))
-    while size > 4 and font.width(caption, size) > width - 4:
+    lines = caption.split("\n")
+    font = fonts.subset(fonts.find_font(font_path), "".join(lines))
+    size = max(5.0, min(8.0, height * 0.16)) if len(lines) == 1 else max(4.0, min(9.0, (height - 4) / len(lines) - 2))
+    while size > 4 and max(font.width(line, size) for line in lines) > width - 4:
         size -= 0.5
     ops = []
     resources: dict[Name, Any] = {}
@@ -574,9 +584,14 @@ def _approval_appearance(
         iw, ih = image.width * scale, image.height * scale
         ops.append(b"q %s 0 0 %s %s %s cm /Im0 Do Q" % (
             fmt_num(iw), fmt_num(ih), fmt_num((width - iw) / 2), fmt_num(size + 3 + (box_h - ih) / 2)))
-    tw = font.width(caption, size)
-    ops.append(b"q 0 g BT /F1 %s Tf %s 2 Td %s Tj ET Q" % (
-        fmt_num(size), fmt_num(max(0.0, (width - tw) / 2)), font.encode(caption)))
+    if len(lines) == 1:
+        tw = font.width(caption, size)
+        ops.append(b"q 0 g BT /F1 %s Tf %s 2 Td %s Tj ET Q" % (
+            fmt_num(size), fmt_num(max(0.0, (width - tw) / 2)), font.encode(caption)))
+    else:  # a written note (signing.recordpage): left-aligned lines from the top
+        for i, line in enumerate(lines):
+            ops.append(b"q 0 g BT /F1 %s Tf 3 %s Td %s Tj ET Q" % (
+                fmt_num(size), fmt_num(height - 2 - (i + 1) * (size + 2)), font.encode(line)))
     content = b"\n".join(ops)
     d = {N("Type"): N("XObject"), N("Subtype"): N("Form"), N("BBox"): [0, 0, round(width, 2), round(height, 2)],
          N("Resources"): resources}

@@ -41,6 +41,15 @@ def sign_step(step_id: int, signature_key: str, person_id: int | None = None, st
 
 
 @job
+def refusal_note(step_id: int) -> str:
+    """Seal the note of a refusal into the transcript (enqueued by court.services.flows)."""
+    from signing import notes
+
+    version = notes.write(step_id)
+    return f"version:{version.id}" if version is not None else "nothing"
+
+
+@job
 def issue_credential(service_record_id: int) -> str:
     """Produce and seal the e-service credential for a service record (once)."""
     from signing import credential

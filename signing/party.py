@@ -11,6 +11,7 @@ each build on the previous signer's version and no signature is lost.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from court import audit, db, queue, storage
 from court.errors import Conflict, DomainError, Forbidden, NotFound
 from court.models import Document, DocumentVersion, FlowStep, Person, Staff, StepAction, StepStatus
 from court.services import documents, flows
+from court.services import staff as staff_service
 from signing import fonts, pki, sealimage, tsa
 from signing.cms import CmsSigner
 from signing.engine import Placement, approve
@@ -70,6 +72,37 @@ def request_sign(s: Session, step: FlowStep, signature_png: bytes, *, person_id:
     job_id = f"sign-step-{step.id}-{step.attempts}"
     queue.enqueue(SIGN_JOB, step.id, key, person_id, staff_id, queue_name="signing", job_id=job_id, session=s)
     return job_id
+
+
+def set_staff_signature(s: Session, staff: Staff, png: bytes, *, actor: str) -> str:
+    """Keep a judge's or clerk's handwritten signature on their profile (uploaded or drawn once),
+    checked like any signature before it is stored. Returns the storage key."""
+    check_signature_image(png)
+    staff.signature_image_key = storage.store().put(png)
+    s.flush()
+    audit.record(s, "staff.signature_set", actor=actor, subject=f"staff:{staff.id}",
+                 details={"sha256": hashlib.sha256(png).hexdigest()})
+    return staff.signature_image_key
+
+
+def request_staff_sign(s: Session, step: FlowStep, staff: Staff, *, password: str | None,
+                       signature_png: bytes | None = None) -> str:
+    """A judge, clerk or other staff member signs their SIGN step (console or API): they
+    re-authenticate now, and sign with the image given or the one on their profile."""
+    if step.staff_id != staff.id:
+        raise Forbidden("您不是该步骤的签署人", code="not_the_signer")
+    if step.action is not StepAction.SIGN:
+        raise DomainError("该步骤不需要签名", code="not_a_sign_step")
+    if signature_png is None:
+        if not staff.signature_image_key:
+            raise DomainError("请先在个人资料中上传或手写您的签名", code="no_signature")
+        signature_png = storage.store().get(staff.signature_image_key)
+    check_signature_image(signature_png)
+    method = staff_service.reauthenticate(s, staff, password)
+    audit.record(s, "step.sign_requested", actor=f"staff:{staff.id}", case_id=step.flow.document.case_id,
+                 subject=f"step:{step.id}", details={"reauth": method,
+                                                     "signature_sha256": hashlib.sha256(signature_png).hexdigest()})
+    return request_sign(s, step, signature_png, staff_id=staff.id)
 
 
 def sign_step(step_id: int, signature_png: bytes, person_id: int | None = None, *,

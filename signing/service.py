@@ -19,21 +19,23 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from court import audit, db, redis_conn, storage
-from court.errors import DomainError
+from court import audit, db, display, redis_conn, storage
+from court.errors import Conflict, DomainError
 from court.models import (
     Court,
     Document,
     DocumentStatus,
     DocumentVersion,
     FlowStep,
+    Seal,
     StepAction,
     StepStatus,
 )
 from court.services import documents, flows
-from signing import codes, fonts, pki, sealimage, tsa
+from signing import codes, fonts, pki, sealimage, seals, tsa
 from signing.cms import CmsSigner
 from signing.engine import FieldSpec, Placement, SealResult, SealStamper
+from signing.recordpage import RecordLine, RecordPage, note_field
 from signing.settings import SigningSettings, current
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,6 @@ def document_lock(document_id: int, *, wait: float = 60.0) -> Iterator[None]:
 
 _stampers: dict[tuple[object, ...], SealStamper] = {}
 _signers: dict[int, CmsSigner] = {}
-_seal_pngs: dict[str, bytes] = {}
 _lock = threading.Lock()
 
 
@@ -80,26 +81,18 @@ def cms_signer(creds: pki.Credentials) -> CmsSigner:
 
 
 def seal_png(court: Court | None, settings: SigningSettings, name: str | None = None) -> bytes:
-    """The court's uploaded seal image, or one generated from its name."""
-    if court is not None and court.seal_image_key:
-        return storage.store().get(court.seal_image_key)
-    name = (court.name if court is not None else name) or "人民法院"
-    with _lock:
-        png = _seal_pngs.get(name)
-    if png is None:
-        png = sealimage.generate(name, font_path=settings.cjk_font_path)
-        with _lock:
-            _seal_pngs[name] = png
-    return png
+    """The court seal's image: the court's upload, or one generated from its name."""
+    return seals.image(None, court, settings, name)
 
 
 def stamper(settings: SigningSettings | None = None, *, court: Court | None = None,
-            court_name: str | None = None) -> SealStamper:
-    """A ready :class:`SealStamper` for this court (cached per key, image, URL and TSA)."""
+            court_name: str | None = None, seal: Seal | None = None) -> SealStamper:
+    """A ready :class:`SealStamper` for this court's ``seal`` (default: the configured court seal),
+    cached per key, image, URL and TSA."""
     settings = settings or current()
-    creds = pki.seal_credentials(settings)
-    png = seal_png(court, settings, court_name)
-    name = court.name if court is not None else (court_name or "")
+    creds = seals.credentials(seal, settings)
+    png = seals.image(seal, court, settings, court_name)
+    name = seal.name if seal is not None else (court.name if court is not None else (court_name or ""))
     key = (id(creds), hashlib.sha256(png).hexdigest(), settings.public_base_url, settings.tsa_url,
            settings.cjk_font_path, name)
     with _lock:
@@ -164,6 +157,13 @@ def signer_label(step: FlowStep) -> str:
     return ""
 
 
+def signer_caption(step: FlowStep) -> str:
+    """第2步 张三（原告）: how a signer is named on the record page and in a refusal note."""
+    role = display.label(step.party.role, "zh_Hans_CN") if step.party is not None else (
+        display.label(step.staff.role, "zh_Hans_CN") if step.staff is not None else "")
+    return f"第{step.position}步 {signer_label(step)}（{role}）"
+
+
 @dataclass
 class StepOutcome:
     status: str  # done | already_done | not_ready | failed
@@ -194,6 +194,11 @@ def seal_step(step_id: int) -> StepOutcome:
             return StepOutcome("already_done", step.result_version_id)
         if step.action is not StepAction.SEAL or step.status not in (StepStatus.READY, StepStatus.RUNNING):
             return StepOutcome("not_ready")
+        try:
+            flows.seal_permitted(step)
+        except Conflict as exc:  # returned, or not approved: never seal, leave the flow as it is
+            log.warning("seal step %s not permitted: %s", step_id, exc.code)
+            return StepOutcome("not_permitted", error=exc.code)
         document_id = step.flow.document_id
         step.status = StepStatus.RUNNING
     try:
@@ -223,9 +228,14 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
         return StepOutcome("already_done", step.result_version_id)
     if step.status not in (StepStatus.READY, StepStatus.RUNNING):
         return StepOutcome("not_ready")
+    try:
+        approval_id = flows.seal_permitted(step)
+    except Conflict as exc:
+        return StepOutcome("not_permitted", error=exc.code)
     doc = s.get(Document, step.flow.document_id, with_for_update=db.is_postgres())
     assert doc is not None
-    data = documents.read_version(doc.current)
+    source = doc.current
+    data = documents.read_version(source)
     code = codes.assign(s, doc)
     specs = [
         FieldSpec(field_name(st), st.page, field_rect(st), tooltip=signer_label(st))
@@ -233,15 +243,25 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
         if st.action in (StepAction.SIGN, StepAction.RECEIVE) and st.position > step.position
     ]
     court = doc.case.court
-    result = stamper(settings, court=court).stamp(
+    seal = seals.resolve(s, court, step.flow.seal_id)
+    noted = flows.record_page_steps(step.flow)
+    record = RecordPage([RecordLine(note_field(st.id), signer_caption(st)) for st in noted]) if noted else None
+    result = stamper(settings, court=court, seal=seal).stamp(
         data, code, placement=Placement(step.page, _rect(step)), fields=specs,
-        reason=f"{court.name}电子印章", max_bytes=settings.max_bytes, max_pages=settings.max_pages,
+        reason=f"{seal.name}电子印章", max_bytes=settings.max_bytes, max_pages=settings.max_pages, record=record,
     )
     version = documents.add_version(s, doc, result.pdf, "sealed", filename=_sealed_name(doc), actor="system:seal")
+    cert = seals.fingerprint(seal, settings)
     flows.complete_step(s, step, actor="system:seal", version=version, details={
-        "sha256": version.sha256, "pages": result.pages, "fields": len(specs),
-        "seal_cert": pki.fingerprint(pki.seal_credentials(settings).cert)[:16],
+        "sha256": version.sha256, "pages": result.pages, "fields": len(specs), "seal_cert": cert[:16],
     })
+    flow = step.flow
+    seals.record(s, [seals.Use(
+        "flow", actor=f"staff:{flow.created_by_id}" if flow.created_by_id else "system:seal", code=code,
+        source_sha256=source.sha256, pdf=result.pdf, pages=result.pages, cert_fingerprint=cert, seal=seal,
+        case_id=doc.case_id, document_id=doc.id, version_id=version.id, step_id=step.id,
+        approval_step_id=approval_id, filename=version.filename,
+    )])
     doc.error = None
     audit.record(s, "document.sealed", actor="system:seal", case_id=doc.case_id, subject=f"document:{doc.id}",
                  details={"version": version.number, "sha256": version.sha256, "timestamped": bool(settings.tsa_url)})

@@ -13,6 +13,7 @@ from court.models.notifications import (
     SmsLink,
 )
 from court.models.people import ChannelBinding, Consent, Court, IdentityCheck, PartySession, Person, Staff, StaffRole
+from court.models.seals import SEAL_KINDS, Seal, SealUse
 from court.models.templates import DocumentTemplate
 from court.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
 
@@ -45,6 +46,9 @@ __all__ = [
     "PartyRole",
     "PartySession",
     "Person",
+    "SEAL_KINDS",
+    "Seal",
+    "SealUse",
     "ServiceRecord",
     "SigningFlow",
     "SmsLink",

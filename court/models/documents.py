@@ -25,6 +25,7 @@ class DocumentKind(str, enum.Enum):
 class DocumentStatus(str, enum.Enum):
     UPLOADED = "uploaded"
     IN_FLOW = "in_flow"
+    RETURNED = "returned"  # approval of the seal refused: upload a corrected version and start again
     SEALED = "sealed"
     COMPLETED = "completed"
     FAILED = "failed"

@@ -17,6 +17,7 @@ class FlowStatus(str, enum.Enum):
     RUNNING = "running"
     COMPLETED = "completed"
     REFUSED = "refused"  # a signer refused; recorded, the flow still completes its other steps
+    RETURNED = "returned"  # the seal keeper refused approval: nothing sealed, staff correct and start again
     FAILED = "failed"
     CANCELLED = "cancelled"
 
@@ -43,6 +44,7 @@ class SigningFlow(Base):
     id: Mapped[intpk]
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
     ordered: Mapped[bool] = mapped_column(Boolean, default=True)  # False: signers act in parallel
+    seal_id: Mapped[int | None] = mapped_column(ForeignKey("seal.id"))  # which seal; None = the court seal
     status: Mapped[FlowStatus] = mapped_column(enum_col(FlowStatus), default=FlowStatus.RUNNING)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[created]
@@ -50,6 +52,14 @@ class SigningFlow(Base):
 
     document: Mapped[Document] = relationship()
     steps: Mapped[list[FlowStep]] = relationship(back_populates="flow", order_by="FlowStep.position")
+
+    @property
+    def returned_reason(self) -> str | None:
+        """Why the seal keeper returned the flow (the refused approval's reason)."""
+        if self.status is not FlowStatus.RETURNED:
+            return None
+        return next((st.refusal_reason for st in self.steps
+                     if st.action is StepAction.APPROVE and st.status is StepStatus.REFUSED), None)
 
 
 class FlowStep(Base):
@@ -76,6 +86,8 @@ class FlowStep(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     result_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_version.id"))
+    # the version carrying the court's sealed note of this step's refusal (CPL art. 150)
+    note_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_version.id"))
 
     flow: Mapped[SigningFlow] = relationship(back_populates="steps")
     staff: Mapped[Staff | None] = relationship()

@@ -17,6 +17,9 @@ class Court(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. 京0491
     seal_image_key: Mapped[str | None] = mapped_column(String(200))  # staff-uploaded seal image
+    # document kinds that need the seal keeper's approval before the seal; None = the default
+    # set (court.services.flows.DEFAULT_APPROVAL_KINDS)
+    approval_kinds: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[created]
 
 
@@ -39,6 +42,7 @@ class Staff(Base):
     api_key_prefix: Mapped[str | None] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(200))  # where notify/ sends staff their tasks
+    signature_image_key: Mapped[str | None] = mapped_column(String(200))  # their handwritten signature (PNG)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created]
 

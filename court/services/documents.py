@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, storage
 from court.errors import DomainError, NotFound
-from court.models import Case, Document, DocumentKind, DocumentVersion
+from court.models import Case, Document, DocumentKind, DocumentStatus, DocumentVersion
 from court.pdfcheck import check_pdf
 from court.services import lifecycle
 
@@ -68,6 +68,24 @@ def add_version(
             s, "document.version_added", actor=actor, case_id=doc.case_id, subject=f"document:{doc.id}",
             details={"number": number, "reason": reason, "sha256": version.sha256},
         )
+    return version
+
+
+CORRECTABLE = (DocumentStatus.UPLOADED, DocumentStatus.RETURNED, DocumentStatus.FAILED)
+
+
+def upload_correction(
+    s: Session, doc: Document, data: bytes, *, filename: str | None = None, max_bytes: int, actor: str = "system",
+) -> DocumentVersion:
+    """Staff replace a document not yet sealed (e.g. returned by the seal keeper) with a corrected
+    PDF: a new version, checked like an upload; the next flow seals that version."""
+    if doc.status not in CORRECTABLE:
+        raise DomainError("该文书已进入签署流程或已盖章，不能替换；请上传新的文书", code="not_correctable", status=409)
+    check_pdf(data, max_bytes)
+    version = add_version(s, doc, data, "corrected", filename=filename, actor=actor)
+    doc.status = DocumentStatus.UPLOADED
+    doc.error = None
+    s.flush()
     return version
 
 

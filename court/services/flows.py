@@ -5,6 +5,16 @@ a SEAL step runs ``signing.jobs.seal_step``; a party's RECEIVE/SIGN step and a s
 APPROVE/SIGN step run ``notify.jobs.step_ready`` so the actor is told. Court staff and parties
 act through :func:`complete_step` / :func:`refuse_step`; the signing jobs report back through
 the same functions, so every transition is audited in one place.
+
+Seal control lives here too (DESIGN: seal control), and every channel asks it:
+- which document kinds need the seal keeper's approval before the seal is a per-court setting,
+  enforced when a flow is created (:func:`approval_kinds`);
+- the seal keeper approves only after re-authenticating (:func:`approve_seal`);
+- a refused approval *returns* the flow: nothing after it runs, the document is never sealed or
+  served, and staff upload a corrected version and start again (:func:`refuse_step`);
+- the signing service asks :func:`seal_permitted` right before it applies a seal;
+- a refusal to sign a sealed multi-signer document (a transcript) is written into the document
+  itself: the court seals a note into the record page laid out at sealing (:func:`note_needed`).
 """
 from __future__ import annotations
 
@@ -15,20 +25,27 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue
 from court.errors import Conflict, DomainError
 from court.models import (
+    Court,
     Document,
+    DocumentKind,
     DocumentStatus,
     DocumentVersion,
     FlowStatus,
     FlowStep,
     Party,
+    Seal,
     SigningFlow,
     Staff,
+    StaffRole,
     StepAction,
     StepStatus,
 )
 from court.services import lifecycle, receipts
+from court.services import staff as staff_service
 
 SEAL_JOB = "signing.jobs.seal_step"
+NOTE_JOB = "signing.jobs.refusal_note"
+DEFAULT_APPROVAL_KINDS = (DocumentKind.JUDGMENT, DocumentKind.RULING, DocumentKind.MEDIATION_AGREEMENT)
 NOTIFY_JOB = "notify.jobs.step_ready"
 FINISHED_JOB = "notify.jobs.flow_finished"
 ACTED = (StepStatus.DONE, StepStatus.REFUSED)
@@ -76,18 +93,124 @@ def _check_steps(s: Session, doc: Document, steps: list[StepInput]) -> None:
                 raise DomainError("第{step}步的工作人员不属于本院", code="step_staff", step=i)
             if st.action is StepAction.RECEIVE:
                 raise DomainError("签收步骤只能由当事人完成", code="staff_receive", step=i)
+            if st.action is StepAction.APPROVE and staff.role is not StaffRole.SEAL_APPROVER:
+                raise DomainError("第{step}步的审批人不是用印审批人", code="approver_role", step=i)
         if st.page == 0 or (st.width is not None and st.width <= 0) or (st.height is not None and st.height <= 0):
             raise DomainError("第{step}步的签章位置不正确", code="step_position", step=i)
 
 
+# ----------------------------------------------------------------------------- seal control
+
+def approval_kinds(court: Court) -> list[DocumentKind]:
+    """The document kinds this court seals only after the seal keeper's approval."""
+    if court.approval_kinds is None:
+        return list(DEFAULT_APPROVAL_KINDS)
+    return [DocumentKind(k) for k in court.approval_kinds if k in DocumentKind._value2member_map_]
+
+
+def set_approval_kinds(s: Session, court: Court, kinds: list[str], *, actor: str) -> list[DocumentKind]:
+    """Change which kinds need approval (an administrator's decision; audited)."""
+    try:
+        parsed = list(dict.fromkeys(DocumentKind(k) for k in kinds))
+    except ValueError:
+        raise DomainError("文书类型不正确", code="bad_kind") from None
+    before = [k.value for k in approval_kinds(court)]
+    court.approval_kinds = [k.value for k in parsed]
+    s.flush()
+    audit.record(s, "court.approval_kinds_set", actor=actor, subject=f"court:{court.id}",
+                 details={"before": before, "after": court.approval_kinds})
+    return parsed
+
+
+def _check_seal_rules(s: Session, doc: Document, steps: list[StepInput], seal_id: int | None) -> None:
+    actions = [st.action for st in steps]
+    if StepAction.SEAL not in actions:
+        if seal_id is not None:
+            raise DomainError("流程中没有加盖印章的步骤，无需指定印章", code="seal_without_step")
+        return
+    if doc.kind in approval_kinds(doc.case.court) and StepAction.APPROVE not in actions:
+        raise DomainError("本院规定该类文书须经用印审批后方可加盖印章", code="approval_required")
+    if seal_id is not None:
+        seal = s.get(Seal, seal_id)
+        if seal is None or seal.court_id != doc.case.court_id or not seal.active:
+            raise DomainError("所选印章不存在或已停用", code="seal_not_found")
+
+
+def seal_permitted(step: FlowStep) -> int | None:
+    """Raise unless ``step`` (a SEAL step) may be applied now; returns the approving step's id.
+
+    The signing service asks this right before it seals, so a flow that was returned, or a seal
+    whose approval was refused, can never be stamped, whatever is still queued."""
+    flow = step.flow
+    if flow.status is not FlowStatus.RUNNING:
+        raise Conflict("该签署流程已结束，不能加盖印章", code="flow_not_running")
+    approvals = [st for st in flow.steps if st.action is StepAction.APPROVE and st.position < step.position]
+    if any(st.status is not StepStatus.DONE for st in approvals):
+        raise Conflict("用印审批未通过，不能加盖印章", code="not_approved")
+    if not approvals and flow.document.kind in approval_kinds(flow.document.case.court):
+        raise Conflict("该类文书须经用印审批后方可加盖印章", code="approval_required")
+    return approvals[-1].id if approvals else None
+
+
+def approve_seal(s: Session, step: FlowStep, staff: Staff, *, password: str | None) -> FlowStep:
+    """The seal keeper approves the seal, re-authenticating at this moment (password again)."""
+    if step.action is not StepAction.APPROVE:
+        raise DomainError("该步骤不是用印审批", code="not_approval")
+    if step.staff_id != staff.id:
+        raise DomainError("该步骤不是由您办理", code="not_your_step", status=403)
+    _actionable(step)
+    method = staff_service.reauthenticate(s, staff, password)
+    return complete_step(s, step, actor=f"staff:{staff.id}", details={"reauth": method})
+
+
+def record_page_steps(flow: SigningFlow) -> list[FlowStep]:
+    """The signers who get a reserved note line on the record page laid out at sealing.
+
+    Only documents several people sign (a transcript, a mediation agreement: SIGN steps after the
+    seal) get a record page; a refusal by any signer after the seal is then sealed into it."""
+    seal = next((st for st in flow.steps if st.action is StepAction.SEAL), None)
+    if seal is None:
+        return []
+    after = [st for st in flow.steps if st.position > seal.position and st.action in (StepAction.SIGN, StepAction.RECEIVE)]
+    return after if any(st.action is StepAction.SIGN for st in after) else []
+
+
+def note_needed(step: FlowStep) -> bool:
+    """Whether ``step``'s refusal must be written into the sealed document (CPL art. 150)."""
+    seal = next((st for st in step.flow.steps if st.action is StepAction.SEAL), None)
+    return (seal is not None and seal.status is StepStatus.DONE
+            and any(st.id == step.id for st in record_page_steps(step.flow)))
+
+
+def _settled(step: FlowStep) -> bool:
+    if step.status is StepStatus.DONE:
+        return True
+    return step.status is StepStatus.REFUSED and (step.note_version_id is not None or not note_needed(step))
+
+
+def note_recorded(s: Session, step: FlowStep, version: DocumentVersion, *, actor: str) -> None:
+    """The court sealed the note of ``step``'s refusal into ``version``; the flow may now finish."""
+    if step.note_version_id is not None:
+        return
+    step.note_version_id = version.id
+    s.flush()
+    audit.record(s, "step.refusal_noted", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
+                 details={"flow_id": step.flow_id, "version": version.number, "sha256": version.sha256})
+    advance(s, step.flow)
+
+
+# ----------------------------------------------------------------------------- flows
+
 def start_flow(
-    s: Session, doc: Document, steps: list[StepInput], *, ordered: bool = True, actor: str = "system"
+    s: Session, doc: Document, steps: list[StepInput], *, ordered: bool = True, actor: str = "system",
+    seal_id: int | None = None,
 ) -> SigningFlow:
     lifecycle.require_writable(doc.case)
     if doc.status in (DocumentStatus.IN_FLOW,):
         raise Conflict("该文书已有进行中的签署流程", code="flow_running")
     _check_steps(s, doc, steps)
-    flow = SigningFlow(document_id=doc.id, ordered=ordered)
+    _check_seal_rules(s, doc, steps, seal_id)
+    flow = SigningFlow(document_id=doc.id, ordered=ordered, seal_id=seal_id)
     if actor.startswith("staff:"):
         flow.created_by_id = int(actor.split(":")[1])
     s.add(flow)
@@ -103,7 +226,8 @@ def start_flow(
     s.refresh(flow)
     audit.record(
         s, "flow.started", actor=actor, case_id=doc.case_id, subject=f"flow:{flow.id}",
-        details={"document_id": doc.id, "steps": [st.action.value for st in steps], "ordered": ordered},
+        details={"document_id": doc.id, "steps": [st.action.value for st in steps], "ordered": ordered,
+                 "version": doc.current.number, "sha256": doc.current.sha256, "seal_id": seal_id},
     )
     advance(s, flow)
     return flow
@@ -139,7 +263,7 @@ def advance(s: Session, flow: SigningFlow) -> None:
             queue.enqueue(SEAL_JOB, step.id, queue_name="signing", job_id=f"seal-step-{step.id}-{step.attempts}", session=s)
         else:
             queue.enqueue(NOTIFY_JOB, step.id, queue_name="notify", job_id=f"step-ready-{step.id}", session=s)
-    if all(step.status in ACTED for step in flow.steps):
+    if all(_settled(step) for step in flow.steps):
         flow.status = FlowStatus.COMPLETED
         flow.completed_at = db.utcnow()
         flow.document.status = DocumentStatus.COMPLETED
@@ -168,6 +292,8 @@ def complete_step(
     if step.status is StepStatus.DONE and version is not None and step.result_version_id == version.id:
         return step  # a retried job reporting the same result
     _actionable(step)
+    if step.action is StepAction.APPROVE and not (details or {}).get("reauth"):
+        raise DomainError("批准用印前须再次验证身份", code="reauth_required")
     step.status = StepStatus.DONE
     step.acted_at = db.utcnow()
     step.error = None
@@ -186,7 +312,9 @@ def complete_step(
 
 
 def refuse_step(s: Session, step: FlowStep, reason: str, *, actor: str) -> FlowStep:
-    """A signer refuses (CPL art. 150: the refusal is recorded); the flow goes on."""
+    """A signer refuses (CPL art. 150: the refusal is recorded); the flow goes on, and on a sealed
+    transcript the court seals a note of the refusal into the document. A refused *approval*
+    returns the flow instead: nothing after it happens."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写拒绝签署的理由", code="reason_required")
@@ -201,8 +329,25 @@ def refuse_step(s: Session, step: FlowStep, reason: str, *, actor: str) -> FlowS
         s, "step.refused", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
         details={"flow_id": step.flow_id, "reason": step.refusal_reason},
     )
+    if step.action is StepAction.APPROVE:
+        _return_flow(s, step)
+        return step
+    if note_needed(step):
+        queue.enqueue(NOTE_JOB, step.id, queue_name="signing", job_id=f"refusal-note-{step.id}", session=s)
     advance(s, step.flow)
     return step
+
+
+def _return_flow(s: Session, step: FlowStep) -> None:
+    flow = step.flow
+    flow.status = FlowStatus.RETURNED
+    flow.completed_at = db.utcnow()
+    flow.document.status = DocumentStatus.RETURNED
+    s.flush()
+    audit.record(
+        s, "flow.returned", actor=f"staff:{step.staff_id}", case_id=flow.document.case_id, subject=f"flow:{flow.id}",
+        details={"document_id": flow.document_id, "reason": step.refusal_reason, "approval_step_id": step.id},
+    )
 
 
 def fail_step(s: Session, step: FlowStep, error: str, *, final: bool) -> None:

@@ -6,9 +6,9 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto
+from court import audit, crypto, ratelimit
 from court.errors import Conflict, DomainError
-from court.models import Court, Staff, StaffRole
+from court.models import Court, Seal, Staff, StaffRole
 
 API_KEY_PREFIX = "ck_"
 
@@ -18,6 +18,9 @@ def create_court(s: Session, name: str, code: str) -> Court:
         raise Conflict("法院代码已存在", code="court_exists")
     court = Court(name=name, code=code)
     s.add(court)
+    s.flush()
+    # the court's own seal, used unless a flow or command names another (signing.seals)
+    s.add(Seal(court_id=court.id, name=name, kind="court", is_default=True, active=True))
     s.flush()
     audit.record(s, "court.created", subject=f"court:{court.id}", details={"name": name, "code": code})
     return court
@@ -115,6 +118,22 @@ def authenticate_password(s: Session, username: str, password: str) -> Staff | N
     staff = find_by_username(s, username)
     ok = crypto.check_password(staff.password_hash if staff else _DUMMY_HASH(), password)
     return staff if staff is not None and staff.active and ok else None
+
+
+REAUTH_LIMIT = ratelimit.Limit(5, 900)
+
+
+def reauthenticate(s: Session, staff: Staff, password: str | None) -> str:
+    """Prove, at the moment of a key act (approving the seal, signing), that the logged-in staff
+    member is at the keyboard: their password again. Returns the method for the audit row.
+
+    Failures are counted per staff member so a left-open session cannot be used to guess."""
+    if not password:
+        raise DomainError("请再次输入您的登录密码以确认身份", code="reauth_required")
+    ratelimit.hit("staff-reauth", str(staff.id), REAUTH_LIMIT, message="身份验证失败次数过多，请15分钟后再试")
+    if not staff.active or not crypto.check_password(staff.password_hash or _DUMMY_HASH(), password):
+        raise DomainError("密码不正确，身份验证失败", code="reauth_failed", status=403)
+    return "password"
 
 
 def _DUMMY_HASH() -> str:  # noqa: N802

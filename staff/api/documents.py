@@ -34,6 +34,22 @@ def upload_document(case_id: int) -> DocumentOut:
     return DocumentOut.model_validate(doc)
 
 
+@route(bp, "/documents/<int:document_id>/versions", "POST",
+       summary="上传更正后的版本（被退回的文书）/ upload a corrected version", tag="documents",
+       response=DocumentOut, status=201, roles=WRITERS, multipart={"file": "file"})
+def upload_correction(document_id: int) -> DocumentOut:
+    upload = request.files.get("file")
+    if upload is None:
+        raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    s = db.session()
+    doc = doc_service.get_document(s, current_staff().court_id, document_id)
+    doc_service.upload_correction(s, doc, upload.stream.read(limit + 1),
+                                  filename=(upload.filename or "")[:200] or None, max_bytes=limit, actor=actor())
+    s.commit()
+    return DocumentOut.model_validate(doc)
+
+
 @route(bp, "/cases/<int:case_id>/documents", summary="案件文书 / a case's documents", tag="documents",
        response=list[DocumentOut])
 def list_documents(case_id: int) -> list[DocumentOut]:

@@ -143,6 +143,7 @@ class StepIn(Strict):
 class FlowIn(Strict):
     steps: list[StepIn] = Field(min_length=1, max_length=100)
     ordered: bool = True
+    seal_id: int | None = Field(default=None, description="which of the court's seals; default: the court seal")
 
 
 class StepOut(Out):
@@ -155,6 +156,7 @@ class StepOut(Out):
     acted_at: datetime | None
     refusal_reason: str | None
     error: str | None
+    note_version_id: int | None = None
 
 
 class FlowOut(Out):
@@ -162,6 +164,8 @@ class FlowOut(Out):
     document_id: int
     ordered: bool
     status: str
+    seal_id: int | None = None
+    returned_reason: str | None = None
     created_at: datetime
     completed_at: datetime | None
     steps: list[StepOut]
@@ -169,6 +173,24 @@ class FlowOut(Out):
 
 class RefuseIn(Strict):
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class ReauthIn(Strict):
+    password: str | None = Field(default=None, max_length=200, description="your log-in password, again")
+
+
+class SignIn(ReauthIn):
+    signature: str | None = Field(default=None, max_length=3_000_000,
+                                  description="handwritten signature, base64 PNG; default: the one on your profile")
+
+
+class SignQueued(Out):
+    job_id: str
+    flow: FlowOut
+
+
+class SealRules(Strict):
+    approval_kinds: list[DocumentKind] = Field(max_length=20)
 
 
 class AuditEventOut(Out):

@@ -46,7 +46,8 @@ def index():  # type: ignore[no-untyped-def]
     s = db.session()
     court_id = g.staff.court_id
     failed_docs = s.scalars(select(Document).join(Case).where(
-        Case.court_id == court_id, Document.status == DocumentStatus.FAILED).order_by(Document.id.desc()).limit(50)).all()
+        Case.court_id == court_id, Document.status.in_((DocumentStatus.FAILED, DocumentStatus.RETURNED)),
+    ).order_by(Document.id.desc()).limit(50)).all()  # returned: the seal keeper refused; correct and restart
     attention = s.scalars(select(Case).where(Case.court_id == court_id, Case.needs_attention.is_not(None))).all()
     failed_notes = s.scalars(select(Notification).join(Case, Notification.case_id == Case.id).where(
         Case.court_id == court_id, Notification.status == NotificationStatus.FAILED

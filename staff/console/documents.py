@@ -55,9 +55,36 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     s = db.session()
     flows = s.scalars(select(SigningFlow).where(SigningFlow.document_id == doc.id).order_by(SigningFlow.id)).all()
     members = s.scalars(select(Staff).where(Staff.court_id == g.staff.court_id, Staff.active.is_(True))).all()
+    from signing import seals
+
     return render_template("console/document.html", doc=doc, flows=flows, members=members,
+                           seals=seals.court_seals(s, doc.case.court),
+                           needs_approval=doc.kind in flow_service.approval_kinds(doc.case.court),
                            approvers=[m for m in members if m.role is StaffRole.SEAL_APPROVER],
                            signers=[m for m in members if m.role in (StaffRole.JUDGE, StaffRole.CLERK)])
+
+
+@bp.post("/documents/<int:document_id>/versions")
+@login_required
+def upload_correction(document_id: int):  # type: ignore[no-untyped-def]
+    """A corrected version of a returned (or not yet sealed) document."""
+    if not has_role(*WRITERS):
+        abort(403)
+    doc = _document(document_id)
+    s = db.session()
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    file = request.files.get("file")
+    try:
+        if file is None or not file.filename:
+            raise DomainError("请选择要上传的PDF文件", code="file_required")
+        doc_service.upload_correction(s, doc, file.stream.read(limit + 1), filename=file.filename[:200],
+                                      max_bytes=limit, actor=actor())
+        s.commit()
+        flash(_("已上传更正后的版本"))
+    except DomainError as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+    return redirect(url_for("console.document", document_id=doc.id))
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>")
@@ -93,8 +120,9 @@ def start_flow(document_id: int):  # type: ignore[no-untyped-def]
     doc = _document(document_id)
     s = db.session()
     try:
+        seal_id = int(request.form["seal_id"]) if request.form.get("seal_id") else None
         flow_service.start_flow(s, doc, _steps_from_form(request.form), ordered=bool(request.form.get("ordered")),
-                                actor=actor())
+                                actor=actor(), seal_id=seal_id)
         s.commit()
         flash(_("签署流程已启动"))
     except (DomainError, ValueError) as exc:
@@ -108,6 +136,27 @@ def _step(step_id: int) -> FlowStep:
     if step is None or step.flow.document.case.court_id != g.staff.court_id:
         abort(404)
     return step
+
+
+@bp.post("/steps/<int:step_id>/sign")
+@login_required
+def sign_step(step_id: int):  # type: ignore[no-untyped-def]
+    """A judge or clerk signs their step with the signature on their profile (or one uploaded
+    with the form), after typing their password again."""
+    from signing import party
+
+    s = db.session()
+    step = _step(step_id)
+    upload = request.files.get("signature")
+    png = upload.stream.read(party.MAX_SIGNATURE_BYTES + 1) if upload is not None and upload.filename else None
+    try:
+        party.request_staff_sign(s, step, g.staff, password=request.form.get("password"), signature_png=png)
+        s.commit()
+        flash(_("已提交签名，正在写入文书"))
+    except DomainError as exc:
+        s.rollback()
+        flash(exc.localized(), "error")
+    return redirect(url_for("console.document", document_id=step.flow.document_id))
 
 
 @bp.post("/steps/<int:step_id>/<any(approve, refuse, retry):act>")
@@ -124,9 +173,7 @@ def act_on_step(step_id: int, act: str):  # type: ignore[no-untyped-def]
             if step.staff_id != g.staff.id:
                 raise DomainError("该步骤不是由您办理", code="not_your_step", status=403)
             if act == "approve":
-                if step.action is not StepAction.APPROVE:
-                    raise DomainError("该步骤不是用印审批", code="not_approval")
-                flow_service.complete_step(s, step, actor=actor())
+                flow_service.approve_seal(s, step, g.staff, password=request.form.get("password"))
             else:
                 flow_service.refuse_step(s, step, request.form.get("reason", ""), actor=actor())
         s.commit()

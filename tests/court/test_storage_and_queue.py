@@ -64,3 +64,23 @@ def test_garbage_collection_removes_only_old_unreferenced_blobs(s, court_setup):
     assert files.collect_garbage(s) == [orphan]
     s.commit()
     assert not st.exists(orphan) and st.exists(fresh_orphan) and st.exists(doc.current.blob_key)
+
+
+def test_garbage_collection_keeps_staff_signatures_and_seal_images(s, court_setup):
+    import time as _time
+
+    from court.models import Seal
+    from court.services import files
+
+    court, members = court_setup
+    st = storage.store()
+    signature = st.put(b"\x89PNG a judge's handwritten signature")
+    seal_image = st.put(b"\x89PNG a department seal")
+    members["judge"][0].signature_image_key = signature
+    s.add(Seal(court_id=court.id, name="立案庭", kind="department", is_default=False, active=True, image_key=seal_image))
+    s.commit()
+    old = _time.time() - 7 * 3600
+    for key in (signature, seal_image):
+        os.utime(st.path(key), (old, old))
+    assert files.collect_garbage(s) == []
+    assert st.exists(signature) and st.exists(seal_image)

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
 from court import db
-from court.models import Document, Party, PartyRole, StaffRole, StepAction
+from court.models import Document, Party, PartyRole, Staff, StaffRole, StepAction
 from court.services import cases, documents, flows
 from court.services import staff as staff_service
 from tests.factories import id_number, pdf_bytes
@@ -54,7 +56,7 @@ def court_with_staff() -> tuple[Any, dict[str, Any]]:
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
     members = {}
-    for role in (StaffRole.CLERK, StaffRole.JUDGE):
+    for role in (StaffRole.CLERK, StaffRole.JUDGE, StaffRole.SEAL_APPROVER):
         member, _key = staff_service.create_staff(s, court, f"{role.value}1", f"{role.value}一号", role)
         staff_service.set_password(s, member, PASSWORD)
         members[role.value] = member
@@ -64,7 +66,7 @@ def court_with_staff() -> tuple[Any, dict[str, Any]]:
 
 
 def seed_flow(court: Any, action: StepAction, *, kind: str = "judgment", title: str = "民事判决书",
-              ordered: bool = True, pages: int = 2) -> tuple[Document, list[Party]]:
+              ordered: bool = True, pages: int = 2, judge: Any = None) -> tuple[Document, list[Party]]:
     """A case with two parties (real ID numbers, phones) and a document in a sealed flow for both."""
     s = db.session()
     case = cases.create_case(s, court, "（2026）京0491民初1024号", "civil", "网络购物合同纠纷")
@@ -76,7 +78,15 @@ def seed_flow(court: Any, action: StepAction, *, kind: str = "judgment", title: 
     doc = documents.upload(s, case, documents.parse_kind(kind), title, pdf_bytes(pages, "Beijing Internet Court"),
                            filename="document.pdf", max_bytes=5 * 1024 * 1024)
     steps = [flows.StepInput(StepAction.SEAL)] + [flows.StepInput(action, party_id=p.id) for p in parties]
-    flows.start_flow(s, doc, steps, ordered=ordered)
+    if judge is not None:  # the presiding judge signs before the parties (CPL art. 150)
+        steps.insert(1, flows.StepInput(StepAction.SIGN, staff_id=judge.id))
+    approver = None
+    if doc.kind in flows.approval_kinds(case.court):  # the seal keeper approves first (court rule)
+        approver = s.scalar(select(Staff).where(Staff.court_id == case.court_id, Staff.role == StaffRole.SEAL_APPROVER))
+        steps.insert(0, flows.StepInput(StepAction.APPROVE, staff_id=approver.id))
+    flow = flows.start_flow(s, doc, steps, ordered=ordered)
+    if approver is not None:
+        flows.approve_seal(s, flow.steps[0], approver, password=PASSWORD)
     s.commit()
     db.session.remove()
     return doc, parties

@@ -2,11 +2,38 @@
 on a phone; staff see the step done and the sealed e-service credential in the case."""
 from __future__ import annotations
 
+import re
+
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import PASSWORD, at, court_with_staff, face_photo, open_sms_link, prove_identity, sign_on_page
+from tests.e2e.helpers import (
+    PASSWORD,
+    at,
+    court_with_staff,
+    face_photo,
+    open_sms_link,
+    prove_identity,
+    seed_flow,
+    sign_on_page,
+    wait_for,
+)
 from tests.factories import id_number, pdf_bytes
+from tests.signing.helpers import signature_png
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
+
+
+def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_url(at(r"/console/$"))
+
+
+def _switch_user(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.click("button:has-text('退出')")
+    page.wait_for_url(at(r"/console/login"))
+    _login(page, username)
 
 
 def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_path):
@@ -42,9 +69,17 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.locator("form:has(#file) button").click()
     page.wait_for_url(at(r"/console/documents/\d+$"))
     shots(page, "console-uploaded")
+    doc_url = page.url
+    page.select_option("#approver_id", label="seal_approver一号")  # a judgment is sealed only after approval
     page.locator("form:has(#party_action) button").click()
     page.wait_for_load_state()
     shots(page, "console-flow-started")
+    _switch_user(page, "seal_approver1")
+    page.goto(doc_url)
+    page.fill("form:has(button:has-text('批准用印')) input[name=password]", PASSWORD)
+    page.click("button:has-text('批准用印')")
+    page.wait_for_selector("text=已处理")
+    shots(page, "console-seal-approved")
 
     party = phone()
     open_sms_link(party, "13900000009", shots)
@@ -62,3 +97,41 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.wait_for_url(at(r"/console/documents/\d+$"))
     shots(page, "console-credential")
     assert "sealed" in page.inner_text("h1") or "issued" in page.inner_text("main")
+
+
+def test_presiding_judge_signs_the_transcript_in_the_console(stack, desktop, shots, tmp_path):
+    """CPL art. 150: the judge signs first, in the console, with the signature on their profile and
+    their password again; the parties' turn comes after."""
+    from court.models import StepAction
+
+    court, staff = court_with_staff()
+    doc, _parties = seed_flow(court, StepAction.SIGN, kind="transcript", title="庭审笔录", judge=staff["judge"])
+    page = desktop
+    _login(page, "judge1")
+    sig = tmp_path / "signature.png"
+    sig.write_bytes(signature_png())
+    page.goto("/console/profile")
+    page.set_input_files("#signature", str(sig))
+    page.click("button:has-text('保存签名')")
+    page.wait_for_selector("#my-signature")
+    shots(page, "console-judge-signature")
+
+    def sign_form_ready() -> bool:
+        page.goto(f"/console/documents/{doc.id}")
+        return page.locator("form[id^=sign-]").count() == 1
+
+    wait_for(sign_form_ready, what="the judge's step to be ready (the seal job ran)")
+    form = page.locator("form[id^=sign-]")
+    form.locator("input[name=password]").fill(PASSWORD)
+    shots(page, "console-judge-signs")
+    form.locator("button").click()
+    page.wait_for_selector("text=已提交签名")
+
+    def signed() -> bool:
+        page.goto(f"/console/documents/{doc.id}")
+        return "签名：judge一号" in page.inner_text("main")
+
+    wait_for(signed, what="the judge's signature in a new version")
+    shots(page, "console-judge-signed")
+    rows = page.locator("table").nth(1).inner_text()
+    assert re.search(r"judge一号\s+已完成", rows), rows

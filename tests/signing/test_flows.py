@@ -57,7 +57,8 @@ def test_seal_job_stamps_stores_a_version_and_moves_the_flow_on(s, run_jobs, set
 
     reader = engine.open_pdf(data, max_bytes=10**8, max_pages=100)
     names = {engine._field_name(f) for _, f in engine.signature_fields(reader)}
-    assert names == {"CourtSeal", f"step-{first.id}", f"step-{second.id}"}
+    assert names == {"CourtSeal", f"step-{first.id}", f"step-{second.id}",
+                     f"note-{first.id}", f"note-{second.id}"}  # the record page for refusals (CPL art. 150)
 
 
 def test_seal_job_is_idempotent(s, run_jobs):

@@ -16,9 +16,13 @@ def setup(api):
     return case_id, parties[0]["id"], doc["id"]
 
 
-def test_approval_flow(api, setup):
+def test_approval_flow(api, setup, s):
+    from court.services import staff as staff_service
+
     case_id, party_id, doc_id = setup
     approver = api.members["seal_approver"][0]
+    staff_service.set_password(s, approver, "seal keeper password")
+    s.commit()
     r = api("post", f"/documents/{doc_id}/flows", json={"steps": [
         {"action": "approve", "staff_id": approver.id},
         {"action": "seal", "page": -1, "x": 400, "y": 80, "width": 120, "height": 120},
@@ -29,8 +33,9 @@ def test_approval_flow(api, setup):
     assert [st["status"] for st in flow["steps"]] == ["ready", "waiting", "waiting"]
     assert api("post", f"/documents/{doc_id}/flows", json={"steps": [{"action": "seal"}]}).status_code == 409
     step = flow["steps"][0]["id"]
-    assert api("post", f"/flows/{flow['id']}/steps/{step}/approve", role="clerk").status_code == 403
-    done = api("post", f"/flows/{flow['id']}/steps/{step}/approve", role="seal_approver")
+    assert api("post", f"/flows/{flow['id']}/steps/{step}/approve", role="clerk", json={}).status_code == 403
+    done = api("post", f"/flows/{flow['id']}/steps/{step}/approve", role="seal_approver",
+               json={"password": "seal keeper password"})
     assert done.status_code == 200
     assert [st["status"] for st in done.json["steps"]] == ["done", "ready", "waiting"]
     assert api("get", f"/flows/{flow['id']}").json["status"] == "running"

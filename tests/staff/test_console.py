@@ -78,7 +78,9 @@ def test_case_party_code_upload_flow_and_audit(console, client):
     client.post("/console/logout", data={"csrf_token": console.token("/console/")})
     console.login("seal_approver1")
     step_id = re.search(r"/console/steps/(\d+)/approve", console.get(doc_url).get_data(as_text=True)).group(1)
-    done = console.post(f"/console/steps/{step_id}/approve", follow_redirects=True)
+    unconfirmed = console.post(f"/console/steps/{step_id}/approve", follow_redirects=True)
+    assert "请再次输入您的登录密码" in unconfirmed.get_data(as_text=True)
+    done = console.post(f"/console/steps/{step_id}/approve", {"password": PASSWORD}, follow_redirects=True)
     assert "已处理" in done.get_data(as_text=True)
 
     audit = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)

@@ -39,6 +39,7 @@ def test_code_lookup_and_upload_of_sealed_and_tampered_copies(client, app, run_j
 
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
+    flows.set_approval_kinds(s, court, [], actor="test")  # seal control is tested in tests/staff
     case = cases.create_case(s, court, "（2026）京0491民初5号", "civil")
     doc = documents.upload(s, case, documents.parse_kind("judgment"), "民事判决书", pdf_bytes(2), max_bytes=10**6)
     flows.start_flow(s, doc, [flows.StepInput(StepAction.SEAL)])
