@@ -33,6 +33,7 @@ def test_closing_waits_for_running_flows_then_archives_read_only(api, s, run_job
     step = s.get(type(flow), flow.id).steps[1]
     flows.refuse_step(s, step, "拒绝签收", actor=f"party:{step.party_id}")  # the last running flow ends
     s.commit()
+    run_jobs(("signing",))  # the refusal is sealed into the document's record page; the flow ends
     sweep.run()  # the sweep asks for the archive now that nothing runs
     run_jobs(("default",))
     case = db.session().get(Case, case_id)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from court import db
 from court.services import staff as staff_service
 from tests.factories import id_number, pdf_bytes
+from tests.support.console import PASSWORD
 
 
 def test_login_required_and_login(console):

@@ -8,7 +8,7 @@ from court.models import Document, SigningFlow, StepAction
 from court.services import flows
 from tests.factories import pdf_bytes
 from tests.signing.helpers import signature_png
-from tests.staff.test_console import PASSWORD, console  # noqa: F401  (the fixture)
+from tests.support.console import PASSWORD
 
 
 def _stamp(app, tmp_path, name="out.pdf"):
