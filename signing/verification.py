@@ -109,16 +109,21 @@ class VerifyReport:
         return data
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
 #: every check a signature can fail, in the order they are tried, in plain words (Chinese source,
 #: English in the catalogue); the report names the first one that failed
 CHECKS: dict[str, str] = {
-    "unreadable": "签名无法读取或验证",
-    "tampered": "签名后内容被改动",
-    "invalid": "签名数据无效",
-    "seal_not_court": "不是本院签发：认证签名所用的证书不是本院的印章证书",
-    "not_this_court": "不是本院签发：签名证书既不是本院的印章证书，也不是本平台为签名人签发的证书",
-    "untrusted": "签名证书不受信任",
-    "docmdp": "盖章后出现了不允许的修改",
+    "unreadable": N_("签名无法读取或验证"),
+    "tampered": N_("签名后内容被改动"),
+    "invalid": N_("签名数据无效"),
+    "seal_not_court": N_("不是本院签发：认证签名所用的证书不是本院的印章证书"),
+    "not_this_court": N_("不是本院签发：签名证书既不是本院的印章证书，也不是本平台为签名人签发的证书"),
+    "untrusted": N_("签名证书不受信任"),
+    "docmdp": N_("盖章后出现了不允许的修改"),
 }
 
 
@@ -141,7 +146,7 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
             report.stored = StoredMatch(doc.id, doc.title, format_code(doc.verify_code) if doc.verify_code else None,
                                         version.number, version.reason)
     if b"%PDF-" not in pdf[:1024]:
-        report.error = "文件不是PDF格式"
+        report.error = N_("文件不是PDF格式")
         return report
     roots = _der(pki.trust_roots(settings))
     platform = _der([pki.platform_ca(settings).cert])
@@ -203,9 +208,9 @@ def examine(pdf: bytes, roots_der: list[bytes], platform_der: list[bytes]) -> li
         sigs = list(reader.embedded_signatures)
     except Exception as exc:  # a damaged file is a verification result, not a crash
         log.info("verify: unreadable PDF: %s", type(exc).__name__)
-        return "PDF文件已损坏，无法读取", {}
+        return N_("PDF文件已损坏，无法读取"), {}
     if not sigs:
-        return "文件中没有数字签名", {}
+        return N_("文件中没有数字签名"), {}
     roots = [ax509.Certificate.load(d) for d in roots_der]
     platform = [x509.load_der_x509_certificate(d) for d in platform_der]
     return [_one(sig, roots, platform) for sig in sigs]
