@@ -128,7 +128,7 @@ def _parse_literal(data: bytes, pos: int) -> tuple[bytes, int]:
 
 def parse_object(data: bytes, pos: int, depth: int = 0) -> tuple[Any, int]:
     """Parse one object starting at ``pos``; return it and the position after it."""
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH:
         raise PdfLimitError(f"objects nested more than {MAX_DEPTH} deep")
     m = _TOKEN.match(data, pos)
     if m is None:

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Callable
 
 
-def _assemble(objects: list[bytes], *, trailer: bytes | None = None, xref_stream: bytes | None = None,
+def assemble(objects: list[bytes], *, trailer: bytes | None = None, xref_stream: bytes | None = None,
               header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
     """A file of numbered objects (1..n) with a classic xref table, or a given xref stream object."""
     out = bytearray(header)
@@ -31,9 +31,9 @@ def _assemble(objects: list[bytes], *, trailer: bytes | None = None, xref_stream
     return bytes(out)
 
 
-_CATALOG = b"<</Type/Catalog/Pages 2 0 R>>"
-_PAGES = b"<</Type/Pages/Kids[3 0 R]/Count 1>>"
-_PAGE = b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>"
+CATALOG = b"<</Type/Catalog/Pages 2 0 R>>"
+PAGES = b"<</Type/Pages/Kids[3 0 R]/Count 1>>"
+PAGE = b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>"
 
 
 def _content(data: bytes, *, compress: bool = True) -> bytes:
@@ -45,14 +45,14 @@ def _content(data: bytes, *, compress: bool = True) -> bytes:
 
 def minimal() -> bytes:
     """A valid one-page PDF (the baseline every hostile file is a variation of)."""
-    return _assemble([_CATALOG, _PAGES, _PAGE, _content(b"BT /F1 12 Tf 72 720 Td (ok) Tj ET", compress=False)])
+    return assemble([CATALOG, PAGES, PAGE, _content(b"BT /F1 12 Tf 72 720 Td (ok) Tj ET", compress=False)])
 
 
 def xref_index_bomb(count: int = 200_000_000) -> bytes:
     """About 800 bytes whose cross-reference stream claims ``count`` entries (``/Index [0 count]``)."""
     body = bytearray(b"%PDF-1.7\n")
     offs = []
-    for i, obj in enumerate([_CATALOG, _PAGES, _PAGE, _content(b"q Q", compress=False)], 1):
+    for i, obj in enumerate([CATALOG, PAGES, PAGE, _content(b"q Q", compress=False)], 1):
         offs.append(len(body))
         body += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
     xref_at = len(body)
@@ -114,14 +114,14 @@ def prev_loop() -> bytes:
 def deep_nesting(depth: int = 200_000) -> bytes:
     """An object of ``depth`` nested arrays (a recursion bomb for recursive-descent parsers)."""
     nested = b"[" * depth + b"]" * depth
-    return _assemble([_CATALOG, _PAGES, b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/X " + nested + b">>",
+    return assemble([CATALOG, PAGES, b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/X " + nested + b">>",
                       _content(b"q Q", compress=False)])
 
 
 def deep_dictionaries(depth: int = 200_000) -> bytes:
     """The catalog itself nested ``depth`` dictionaries deep."""
     nested = b"<</A " * depth + b"1" + b">>" * depth
-    return _assemble([b"<</Type/Catalog/Pages 2 0 R/Deep " + nested + b">>", _PAGES, _PAGE,
+    return assemble([b"<</Type/Catalog/Pages 2 0 R/Deep " + nested + b">>", PAGES, PAGE,
                       _content(b"q Q", compress=False)])
 
 
@@ -136,13 +136,13 @@ def _bomb_stream(size: int, unit: bytes) -> bytes:
 _BOMBS: dict[tuple[int, bytes], bytes] = {}
 
 
-def content_bomb(size: int = 500 * 1024 * 1024, unit: bytes = b"0 0 1 1 re f\n") -> bytes:
-    """A page (about 510 KB) whose content stream inflates to ``size`` bytes of drawing operators."""
+def content_bomb(size: int = 500 * 1024 * 1024, unit: bytes = b" ") -> bytes:
+    """A page (about 510 KB) whose content stream inflates to ``size`` bytes (blanks by default)."""
     key = (size, unit)
     if key not in _BOMBS:
         _BOMBS[key] = _bomb_stream(size, unit)
     data = _BOMBS[key]
-    return _assemble([_CATALOG, _PAGES, _PAGE,
+    return assemble([CATALOG, PAGES, PAGE,
                       b"<</Length %d/Filter/FlateDecode>>\nstream\n" % len(data) + data + b"\nendstream"])
 
 
@@ -166,7 +166,7 @@ def objstm_bomb(count: int = 100_000_000) -> bytes:
     # object 1 (the catalog) lives in object stream 5
     body = bytearray(b"%PDF-1.7\n")
     offs = {}
-    for num, obj in ((2, _PAGES), (3, _PAGE), (4, _content(b"q Q", compress=False)), (5, objstm)):
+    for num, obj in ((2, PAGES), (3, PAGE), (4, _content(b"q Q", compress=False)), (5, objstm)):
         offs[num] = len(body)
         body += b"%d 0 obj\n" % num + obj + b"\nendobj\n"
     xref_at = len(body)
@@ -180,7 +180,7 @@ def objstm_bomb(count: int = 100_000_000) -> bytes:
 
 def page_tree_loop() -> bytes:
     """A page tree whose only kid is its own parent."""
-    return _assemble([_CATALOG, b"<</Type/Pages/Kids[2 0 R]/Count 1>>", _PAGE, _content(b"q Q", compress=False)])
+    return assemble([CATALOG, b"<</Type/Pages/Kids[2 0 R]/Count 1>>", PAGE, _content(b"q Q", compress=False)])
 
 
 #: name -> builder of every hostile file; each must end in a clear refusal, quickly.
