@@ -109,7 +109,7 @@ class VerifyReport:
         return data
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     """Marks a message for the catalogue; it is translated where it is shown."""
     return message
 
