@@ -58,6 +58,7 @@ def _bound_untrusted_work(settings: Any) -> None:
     """Set the limits for untrusted PDFs and make the upload check run the seal engine's checks."""
     from court import pdfcheck, sandbox
 
+    sandbox.preload("signing.verification", "signing.engine")
     sandbox.configure(sandbox.Limits(settings.untrusted_cpu_seconds, settings.untrusted_memory_mb,
                                      settings.untrusted_wall_seconds))
     pdfcheck.use_engine(_engine_check)

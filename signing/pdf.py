@@ -33,6 +33,7 @@ class PdfLimitError(PdfError):
 MAX_DEPTH = 100  # nesting of arrays and dictionaries (real files: under 10)
 MAX_OBJECTS = 8_388_607  # PDF 32000-1 Annex C: the largest object number
 MAX_INFLATE = 64 * 1024 * 1024  # decoded size of a cross-reference or object stream
+MAX_PAGE_CONTENT = 32 * 1024 * 1024  # decoded content streams of one page (text pages: a few KB)
 MAX_XREF_SECTIONS = 4096  # length of the /Prev chain (one per incremental update)
 
 
@@ -615,6 +616,18 @@ class Reader:
 
         walk(root, {}, 0)
         return out
+
+    def check_page_contents(self, index: int, limit: int = MAX_PAGE_CONTENT) -> int:
+        """Decoded size of page ``index``'s content streams, refused past ``limit`` before a
+        renderer inflates them (a 510 KB page can inflate to 500 MB of operators)."""
+        page = self.pages()[index][1]
+        contents = self.get(page.get("Contents"))
+        total = 0
+        for item in contents if isinstance(contents, list) else [contents]:
+            stream = self.get(item)
+            if isinstance(stream, Stream):
+                total += len(decode_stream(stream, limit=limit - total))
+        return total
 
     def iter_fields(self) -> Iterator[tuple[Ref | None, dict[Name, Any]]]:
         """Every terminal form field (fields and their kids), with its reference."""

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 SCALES = {1: 1.25, 2: 2.5}  # zoom level -> pixels per PDF point (A4 at 1.25 ≈ 744 px wide)
 MAX_PAGES = 500
 CACHE_SECONDS = 6 * 3600
+sandbox.preload(__name__)
 
 
 def _cached(key: str, build: Callable[[], bytes]) -> bytes:
@@ -50,8 +51,19 @@ def count_pages(data: bytes) -> int:
 
 
 def draw_page(data: bytes, index: int, scale: float) -> bytes:
-    """One page as PNG (runs in the sandbox)."""
+    """One page as PNG (runs in the sandbox). Our bounded reader looks at the page first, so a
+    decompression bomb is refused in milliseconds instead of at the memory limit."""
     import pypdfium2 as pdfium
+
+    from signing.errors import refusal
+    from signing.pdf import PdfError, PdfLimitError, Reader
+
+    try:
+        Reader(data).check_page_contents(index)
+    except PdfLimitError as exc:
+        raise refusal(exc) from exc
+    except (PdfError, RecursionError, ValueError, KeyError, TypeError, IndexError):
+        pass  # unusual but not hostile: PDFium may still draw it, within the limits
 
     pdf = pdfium.PdfDocument(data)
     try:
