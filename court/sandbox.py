@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,10 +162,9 @@ def run(fn: Callable[..., T], *args: Any, limits: Limits | None = None, what: st
             raise _too_expensive("timeout", what, limits)
         try:
             message = parent.recv()
-        except EOFError:  # killed by RLIMIT_CPU (SIGXCPU) or by an allocation failure in C code
+        except EOFError:  # the child died without a word
             proc.join(1)
-            reason = "cpu" if proc.exitcode == -24 else "memory" if proc.exitcode in (-6, -11, -9, 1) else "crash"
-            raise _too_expensive(reason, what, limits) from None
+            raise _died(proc.exitcode, what, limits) from None
     finally:
         parent.close()
         if proc.is_alive():
@@ -200,6 +200,17 @@ def _domain_error(name: str, text: str, code: str, status: int, params: dict[str
     err = cls.__new__(cls)
     DomainError.__init__(err, text, code=code, status=status, **params)
     return err  # type: ignore[no-any-return]
+
+
+def _died(exitcode: int | None, what: str, limits: Limits) -> DomainError:
+    """Why a child died: SIGXCPU/SIGKILL are the CPU limit, SIGABRT an allocation that failed in
+    C++ code under the memory limit; anything else (a parser crashing) means a broken file."""
+    if exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return _too_expensive("cpu", what, limits)
+    if exitcode == -signal.SIGABRT:
+        return _too_expensive("memory", what, limits)
+    log.warning("untrusted %s: the parser died (exit code %s)", what, exitcode)
+    return InvalidDocument("文件已损坏，无法读取", code="broken_file", reason=f"exit {exitcode}")
 
 
 def _too_expensive(reason: str, what: str, limits: Limits) -> TooExpensive:
