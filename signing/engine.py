@@ -174,8 +174,21 @@ def open_pdf(data: bytes, *, max_bytes: int, max_pages: int, allow_normalize: bo
 
 def inspect(data: bytes, max_bytes: int, max_pages: int) -> int:
     """The structural check the seal engine makes, for the upload check: the page count, or
-    :class:`SigningError`. Meant to run in :func:`court.sandbox.run` (it may call pypdf)."""
-    return len(open_pdf(data, max_bytes=max_bytes, max_pages=max_pages).page_list)  # type: ignore[attr-defined]
+    :class:`SigningError`. Meant to run in :func:`court.sandbox.run` (it may call pypdf).
+
+    It also refuses a page whose content inflates beyond what any real page needs: the seal
+    engine never decodes page content, but the review page would refuse to draw it, so the
+    parties could never read what they are served."""
+    reader = open_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
+    pages: list[PageInfo] = reader.page_list  # type: ignore[attr-defined]
+    try:
+        for info in pages:
+            reader.content_size(info.page)
+    except PdfLimitError as exc:
+        raise refusal(exc) from exc
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError):
+        pass  # content our reader cannot decode (other filters) is PDFium's business, under its limits
+    return len(pages)
 
 
 def _normalize(data: bytes) -> bytes:

@@ -620,7 +620,10 @@ class Reader:
     def check_page_contents(self, index: int, limit: int = MAX_PAGE_CONTENT) -> int:
         """Decoded size of page ``index``'s content streams, refused past ``limit`` before a
         renderer inflates them (a 510 KB page can inflate to 500 MB of operators)."""
-        page = self.pages()[index][1]
+        return self.content_size(self.pages()[index][1], limit)
+
+    def content_size(self, page: dict[Name, Any], limit: int = MAX_PAGE_CONTENT) -> int:
+        """Decoded size of one page dictionary's content streams (PdfLimitError past ``limit``)."""
         contents = self.get(page.get("Contents"))
         total = 0
         for item in contents if isinstance(contents, list) else [contents]:

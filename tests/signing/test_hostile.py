@@ -70,12 +70,20 @@ def test_upload_refuses_what_the_seal_engine_refuses(api, name):
         assert engine_code == "hostile_pdf"
 
 
+def test_upload_refuses_a_page_nobody_could_read(api):
+    case_id = api("post", "/cases", json={"number": "（2026）京0491民初5号"}).json["id"]
+    r = api("post", f"/cases/{case_id}/documents",
+            data={"file": (io.BytesIO(pdfcorpus.content_bomb()), "a.pdf"), "kind": "subpoena", "title": "传票"},
+            content_type="multipart/form-data")
+    assert r.status_code == 422 and r.json["error"]["code"] == "hostile_pdf"
+
+
 def _engine_verdict(data: bytes) -> str | None:
     """What the seal engine itself says about ``data`` (None: it would seal it)."""
-    from signing.engine import SigningError, open_pdf
+    from signing.engine import SigningError, inspect
 
     try:
-        open_pdf(data, max_bytes=10**8, max_pages=2000)
+        inspect(data, 10**8, 2000)
     except SigningError as exc:
         return exc.code
     return None
