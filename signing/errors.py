@@ -16,11 +16,6 @@ class SigningError(InvalidDocument):
     """The input cannot be sealed, signed or verified; the message says why, for people."""
 
 
-#: codes of refusals that no retry or repair can change (the seal job stops at once)
-PERMANENT = frozenset({"hostile_pdf", "too_complex", "broken_pdf", "encrypted_pdf", "empty_pdf", "not_pdf",
-                       "too_large", "too_many_pages", "empty_file"})
-
-
 def refusal(exc: Exception) -> SigningError:
     """The domain error for an engine error (or a parser's exception on an untrusted file)."""
     if isinstance(exc, SigningError):

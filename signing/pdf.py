@@ -9,7 +9,11 @@ after the original bytes, so every earlier byte — and every earlier signature 
 Objects are plain Python values: ``None``, ``bool``, ``int``, ``float``, :class:`Name`,
 :class:`String` (bytes), ``list``, ``dict`` (keys are :class:`Name`), :class:`Ref` and
 :class:`Stream`. Anything the reader cannot follow raises :class:`PdfError`; callers may
-then normalise the file with a general library and try again.
+then normalise the file with a general library and try again. A file that claims more than it
+holds (cross-reference counts, /Size, object-stream headers, inflated sizes, nesting, /Prev
+loops) raises :class:`PdfLimitError` *before* the loop or allocation the claim would drive, so
+reading costs time and memory in proportion to the file's real size; such a file is refused,
+never handed on (tests/signing/test_pdf_reader.py has the corpus).
 """
 from __future__ import annotations
 
