@@ -83,6 +83,13 @@ class Config:
     PLATFORM_CA_P12_PATH: str = ""
     PLATFORM_CA_P12_PASSWORD: str = ""
     TRUST_ROOTS_PATH: str = ""  # extra PEM roots that verification trusts (e.g. the seal's CA)
+    # SHA-256 fingerprints (hex, comma-separated) of the seal certificates /verify accepts as this
+    # court's seal; list the old and the new certificate while rotating. Empty: the configured seal.
+    SEAL_FINGERPRINTS: str = ""
+    # what one untrusted PDF may cost to parse, verify or render (a child process with limits)
+    UNTRUSTED_CPU_SECONDS: int = 4
+    UNTRUSTED_MEMORY_MB: int = 256
+    UNTRUSTED_WALL_SECONDS: float = 8.0
     TSA_URL: str = ""  # RFC 3161 timestamp authority; "dev" = the local development TSA; empty: none
     CJK_FONT_PATH: str = ""  # empty: the first installed of signing.fonts.CANDIDATES
     SEAL_MAX_PAGES: int = 2000

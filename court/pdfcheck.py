@@ -1,19 +1,34 @@
-"""Checks an uploaded file really is a usable PDF before anything is stored."""
+"""Checks an uploaded file really is a usable PDF before anything is stored.
+
+The check must refuse exactly what the seal engine would refuse later (a file that passes here
+and fails in the seal job wastes a flow and confuses staff), so the signing service installs
+its own structural check with :func:`use_engine` at start-up; it runs in a child process with
+CPU and memory limits (:mod:`court.sandbox`). Without the signing service (a bare domain, a
+script) pypdf does the check, under the same limits.
+"""
 from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 
+from court import sandbox
 from court.errors import InvalidDocument
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
+EngineCheck = Callable[[bytes, int], int]
+_engine: EngineCheck | None = None
+
+
+def use_engine(check: EngineCheck | None) -> None:
+    """Make :func:`check_pdf` run ``check(data, max_bytes)`` (returns pages or raises a DomainError)."""
+    global _engine
+    _engine = check
+
 
 def check_pdf(data: bytes, max_bytes: int) -> int:
     """Raise :class:`InvalidDocument` with a clear reason, or return the page count."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
     if not data:
         raise InvalidDocument("文件为空", code="empty_file")
     if len(data) > max_bytes:
@@ -24,6 +39,16 @@ def check_pdf(data: bytes, max_bytes: int) -> int:
         )
     if b"%PDF-" not in data[:1024]:
         raise InvalidDocument("文件不是PDF格式", code="not_pdf", status=415)
+    if _engine is not None:
+        return _engine(data, max_bytes)
+    return int(sandbox.run(_pypdf_pages, data, what="upload").value)
+
+
+def _pypdf_pages(data: bytes) -> int:
+    """The page count by pypdf (runs in the sandbox)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

@@ -15,7 +15,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = ["_", "DomainError", "NotFound", "Forbidden", "Conflict", "RateLimited", "InvalidDocument",
-            "SealKeyError", "BadImage", "TimestampError", "FontMissing", "SigningError"]
+            "SealKeyError", "BadImage", "TimestampError", "FontMissing", "SigningError",
+            "TooExpensive", "N_"]
 
 
 def is_chinese(text: str) -> bool:

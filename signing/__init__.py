@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
 
     cfg = app.extensions.get("court_config")
     settings = configure(SigningSettings.from_config(cfg if cfg is not None else _FlaskCfg(app.config)))
+    _bound_untrusted_work(settings)
 
     def _init_keys() -> None:
         if settings.seal_p12_path:
@@ -71,6 +72,25 @@ def _init_audit_anchoring(app: Flask) -> None:
     audit.set_token_checker(audit_anchor.check_token, grace)
     app.extensions.setdefault("court_worker_hooks", []).append(audit_anchor.ensure_scheduled)
     app.extensions.setdefault("court_cli_commands", []).append(audit_cli)
+
+
+def _bound_untrusted_work(settings: Any) -> None:
+    """Set the limits for untrusted PDFs and make the upload check run the seal engine's checks."""
+    from court import pdfcheck, sandbox
+
+    sandbox.preload("signing.verification", "signing.engine")
+    sandbox.configure(sandbox.Limits(settings.untrusted_cpu_seconds, settings.untrusted_memory_mb,
+                                     settings.untrusted_wall_seconds))
+    pdfcheck.use_engine(_engine_check)
+
+
+def _engine_check(data: bytes, max_bytes: int) -> int:
+    """The upload check: exactly what the seal engine refuses, in a child process with limits."""
+    from court import sandbox
+    from signing import engine
+    from signing.settings import current
+
+    return int(sandbox.run(engine.inspect, data, max_bytes, current().max_pages, what="upload").value)
 
 
 class _FlaskCfg:

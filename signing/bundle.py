@@ -154,7 +154,7 @@ def export_case(s: Session, case: Case, out: IO[bytes], *, document_id: int | No
             entry = {"document_id": doc.id, "title": doc.title, "kind": doc.kind.value, "version": v.number,
                      "reason": v.reason, "sha256": v.sha256, "file": name, "created_at": _iso(v.created_at)}
             if v.reason != "uploaded":
-                report = verification.verify(data, settings=settings)
+                report = verification.verify(data, settings=settings, session=s)
                 w.add_json(f"reports/{doc.id:05d}/v{v.number}.json", report.as_dict())
                 entry["verified"] = report.ok
             listing.append(entry)

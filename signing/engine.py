@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from court.errors import InvalidDocument
+from court import sandbox
 from signing import fonts, qr, recordpage
 from signing.cms import CmsSigner
+from signing.errors import SigningError, refusal
 from signing.pdf import (
     IncrementalWriter,
     Name,
     PdfError,
+    PdfLimitError,
     Raw,
     Reader,
     Ref,
@@ -50,10 +52,6 @@ SIG_SIZE_TS = 20480  # with a timestamp token
 N = Name
 
 Timestamper = Callable[[bytes], bytes]
-
-
-class SigningError(InvalidDocument):
-    """The input cannot be sealed or signed; the message says why, for staff."""
 
 
 @dataclass
@@ -156,11 +154,14 @@ def open_pdf(data: bytes, *, max_bytes: int, max_pages: int, allow_normalize: bo
         reader = Reader(data)
         pages = page_infos(reader)
     except (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
-        if not allow_normalize:
-            raise SigningError("PDF文件已损坏，无法读取", code="broken_pdf", reason=str(exc)[:200]) from exc
+        if not allow_normalize or isinstance(exc, PdfLimitError | RecursionError):
+            raise refusal(exc) from exc  # a hostile file is never handed on to another parser
         log.info("PDF needs normalising before sealing: %s", exc)
-        reader = Reader(_normalize(data))
-        pages = page_infos(reader)
+        try:
+            reader = Reader(sandbox.bounded(_normalize, data, what="pdf normalise"))
+            pages = page_infos(reader)
+        except (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError) as again:
+            raise refusal(again) from again
     if "Encrypt" in reader.trailer:
         raise SigningError("PDF已加密，请上传未加密的文件", code="encrypted_pdf")
     if not pages:
@@ -172,8 +173,29 @@ def open_pdf(data: bytes, *, max_bytes: int, max_pages: int, allow_normalize: bo
     return reader
 
 
+def inspect(data: bytes, max_bytes: int, max_pages: int) -> int:
+    """The structural check the seal engine makes, for the upload check: the page count, or
+    :class:`SigningError`. Meant to run in :func:`court.sandbox.run` (it may call pypdf).
+
+    It also refuses a page whose content inflates beyond what any real page needs: the seal
+    engine never decodes page content, but the review page would refuse to draw it, so the
+    parties could never read what they are served."""
+    reader = open_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
+    pages: list[PageInfo] = reader.page_list  # type: ignore[attr-defined]
+    try:
+        for info in pages:
+            reader.content_size(info.page)
+    except PdfLimitError as exc:
+        raise refusal(exc) from exc
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError):
+        pass  # content our reader cannot decode (other filters) is PDFium's business, under its limits
+    return len(pages)
+
+
 def _normalize(data: bytes) -> bytes:
-    """Rewrite a PDF our reader cannot follow (damaged xref, unusual filters) with pypdf."""
+    """Rewrite a PDF our reader cannot follow (damaged xref, unusual filters) with pypdf.
+
+    pypdf is not bounded against hostile input, so this runs under the sandbox's limits."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PdfReadError
 
@@ -191,7 +213,7 @@ def _normalize(data: bytes) -> bytes:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
             OSError, AssertionError) as exc:
-        raise SigningError("PDF文件已损坏，无法读取", code="broken_pdf", reason=str(exc)[:200]) from exc
+        raise refusal(exc) from exc
 
 
 def signature_fields(reader: Reader) -> list[tuple[Ref | None, dict[Name, Any]]]:
@@ -603,5 +625,5 @@ def _approval_appearance(
 
 __all__ = [
     "ApprovalResult", "FieldSpec", "Placement", "SealResult", "SealStamper", "SigningError", "approve",
-    "open_pdf", "page_infos",
+    "inspect", "open_pdf", "page_infos",
 ]

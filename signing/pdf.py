@@ -9,7 +9,11 @@ after the original bytes, so every earlier byte — and every earlier signature 
 Objects are plain Python values: ``None``, ``bool``, ``int``, ``float``, :class:`Name`,
 :class:`String` (bytes), ``list``, ``dict`` (keys are :class:`Name`), :class:`Ref` and
 :class:`Stream`. Anything the reader cannot follow raises :class:`PdfError`; callers may
-then normalise the file with a general library and try again.
+then normalise the file with a general library and try again. A file that claims more than it
+holds (cross-reference counts, /Size, object-stream headers, inflated sizes, nesting, /Prev
+loops) raises :class:`PdfLimitError` *before* the loop or allocation the claim would drive, so
+reading costs time and memory in proportion to the file's real size; such a file is refused,
+never handed on (tests/signing/test_pdf_reader.py has the corpus).
 """
 from __future__ import annotations
 
@@ -21,7 +25,26 @@ from typing import Any
 
 
 class PdfError(Exception):
-    """The file is not a PDF this reader can follow."""
+    """The file is not a PDF this reader can follow (a general library may still repair it)."""
+
+
+class PdfLimitError(PdfError):
+    """The file claims more than it could hold (sizes, counts, nesting, inflation): hostile or
+    broken beyond repair. Never handed on to another parser; the caller refuses the file."""
+
+
+#: bounds, checked before any loop or allocation that depends on what the file claims
+MAX_DEPTH = 100  # nesting of arrays and dictionaries (real files: under 10)
+MAX_OBJECTS = 8_388_607  # PDF 32000-1 Annex C: the largest object number
+MAX_INFLATE = 64 * 1024 * 1024  # decoded size of a cross-reference or object stream
+MAX_PAGE_CONTENT = 32 * 1024 * 1024  # decoded content streams of one page (text pages: a few KB)
+MAX_XREF_SECTIONS = 4096  # length of the /Prev chain (one per incremental update)
+
+
+def max_entries(file_size: int) -> int:
+    """How many cross-reference entries a file of ``file_size`` bytes can honestly need: no real
+    object takes less than two bytes, and no PDF has more than :data:`MAX_OBJECTS`."""
+    return min(MAX_OBJECTS, file_size // 2 + 64)
 
 
 class Name(str):
@@ -108,8 +131,10 @@ def _parse_literal(data: bytes, pos: int) -> tuple[bytes, int]:
     raise PdfError("unterminated string")
 
 
-def parse_object(data: bytes, pos: int) -> tuple[Any, int]:
+def parse_object(data: bytes, pos: int, depth: int = 0) -> tuple[Any, int]:
     """Parse one object starting at ``pos``; return it and the position after it."""
+    if depth >= MAX_DEPTH:
+        raise PdfLimitError(f"objects nested more than {MAX_DEPTH} deep")
     m = _TOKEN.match(data, pos)
     if m is None:
         raise PdfError(f"unexpected data at {pos}")
@@ -138,10 +163,10 @@ def parse_object(data: bytes, pos: int) -> tuple[Any, int]:
             if m2.lastgroup == "dclose":
                 end = m2.end()
                 break
-            key, end = parse_object(data, end)
+            key, end = parse_object(data, end, depth + 1)
             if not isinstance(key, Name):
                 raise PdfError(f"dictionary key is not a name at {end}")
-            value, end = parse_object(data, end)
+            value, end = parse_object(data, end, depth + 1)
             result[key] = value
         return result, end
     if kind == "aopen":
@@ -152,7 +177,7 @@ def parse_object(data: bytes, pos: int) -> tuple[Any, int]:
                 raise PdfError(f"bad array at {end}")
             if m2.lastgroup == "aclose":
                 return items, m2.end()
-            value, end = parse_object(data, end)
+            value, end = parse_object(data, end, depth + 1)
             items.append(value)
     if kind == "lit":
         value, end = _parse_literal(data, end)
@@ -294,29 +319,55 @@ def _png_unpredict(data: bytes, columns: int) -> bytes:
     return bytes(out)
 
 
-def decode_stream(stream: Stream) -> bytes:
+def _inflate(data: bytes, limit: int) -> bytes:
+    """Flate-decode at most ``limit`` bytes; a stream that would inflate further is refused
+    before the memory is spent (a few hundred KB can inflate to gigabytes)."""
+    try:  # a decompressor object (not zlib.decompress) tolerates a truncated tail, as viewers do
+        out = zlib.decompressobj().decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise PdfError(f"corrupt compressed stream: {exc}") from None
+    if len(out) > limit:
+        raise PdfLimitError(f"a compressed stream inflates beyond {limit} bytes")
+    return out
+
+
+def decode_stream(stream: Stream, limit: int = MAX_INFLATE) -> bytes:
+    """The decoded data of a cross-reference or object stream (never more than ``limit`` bytes)."""
     filters = stream.dict.get("Filter")
     params = stream.dict.get("DecodeParms")
     if filters is None:
         return stream.raw
     if isinstance(filters, Name):
         filters, params = [filters], [params]
+    if not isinstance(filters, list) or len(filters) > 4:
+        raise PdfError("unsupported filter chain")
     data = stream.raw
     for i, f in enumerate(filters):
         if f != "FlateDecode":
             raise PdfError(f"unsupported stream filter {f}")
-        try:
-            data = zlib.decompress(data)
-        except zlib.error:
-            data = zlib.decompressobj().decompress(data)
+        data = _inflate(data, limit)
         p = params[i] if isinstance(params, list) and i < len(params) else None
-        if isinstance(p, dict) and p.get("Predictor", 1) >= 10:
-            data = _png_unpredict(data, int(p.get("Columns", 1)))
+        if isinstance(p, dict) and _int(p.get("Predictor", 1)) >= 10:
+            columns = _int(p.get("Columns", 1))
+            if not 1 <= columns <= 64:
+                raise PdfLimitError("implausible predictor columns")
+            data = _png_unpredict(data, columns)
     return data
 
 
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PdfError(f"expected an integer, found {type(value).__name__}")
+    return value
+
+
 class Reader:
-    """Cross-reference data and lazy object access for one PDF file."""
+    """Cross-reference data and lazy object access for one PDF file.
+
+    Every count and size the file claims is checked against the file's own size before it
+    drives a loop or an allocation (:func:`max_entries`, :data:`MAX_INFLATE`, :data:`MAX_DEPTH`),
+    so a hostile file costs time and memory in proportion to its real size.
+    """
 
     def __init__(self, data: bytes):
         if not data.lstrip()[:5] == b"%PDF-" and b"%PDF-" not in data[:1024]:
@@ -325,6 +376,8 @@ class Reader:
         self.xref: dict[int, tuple[int, int, int]] = {}  # num -> (kind, a, b): 1=(offset, gen) 2=(objstm, index)
         self.trailer: dict[Name, Any] = {}
         self._objstm: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
+        self._entries_left = max_entries(len(data))
+        self._resolving: set[int] = set()
         tail = data[-2048:]
         i = tail.rfind(b"startxref")
         if i < 0:
@@ -339,10 +392,30 @@ class Reader:
             raise PdfError("trailer without /Root")
 
     # -- cross references
+    def _claim(self, start: Any, count: Any) -> tuple[int, int]:
+        """Check one subsection (first object number, entry count) against the file's size."""
+        start, count = _int(start), _int(count)
+        if start < 0 or count < 0 or start + count > MAX_OBJECTS + 1:
+            raise PdfLimitError(f"cross-reference claims objects {start}..{start + count}")
+        if count > self._entries_left:
+            raise PdfLimitError(f"cross-reference claims {count} entries; a file of {len(self.data)} bytes "
+                                f"cannot hold more than {max_entries(len(self.data))}")
+        self._entries_left -= count
+        return start, count
+
+    def _check_size(self, size: int) -> None:
+        """/Size sizes the next object number we write; it may not claim more than the file holds."""
+        if size < 0 or size > max_entries(len(self.data)):
+            raise PdfLimitError(f"/Size {size} is more objects than a file of {len(self.data)} bytes can hold")
+
     def _read_xref_chain(self, offset: int) -> None:
         seen: set[int] = set()
         first = True
-        while offset is not None and offset not in seen:
+        while offset is not None:
+            if offset in seen:
+                raise PdfLimitError("the cross-reference chain (/Prev) loops")
+            if len(seen) >= MAX_XREF_SECTIONS:
+                raise PdfLimitError("too many cross-reference sections")
             seen.add(offset)
             if offset < 0 or offset >= len(self.data):
                 raise PdfError("xref offset out of range")
@@ -358,27 +431,31 @@ class Reader:
                 self.trailer = trailer
                 first = False
             prev = trailer.get("Prev")
-            offset = prev if isinstance(prev, int) else None
+            offset = prev if isinstance(prev, int) and not isinstance(prev, bool) else None
 
     def _read_xref_table(self, offset: int) -> dict[Name, Any]:
         data = self.data
         pos = data.index(b"xref", offset) + 4
         sub = re.compile(rb"\s*(\d+)\s+(\d+)[ \t]*\r?\n?")
+        entry = re.compile(rb"\s*(\d{10})\s(\d{5})\s([nf])")
         while True:
             m = re.compile(rb"\s*trailer").match(data, pos)
             if m:
                 trailer, _ = parse_object(data, m.end())
                 if not isinstance(trailer, dict):
                     raise PdfError("bad trailer")
+                if "Size" in trailer:
+                    self._check_size(_int(trailer["Size"]))
                 return trailer
             m = sub.match(data, pos)
             if m is None:
                 raise PdfError("bad xref table")
-            start, count = int(m.group(1)), int(m.group(2))
+            start, count = self._claim(int(m.group(1)), int(m.group(2)))
             pos = m.end()
-            entries = re.compile(rb"(\d{10})\s(\d{5})\s([nf])").finditer(data, pos)
+            if count * 20 > len(data) - pos + 2:
+                raise PdfLimitError(f"xref table claims {count} entries but the file ends first")
             for k in range(count):
-                e = next(entries, None)
+                e = entry.match(data, pos)
                 if e is None:
                     raise PdfError("truncated xref table")
                 num = start + k
@@ -393,14 +470,22 @@ class Reader:
         obj = self._parse_indirect_at(offset)[1]
         if not isinstance(obj, Stream) or obj.dict.get("Type") != "XRef":
             raise PdfError("startxref does not point at a cross-reference")
-        data = decode_stream(obj)
-        w = obj.dict["W"]
-        size = obj.dict["Size"]
+        w = obj.dict.get("W")
+        if not isinstance(w, list) or len(w) != 3 or any(_int(x) < 0 or x > 8 for x in w):
+            raise PdfError("bad /W in cross-reference stream")
+        size = _int(obj.dict.get("Size"))
         index = obj.dict.get("Index", [0, size])
+        if not isinstance(index, list) or len(index) % 2:
+            raise PdfError("bad /Index in cross-reference stream")
+        sections = [self._claim(index[j], index[j + 1]) for j in range(0, len(index), 2)]
+        self._check_size(size)
         rec = sum(w)
+        total = sum(count for _, count in sections)
+        data = decode_stream(obj, limit=min(MAX_INFLATE, total * (rec + 1) + 1024))
+        if total * rec > len(data):
+            raise PdfError("truncated xref stream")
         pos = 0
-        for j in range(0, len(index), 2):
-            start, count = index[j], index[j + 1]
+        for start, count in sections:
             for k in range(count):
                 fields = []
                 for width in w:
@@ -416,8 +501,6 @@ class Reader:
                     self.xref[num] = (2, fields[1], fields[2])
                 else:
                     self.xref[num] = (0, 0, 0)
-            if pos > len(data) + rec:
-                raise PdfError("truncated xref stream")
         return obj.dict
 
     # -- objects
@@ -434,7 +517,8 @@ class Reader:
                 if isinstance(length, Ref):
                     length = self.get(length)
                 start = s.end()
-                if not isinstance(length, int) or self.data[start + length:start + length + 30].find(b"endstream") < 0:
+                if (not isinstance(length, int) or length < 0
+                        or self.data[start + length:start + length + 30].find(b"endstream") < 0):
                     stop = self.data.find(b"endstream", start)
                     if stop < 0:
                         raise PdfError("stream without endstream")
@@ -451,22 +535,35 @@ class Reader:
         entry = self.xref.get(ref.num)
         if entry is None or entry[0] == 0:
             return None
-        if entry[0] == 1:
-            got, obj = self._parse_indirect_at(entry[1])
-            if got.num != ref.num:
-                raise PdfError(f"xref for object {ref.num} points at object {got.num}")
-            return obj
-        return self._from_objstm(entry[1], entry[2])
+        if ref.num in self._resolving:  # e.g. a stream whose /Length is itself
+            raise PdfLimitError(f"object {ref.num} refers to itself while being read")
+        self._resolving.add(ref.num)
+        try:
+            if entry[0] == 1:
+                got, obj = self._parse_indirect_at(entry[1])
+                if got.num != ref.num:
+                    raise PdfError(f"xref for object {ref.num} points at object {got.num}")
+                return obj
+            return self._from_objstm(entry[1], entry[2])
+        finally:
+            self._resolving.discard(ref.num)
 
     def _from_objstm(self, stm_num: int, index: int) -> Any:
         cached = self._objstm.get(stm_num)
         if cached is None:
+            if self.xref.get(stm_num, (0,))[0] != 1:
+                raise PdfError("object stream is not a plain object")
             stm = self.get(Ref(stm_num))
             if not isinstance(stm, Stream):
                 raise PdfError("object stream missing")
+            n, first = _int(stm.dict.get("N")), _int(stm.dict.get("First"))
+            # each object needs at least two header numbers ("1 0 ") and one byte of body
+            if n < 0 or first < 0 or n > MAX_OBJECTS or first > MAX_INFLATE or n * 4 > first + 8:
+                raise PdfLimitError(f"object stream claims {n} objects with a header of {first} bytes")
             data = decode_stream(stm)
-            first = stm.dict["First"]
-            nums = [int(x) for x in data[:first].split()]
+            if first > len(data):
+                raise PdfLimitError("object stream header is longer than its data")
+            nums = [int(x) for x in data[:first].split()[:2 * n]]
             pairs = [(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
             cached = (data[first:], pairs)
             self._objstm[stm_num] = cached
@@ -474,6 +571,7 @@ class Reader:
         if index >= len(pairs):
             raise PdfError("object stream index out of range")
         return parse_object(body, pairs[index][1])[0]
+
 
     # -- document structure
     @property
@@ -523,14 +621,35 @@ class Reader:
         walk(root, {}, 0)
         return out
 
+    def check_page_contents(self, index: int, limit: int = MAX_PAGE_CONTENT) -> int:
+        """Decoded size of page ``index``'s content streams, refused past ``limit`` before a
+        renderer inflates them (a 510 KB page can inflate to 500 MB of operators)."""
+        return self.content_size(self.pages()[index][1], limit)
+
+    def content_size(self, page: dict[Name, Any], limit: int = MAX_PAGE_CONTENT) -> int:
+        """Decoded size of one page dictionary's content streams (PdfLimitError past ``limit``)."""
+        contents = self.get(page.get("Contents"))
+        total = 0
+        for item in contents if isinstance(contents, list) else [contents]:
+            stream = self.get(item)
+            if isinstance(stream, Stream):
+                total += len(decode_stream(stream, limit=limit - total))
+        return total
+
     def iter_fields(self) -> Iterator[tuple[Ref | None, dict[Name, Any]]]:
         """Every terminal form field (fields and their kids), with its reference."""
         acro = self.get(self.catalog().get("AcroForm"))
         if not isinstance(acro, dict):
             return
-        stack = [(f, 0) for f in (self.get(acro.get("Fields")) or [])]
+        fields = self.get(acro.get("Fields"))
+        stack = [(f, 0) for f in (fields if isinstance(fields, list) else [])]
+        seen: set[Ref] = set()  # a field listed twice (or a Kids cycle) is visited once
         while stack:
             ref, depth = stack.pop(0)
+            if isinstance(ref, Ref):
+                if ref in seen:
+                    continue
+                seen.add(ref)
             node = self.get(ref)
             if not isinstance(node, dict) or depth > 32:
                 continue

@@ -170,13 +170,20 @@ def court_fingerprints(session: Session | None = None, settings: SigningSettings
     the seal register shows was used (so documents sealed before a certificate was rotated still
     verify as the court's). Verification treats a certification by anything else as not the
     court's seal."""
+    s = session if session is not None else db.session()
+    return held_fingerprints(s, settings) | set(s.scalars(select(SealUse.cert_fingerprint).distinct()))
+
+
+def held_fingerprints(session: Session | None = None, settings: SigningSettings | None = None) -> set[str]:
+    """The configured court seal and the certificates of the seals the courts hold now (read from
+    their key files, not from the register, which anyone with database access could extend).
+    Verification accepts these as the court's seals (with ``SEAL_FINGERPRINTS`` for rotated ones)."""
     settings = settings or current()
     found = {pki.fingerprint(pki.seal_credentials(settings).cert)}
     s = session if session is not None else db.session()
     for seal in s.scalars(select(Seal).where(Seal.active.is_(True))):
         if seal.p12_path or _dev_path(seal, settings).exists():
             found.add(fingerprint(seal, settings))
-    found |= set(s.scalars(select(SealUse.cert_fingerprint).distinct()))
     return found
 
 

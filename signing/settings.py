@@ -24,6 +24,10 @@ class SigningSettings:
     cjk_font_path: str = ""
     max_bytes: int = 100 * 1024 * 1024
     max_pages: int = 2000
+    seal_fingerprints: str = ""  # comma-separated SHA-256 hex; empty: the configured seal certificate
+    untrusted_cpu_seconds: int = 4
+    untrusted_memory_mb: int = 256
+    untrusted_wall_seconds: float = 8.0
 
     @property
     def pki_dir(self) -> Path:
@@ -46,6 +50,10 @@ class SigningSettings:
             cjk_font_path=g("CJK_FONT_PATH", ""),
             max_bytes=int(g("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)),
             max_pages=int(g("SEAL_MAX_PAGES", 2000)),
+            seal_fingerprints=str(g("SEAL_FINGERPRINTS", "") or ""),
+            untrusted_cpu_seconds=int(g("UNTRUSTED_CPU_SECONDS", 4)),
+            untrusted_memory_mb=int(g("UNTRUSTED_MEMORY_MB", 256)),
+            untrusted_wall_seconds=float(g("UNTRUSTED_WALL_SECONDS", 8.0)),
         )
 
 

@@ -4,8 +4,13 @@
 (the platform CA, the seal's root, ``TRUST_ROOTS_PATH``) and reports, per signature: who
 signed and when, whether the signed bytes are intact, whether the certificate chains to a
 trusted root, how much of the file it covers, and — for the court's certification
-signature — whether every later change stayed within what DocMDP allows. ``ok`` is true only
-when every signature is valid and trusted and nothing was added after the last one.
+signature — whether every later change stayed within what DocMDP allows. A chain to a
+trusted root is not enough: :mod:`signing.trust` pins the certification signature to the
+court's own seal certificates and other signatures to the platform CA; anything else is
+"not issued by this court". ``ok`` is true only when every signature passes every check and
+nothing was added after the last one; each signature names the first check it failed.
+
+The uploaded file is untrusted: it is examined in a child process with CPU and memory limits.
 """
 from __future__ import annotations
 
@@ -16,13 +21,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from court import sandbox
+from court.errors import DomainError
+from court.i18n import translate
 from court.models import DocumentVersion
-from signing import pki
+from signing import pki, trust
 from signing.codes import format_code
+from signing.errors import refusal
+from signing.pdf import PdfError, PdfLimitError, Reader
 from signing.settings import SigningSettings, current
 
 log = logging.getLogger(__name__)
@@ -43,10 +55,23 @@ class SignatureReport:
     modification_level: str | None
     timestamped: bool
     problem: str | None = None
+    fingerprint: str = ""  # SHA-256 of the signing certificate
+    platform_issued: bool = False  # issued directly by the platform CA (an event certificate)
+    role: str = "foreign"  # signing.trust: court_seal | platform | foreign
+    failed: str | None = None  # the first check that failed (a key of CHECKS), None when all passed
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted and self.docmdp_ok is not False and self.problem is None
+        return self.failed is None and self.intact and self.valid and self.trusted and self.docmdp_ok is not False
+
+    @property
+    def is_court_seal(self) -> bool:
+        return self.role == trust.COURT_SEAL
+
+    @property
+    def failure(self) -> str | None:
+        """The failed check in plain words (Chinese source text; translate for display)."""
+        return CHECKS.get(self.failed) if self.failed else None
 
 
 @dataclass
@@ -64,8 +89,12 @@ class VerifyReport:
     size: int
     signatures: list[SignatureReport] = field(default_factory=list)
     changed_after_last_signature: bool = False
-    error: str | None = None
+    error: str | None = None  # Chinese source message ({name} placeholders filled from error_params)
+    error_params: dict[str, Any] = field(default_factory=dict)
     stored: StoredMatch | None = None
+
+    def error_text(self, locale: str | None = None) -> str:
+        return translate(self.error, locale).format(**self.error_params) if self.error else ""
 
     @property
     def ok(self) -> bool:
@@ -80,19 +109,34 @@ class VerifyReport:
         return data
 
 
-def _roots(settings: SigningSettings) -> list[Any]:
-    from asn1crypto import x509 as ax509
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Marks a message for the catalogue; it is translated where it is shown."""
+    return message
 
-    return [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in pki.trust_roots(settings)]
+
+#: every check a signature can fail, in the order they are tried, in plain words (Chinese source,
+#: English in the catalogue); the report names the first one that failed
+CHECKS: dict[str, str] = {
+    "unreadable": N_("签名无法读取或验证"),
+    "tampered": N_("签名后内容被改动"),
+    "invalid": N_("签名数据无效"),
+    "seal_not_court": N_("不是本院签发：认证签名所用的证书不是本院的印章证书"),
+    "not_this_court": N_("不是本院签发：签名证书既不是本院的印章证书，也不是本平台为签名人签发的证书"),
+    "untrusted": N_("签名证书不受信任"),
+    "docmdp": N_("盖章后出现了不允许的修改"),
+}
+
+
+def _der(certs: list[Any]) -> list[bytes]:
+    return [c.public_bytes(serialization.Encoding.DER) for c in certs]
 
 
 def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Session | None = None) -> VerifyReport:
-    """Validate every signature in ``pdf``; with a ``session``, also find the stored version."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import SigningError as PyhankoSigningError
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    """Validate every signature in ``pdf``; with a ``session``, also find the stored version.
 
+    The file is untrusted: its structure is checked by our bounded reader and pyHanko reads it,
+    both in a child process with CPU and memory limits (:mod:`court.sandbox`). Which signatures
+    count as the court's is decided here, by :func:`signing.trust.classify`."""
     settings = settings or current()
     report = VerifyReport(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
     if session is not None:
@@ -102,58 +146,127 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
             report.stored = StoredMatch(doc.id, doc.title, format_code(doc.verify_code) if doc.verify_code else None,
                                         version.number, version.reason)
     if b"%PDF-" not in pdf[:1024]:
-        report.error = "文件不是PDF格式"
+        report.error = N_("文件不是PDF格式")
         return report
+    roots = _der(pki.trust_roots(settings))
+    platform = _der([pki.platform_ca(settings).cert])
+    try:
+        found = sandbox.run(examine, pdf, roots, platform, what="verify upload").value
+    except DomainError as exc:  # over the time or memory limit
+        report.error, report.error_params = exc.message, dict(exc.params)
+        return report
+    if isinstance(found, tuple):
+        report.error, report.error_params = found
+        return report
+    accepted = trust.court_fingerprints(settings)
+    if session is not None:  # the court's other seals (subordinate court, department)
+        from signing import seals
+
+        accepted = accepted | seals.held_fingerprints(session, settings)
+    for raw in found:
+        sig = SignatureReport(**raw)
+        role = trust.classify(sig.fingerprint, certification=sig.certification,
+                              platform_issued=sig.platform_issued,
+                              court_fingerprints=accepted)
+        sig.role = role.kind
+        sig.failed = _first_failure(sig, role.failed)
+        report.signatures.append(sig)
+    if report.signatures:
+        report.changed_after_last_signature = report.signatures[-1].coverage != "entire_file"
+    return report
+
+
+def _first_failure(sig: SignatureReport, pin: str | None) -> str | None:
+    if sig.problem:
+        return "unreadable"
+    if not sig.intact:
+        return "tampered"
+    if not sig.valid:
+        return "invalid"
+    if pin:
+        return pin
+    if not sig.trusted:
+        return "untrusted"
+    if sig.docmdp_ok is False:
+        return "docmdp"
+    return None
+
+
+def examine(pdf: bytes, roots_der: list[bytes], platform_der: list[bytes]) -> list[dict[str, Any]] | tuple[str, dict[str, Any]]:
+    """Every signature of an untrusted file as plain values, or (error message, parameters).
+
+    Runs in the sandbox. Our bounded reader looks first: a file claiming more than it holds is
+    refused before pyHanko (whose reader would loop over every claimed entry) sees it."""
+    from asn1crypto import x509 as ax509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        Reader(pdf)
+    except PdfLimitError as exc:
+        err = refusal(exc)
+        return err.message, {}
+    except (PdfError, RecursionError, ValueError, KeyError, TypeError, IndexError):
+        pass  # not hostile, just unusual: pyHanko may still read it
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         sigs = list(reader.embedded_signatures)
     except Exception as exc:  # a damaged file is a verification result, not a crash
-        report.error = f"PDF文件已损坏，无法读取（{type(exc).__name__}）"
-        return report
+        log.info("verify: unreadable PDF: %s", type(exc).__name__)
+        return N_("PDF文件已损坏，无法读取"), {}
     if not sigs:
-        report.error = "文件中没有数字签名"
-        return report
-    roots = _roots(settings)
-    for sig in sigs:
-        name = sig.field_name or ""
+        return N_("文件中没有数字签名"), {}
+    roots = [ax509.Certificate.load(d) for d in roots_der]
+    platform = [x509.load_der_x509_certificate(d) for d in platform_der]
+    return [_one(sig, roots, platform) for sig in sigs]
+
+
+def _one(sig: Any, roots: list[Any], platform: list[x509.Certificate]) -> dict[str, Any]:
+    """One signature, validated with pyHanko against ``roots``."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    name = sig.field_name or ""
+    base: dict[str, Any] = dict(field=name, signer="", signer_subject="", signing_time=None,
+                                certification=_certifies(sig), intact=False, valid=False, trusted=False,
+                                coverage="partial", docmdp_ok=None, modification_level=None, timestamped=False)
+    try:
+        cert = sig.signer_cert
+        base.update(fingerprint=hashlib.sha256(cert.dump()).hexdigest(), signer=_cn(cert),
+                    signer_subject=cert.subject.human_friendly, platform_issued=_issued_by(cert.dump(), platform))
+        st = validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False),
+                                    ts_validation_context=ValidationContext(trust_roots=roots, allow_fetching=False))
+        cov = st.coverage.name.lower() if st.coverage is not None else "partial"
+        base.update(
+            signing_time=st.signer_reported_dt, intact=bool(st.intact), valid=bool(st.valid), trusted=bool(st.trusted),
+            coverage=cov if cov in ("entire_file", "entire_revision") else "partial", docmdp_ok=st.docmdp_ok,
+            modification_level=st.modification_level.name.lower() if st.modification_level is not None else None,
+            timestamped=st.timestamp_validity is not None,
+        )
+    except Exception as exc:  # one bad signature is a finding about that signature
+        log.info("verify: signature %s not verifiable: %s", name, type(exc).__name__)
+        base["problem"] = f"签名无法验证：{type(exc).__name__}: {str(exc)[:200]}"
+    return base
+
+
+def _certifies(sig: Any) -> bool:
+    try:
+        return sig.docmdp_level is not None
+    except Exception:
+        return False
+
+
+def _issued_by(cert_der: bytes, cas: list[x509.Certificate]) -> bool:
+    """True when a platform CA signed this certificate itself (event certificates are issued directly)."""
+    cert = x509.load_der_x509_certificate(cert_der)
+    for ca in cas:
+        if cert.issuer != ca.subject or cert == ca:
+            continue
         try:
-            vc = ValidationContext(trust_roots=roots, allow_fetching=False)
-            st = validate_pdf_signature(sig, vc, ts_validation_context=ValidationContext(trust_roots=roots,
-                                                                                         allow_fetching=False))
-            cert = st.signing_cert
-            cov = st.coverage.name.lower() if st.coverage is not None else "partial"
-            if cov not in ("entire_file", "entire_revision"):
-                cov = "partial"
-            report.signatures.append(SignatureReport(
-                field=name,
-                signer=_cn(cert),
-                signer_subject=cert.subject.human_friendly if cert is not None else "",
-                signing_time=st.signer_reported_dt,
-                certification=sig.docmdp_level is not None,
-                intact=bool(st.intact),
-                valid=bool(st.valid),
-                trusted=bool(st.trusted),
-                coverage=cov,
-                docmdp_ok=st.docmdp_ok,
-                modification_level=st.modification_level.name.lower() if st.modification_level is not None else None,
-                timestamped=st.timestamp_validity is not None,
-            ))
-        except (PyhankoSigningError, ValueError, KeyError, TypeError, OSError) as exc:
-            report.signatures.append(SignatureReport(
-                field=name, signer="", signer_subject="", signing_time=None, certification=False, intact=False,
-                valid=False, trusted=False, coverage="partial", docmdp_ok=None, modification_level=None,
-                timestamped=False, problem=f"签名无法验证：{type(exc).__name__}: {str(exc)[:200]}",
-            ))
-        except Exception as exc:
-            log.exception("unexpected error validating signature %s", name)
-            report.signatures.append(SignatureReport(
-                field=name, signer="", signer_subject="", signing_time=None, certification=False, intact=False,
-                valid=False, trusted=False, coverage="partial", docmdp_ok=None, modification_level=None,
-                timestamped=False, problem=f"签名无法验证：{type(exc).__name__}",
-            ))
-    last = report.signatures[-1]
-    report.changed_after_last_signature = last.coverage != "entire_file"
-    return report
+            cert.verify_directly_issued_by(ca)
+            return True
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+    return False
 
 
 def _cn(cert: Any) -> str:
@@ -173,10 +286,9 @@ def render(report: VerifyReport) -> str:
         lines.append(f"平台存档 / stored: 文书 #{st.document_id} 《{st.title}》 第{st.version}版"
                      + (f" 防伪码 {st.code}" if st.code else ""))
     if report.error:
-        lines.append(f"错误 / error: {report.error}")
+        lines.append(f"错误 / error: {report.error_text('zh_Hans_CN')} / {report.error_text('en')}")
     for i, sig in enumerate(report.signatures, 1):
-        kind = "认证签名（法院印章）/ certification" if sig.certification else "批准签名 / approval"
-        lines.append(f"签名 #{i} [{sig.field}] {kind}")
+        lines.append(f"签名 #{i} [{sig.field}] {_kind(sig)}")
         lines.append(f"  签署人 / signer: {sig.signer}  ({sig.signer_subject})")
         if sig.signing_time:
             lines.append(f"  时间 / time: {sig.signing_time.isoformat()}" + ("（含时间戳 / timestamped）" if sig.timestamped else ""))
@@ -184,12 +296,22 @@ def render(report: VerifyReport) -> str:
         lines.append(f"  覆盖范围 / coverage: {sig.coverage}")
         if sig.docmdp_ok is not None or sig.modification_level:
             lines.append(f"  后续修改 / later changes: {sig.modification_level}  DocMDP: {_yn(sig.docmdp_ok)}")
+        if sig.failure:
+            lines.append(f"  未通过 / failed: {sig.failure} / {translate(sig.failure, 'en')}")
         if sig.problem:
             lines.append(f"  问题 / problem: {sig.problem}")
     if report.changed_after_last_signature:
         lines.append("警告 / warning: 最后一个签名之后文件又被修改 / the file was changed after the last signature")
     lines.append("结论 / result: " + ("验证通过 / VALID" if report.ok else "验证未通过 / NOT VALID"))
     return "\n".join(lines)
+
+
+def _kind(sig: SignatureReport) -> str:
+    if sig.role == trust.FOREIGN:
+        return "不是本院签发 / not issued by this court" + ("（认证签名 / certification）" if sig.certification else "")
+    if sig.is_court_seal:
+        return "法院印章 / court seal" + ("（认证签名 / certification）" if sig.certification else "")
+    return "签名人签名 / signer's signature"
 
 
 def _yn(value: bool | None) -> str:

@@ -79,7 +79,9 @@ def _verdict(report: Any) -> tuple[str, str]:
     if report.ok:
         return "ok", _("验证通过：文件上的签名完整有效，自签名以来未被修改。")
     if report.error:
-        return "bad", _("验证未通过：{reason}", reason=_(report.error) if "（" not in report.error else report.error)
+        return "bad", _("验证未通过：{reason}", reason=report.error_text())
     if report.changed_after_last_signature:
         return "bad", _("验证未通过：文件在最后一次签名之后被修改过，内容可能已被篡改。")
+    if any(sig.role == "foreign" for sig in report.signatures):
+        return "bad", _("验证未通过：文件上有不是本院签发的签名或印章。")
     return "bad", _("验证未通过：文件中有签名无效或不可信，内容可能已被篡改。")

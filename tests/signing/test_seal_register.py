@@ -79,6 +79,11 @@ def test_a_department_seal_has_its_own_certificate_and_the_court_knows_its_finge
     assert {used, court_seal} <= known
     platform_ca = pki.platform_ca(settings).cert.public_bytes(serialization.Encoding.DER)
     assert hashlib.sha256(platform_ca).hexdigest() not in known
+    # the public verify page accepts the department's seal as this court's
+    from signing import verification
+
+    report = verification.verify(data, settings=settings, session=s)
+    assert report.ok and report.signatures[0].role == "court_seal"
 
 
 def test_a_seal_of_another_court_cannot_be_named(s):
