@@ -6,7 +6,7 @@ import logging
 from flask import Flask, jsonify, request
 from sqlalchemy import text
 
-from config import Config
+from config import Config, refuse_unsafe_production
 from court import db, i18n, redis_conn, runtime
 
 
@@ -15,6 +15,7 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     app = Flask(__name__, instance_path=cfg.INSTANCE_PATH, static_folder="static", template_folder="templates")
     app.config.update(cfg.as_flask())
     app.extensions["court_config"] = cfg
+    refuse_unsafe_production(cfg)  # before anything starts (an embedded Redis, a local folder)
     runtime.init(
         runtime.Runtime(
             database_url=cfg.DATABASE_URL,
@@ -25,10 +26,18 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
             instance_path=cfg.INSTANCE_PATH,
             queue_is_async=cfg.QUEUE_IS_ASYNC,
             retry_intervals=cfg.JOB_RETRY_INTERVALS,
+            data_key=cfg.DATA_KEY,
+            data_keys_previous=cfg.DATA_KEYS_PREVIOUS,
+            storage_url=cfg.STORAGE_URL,
+            s3={"endpoint_url": cfg.S3_ENDPOINT_URL, "region": cfg.S3_REGION, "access_key_id": cfg.S3_ACCESS_KEY_ID,
+                "secret_access_key": cfg.S3_SECRET_ACCESS_KEY, "addressing_style": cfg.S3_ADDRESSING_STYLE},
+            cache_redis_url=cfg.CACHE_REDIS_URL,
         )
     )
     app.config["REDIS_URL_IN_USE"] = runtime.current().redis_url
     _logging(app)
+    if warning := redis_conn.eviction_warning():
+        logging.getLogger("court").warning(warning)
 
     @app.before_request
     def _locale() -> None:

@@ -90,6 +90,17 @@ def gc_files_command(dry_run: bool, older_than_hours: float) -> None:
     click.echo(f"{len(orphans)} 个无引用文件 / unreferenced blobs {verb}")
 
 
+@court_cli.command("rotate-data-key")
+def rotate_data_key_command() -> None:
+    """Re-encrypt personal data under the current DATA_KEY (old keys in DATA_KEYS_PREVIOUS)."""
+    from court.services import datakeys
+
+    s = db.session()
+    with click.progressbar(length=datakeys.count(s), label=f"re-encrypting under {crypto.current_key_id()}") as bar:
+        changed = datakeys.rotate(s, bar.update)
+    click.echo(f"{changed} 个加密字段已换用新密钥 / values re-encrypted under key {crypto.current_key_id()}")
+
+
 @court_cli.command("demo")
 def demo_command() -> None:
     """Create a demo case with a plaintiff and a defendant; print their association codes."""
