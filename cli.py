@@ -31,11 +31,27 @@ DEMO_COURT = ("北京互联网法院（演示）", "京0491")
 @click.option("--court-name", default=DEMO_COURT[0], show_default=True)
 @click.option("--court-code", default=DEMO_COURT[1], show_default=True)
 def init_command(court_name: str, court_code: str) -> None:
-    """Migrate the database; create the court, its admin (API key printed once) and dev keys."""
-    migrate.upgrade(current_app.config["DATABASE_URL"])
+    """Migrate the database; create the court, its admin (API key printed once) and dev keys.
+
+    Safe on several hosts at once: everything runs under the release lock, so one host creates
+    the court and the admin and the others find them.
+    """
+    with migrate.release_lock(current_app.config["DATABASE_URL"]):
+        migrate.upgrade(current_app.config["DATABASE_URL"])
+        click.echo("数据库已迁移到最新版本 / database migrated")
+        for hook in current_app.extensions.get("court_init_hooks", []):
+            hook()
+        _seed(court_name, court_code)
+
+
+@court_cli.command("migrate")
+def migrate_command() -> None:
+    """Run the database migrations under the release lock (the Procfile's release step)."""
+    migrate.upgrade_locked(current_app.config["DATABASE_URL"])
     click.echo("数据库已迁移到最新版本 / database migrated")
-    for hook in current_app.extensions.get("court_init_hooks", []):
-        hook()
+
+
+def _seed(court_name: str, court_code: str) -> None:
     with db.transaction() as s:
         court = s.scalar(select(Court).where(Court.code == court_code))
         if court is None:
