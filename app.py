@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from config import Config, refuse_unsafe_production
 from court import db, i18n, redis_conn, runtime
+from court.services import flow_sweep
 
 
 def create_app(config: Config | None = None, **overrides: object) -> Flask:
@@ -36,6 +37,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     )
     app.config["REDIS_URL_IN_USE"] = runtime.current().redis_url
     _logging(app)
+    flow_sweep.configure(cfg.FLOW_SWEEP_SECONDS)
+    app.extensions.setdefault("court_worker_hooks", []).append(flow_sweep.ensure_scheduled)
     if warning := redis_conn.eviction_warning():
         logging.getLogger("court").warning(warning)
 

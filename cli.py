@@ -148,11 +148,24 @@ def worker_command(burst: bool, queues: str) -> None:
     """Run an RQ worker on the project's queues, with the scheduler on."""
     from rq import SimpleWorker
 
+    from court import periodic
+
     names = [q for q in queues.split(",") if q]
-    for hook in current_app.extensions.get("court_worker_hooks", []):
-        hook()  # e.g. notify/ keeps its periodic outbox sweep scheduled
+    hooks = current_app.extensions.get("court_worker_hooks", [])  # the periodic sweeps' chains
+    for hook in hooks:
+        hook()
     worker = SimpleWorker([queue.queue(n) for n in names], connection=redis_conn.client())
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    if burst:
+        worker.work(burst=True, with_scheduler=True, logging_level="INFO")
+        return
+    # the scheduler runs in this process (it dies with it); the sweeps' chains are re-checked
+    # every few seconds so they come back soon after a Redis flush
+    stop = periodic.keep_alive(hooks, every=10)
+    periodic.scheduler_thread(names, stop)
+    try:
+        worker.work(burst=False, with_scheduler=False, logging_level="INFO")
+    finally:
+        stop.set()
 
 
 @court_cli.command("run")
