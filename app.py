@@ -50,12 +50,16 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     def _end_session(_exc: BaseException | None) -> None:
         db.session.remove()
 
+    import ops
+
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
         checks = {"database": _check(lambda: db.session.execute(text("SELECT 1"))),
                   "redis": _check(lambda: redis_conn.client().ping())}
         ok = all(v == "ok" for v in checks.values())
-        return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
+        cluster_ok, details = ops.health_details()  # storage, workers, sweep, oldest unsent notice
+        ok = ok and cluster_ok
+        return jsonify(status="ok" if ok else "degraded", **checks, **details), 200 if ok else 503
 
     # Each area wires its own blueprints, CLI commands and start-up checks.
     import cli
@@ -67,8 +71,8 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     from staff import init_app as init_staff
     from web_sign import init_app as init_web_sign
 
-    for init in (security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot, init_web_sign,
-                 cli.register):
+    for init in (ops.init_app, security.init_app, init_staff, init_identity, init_signing, init_notify, init_bot,
+                 init_web_sign, cli.register):
         init(app)
     return app
 
@@ -87,6 +91,8 @@ def _check(fn) -> str:  # type: ignore[no-untyped-def]
 
 
 def _logging(app: Flask) -> None:
+    from court import logs
+
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logs.configure(app.config.get("LOG_FORMAT", "text"))  # text or json, with request ids, masked
         logging.getLogger("alembic").setLevel(logging.WARNING)

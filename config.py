@@ -169,6 +169,7 @@ class Config:
     # evictable data (rendered page images): empty = the queue's Redis server, next database number
     CACHE_REDIS_URL: str = ""
     LOG_FORMAT: str = "text"  # text | json (one JSON object a line, with the request id)
+    METRICS_TOKEN: str = ""  # bearer token for /metrics; empty: loopback callers only
     FLOW_SWEEP_SECONDS: int = 30  # how often lost seal/notify jobs of ready steps are re-enqueued
     # set by from_env, never from the environment: whether SECRET_KEY was generated on this host
     SECRET_KEY_GENERATED: bool = False
