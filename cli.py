@@ -160,12 +160,25 @@ def worker_command(burst: bool, queues: str) -> None:
         return
     # the scheduler runs in this process (it dies with it); the sweeps' chains are re-checked
     # every few seconds so they come back soon after a Redis flush
-    stop = periodic.keep_alive(hooks, every=10)
+    seen: dict[str, bool] = {}
+    stop = periodic.keep_alive([*hooks, lambda: _still_registered(worker, seen)], every=10)
     periodic.scheduler_thread(names, stop)
     try:
         worker.work(burst=False, with_scheduler=False, logging_level="INFO")
     finally:
         stop.set()
+
+
+def _still_registered(worker, seen: dict[str, bool]) -> None:  # type: ignore[no-untyped-def]
+    """After a Redis flush a worker keeps working but is no longer listed (``/healthz`` and
+    ``/metrics`` would show no workers): register it again, once it had registered itself."""
+    from rq.worker_registration import REDIS_WORKER_KEYS
+
+    if worker.connection.sismember(REDIS_WORKER_KEYS, worker.key):
+        seen["registered"] = True
+    elif seen.get("registered"):
+        worker.connection.delete(worker.key)  # only a heartbeat field survived the flush
+        worker.register_birth()
 
 
 @court_cli.command("run")
