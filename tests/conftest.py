@@ -80,6 +80,7 @@ def config(tmp_path: Path, redis_url: str, _pg_migrated: None) -> Config:
         ENV="testing", TESTING=True, INSTANCE_PATH=str(instance), SECRET_KEY="test-secret-key",
         DATABASE_URL=database_url, REDIS_URL=redis_url, STORAGE_DIR=str(instance / "files"),
         PUBLIC_BASE_URL="http://court.test", MAX_UPLOAD_BYTES=2 * 1024 * 1024, JOB_RETRY_INTERVALS=[],
+        DEPLOYMENT_CHECKS=False,  # the embedded test servers stand in for shared ones (ENV=production tests)
     )
 
 
@@ -174,5 +175,4 @@ def production_config(config):
     config.SMS_PROVIDER = "aliyun"
     config.ALIYUN_ACCESS_KEY_ID, config.ALIYUN_ACCESS_KEY_SECRET = "prod-key-id", "prod-key-secret"
     config.MAIL_PROVIDER = "smtp"
-    config.DEPLOYMENT_CHECKS = False  # the embedded test servers stand in for shared ones here
     return config
