@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import json
 import os
 import re
 import signal
@@ -70,7 +71,7 @@ def cluster(tmp_path_factory, database, s3_server):
         DATABASE_URL=database, REDIS_URL=REDIS_URL, STORAGE_URL=f"s3://{bucket}/court", **s3_server.settings(),
         SECRET_KEY="cluster-secret-" + "s" * 40, DATA_KEY="c1:" + "d" * 48,
         FLOW_SWEEP_SECONDS="5", NOTIFY_SWEEP_SECONDS="5", JOB_RETRY_INTERVALS="2,5,10",
-        FACE_FRESH_MINUTES="30",
+        FACE_FRESH_MINUTES="30", LOG_FORMAT="json",
     )
     c = Cluster(base, env)
     init = c.flask("init")  # the release step, once
@@ -291,6 +292,17 @@ def test_a_party_journey_survives_a_killed_worker_and_redis_flushes(cluster):
         credentials = conn.scalar(select(func.count()).select_from(Document).where(
             Document.kind == DocumentKind.CREDENTIAL))
         assert credentials == len(everything)
+    # 5. the logs: JSON lines with request ids, and no party's phone number in clear
+    logs = {p.name: p.read_text() for p in cluster.base.glob("*.log")}
+    for name, content in logs.items():
+        for item in everything:
+            assert item["phone"] not in content, f"{name} shows {item['phone']} in clear"
+    def request_ids(prefix: str) -> list[str]:
+        return [json.loads(line).get("request_id") or "" for name, content in logs.items() if name.startswith(prefix)
+                for line in content.splitlines() if line.startswith("{")]
+
+    assert any(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in request_ids("web"))  # a web request's id
+    assert any(rid.startswith("job:") for rid in request_ids("worker"))  # a job's id
     health = requests.get(f"{cluster.webs[1]}/healthz", timeout=10).json()
     assert health["status"] == "ok" and health["workers"] >= 2 and health["flow_sweep_last_run"]
     engine.dispose()
