@@ -31,11 +31,27 @@ DEMO_COURT = ("北京互联网法院（演示）", "京0491")
 @click.option("--court-name", default=DEMO_COURT[0], show_default=True)
 @click.option("--court-code", default=DEMO_COURT[1], show_default=True)
 def init_command(court_name: str, court_code: str) -> None:
-    """Migrate the database; create the court, its admin (API key printed once) and dev keys."""
-    migrate.upgrade(current_app.config["DATABASE_URL"])
+    """Migrate the database; create the court, its admin (API key printed once) and dev keys.
+
+    Safe on several hosts at once: everything runs under the release lock, so one host creates
+    the court and the admin and the others find them.
+    """
+    with migrate.release_lock(current_app.config["DATABASE_URL"]):
+        migrate.upgrade(current_app.config["DATABASE_URL"])
+        click.echo("数据库已迁移到最新版本 / database migrated")
+        for hook in current_app.extensions.get("court_init_hooks", []):
+            hook()
+        _seed(court_name, court_code)
+
+
+@court_cli.command("migrate")
+def migrate_command() -> None:
+    """Run the database migrations under the release lock (the Procfile's release step)."""
+    migrate.upgrade_locked(current_app.config["DATABASE_URL"])
     click.echo("数据库已迁移到最新版本 / database migrated")
-    for hook in current_app.extensions.get("court_init_hooks", []):
-        hook()
+
+
+def _seed(court_name: str, court_code: str) -> None:
     with db.transaction() as s:
         court = s.scalar(select(Court).where(Court.code == court_code))
         if court is None:
@@ -90,6 +106,17 @@ def gc_files_command(dry_run: bool, older_than_hours: float) -> None:
     click.echo(f"{len(orphans)} 个无引用文件 / unreferenced blobs {verb}")
 
 
+@court_cli.command("rotate-data-key")
+def rotate_data_key_command() -> None:
+    """Re-encrypt personal data under the current DATA_KEY (old keys in DATA_KEYS_PREVIOUS)."""
+    from court.services import datakeys
+
+    s = db.session()
+    with click.progressbar(length=datakeys.count(s), label=f"re-encrypting under {crypto.current_key_id()}") as bar:
+        changed = datakeys.rotate(s, bar.update)
+    click.echo(f"{changed} 个加密字段已换用新密钥 / values re-encrypted under key {crypto.current_key_id()}")
+
+
 @court_cli.command("demo")
 def demo_command() -> None:
     """Create a demo case with a plaintiff and a defendant; print their association codes."""
@@ -121,11 +148,37 @@ def worker_command(burst: bool, queues: str) -> None:
     """Run an RQ worker on the project's queues, with the scheduler on."""
     from rq import SimpleWorker
 
+    from court import periodic
+
     names = [q for q in queues.split(",") if q]
-    for hook in current_app.extensions.get("court_worker_hooks", []):
-        hook()  # e.g. notify/ keeps its periodic outbox sweep scheduled
+    hooks = current_app.extensions.get("court_worker_hooks", [])  # the periodic sweeps' chains
+    for hook in hooks:
+        hook()
     worker = SimpleWorker([queue.queue(n) for n in names], connection=redis_conn.client())
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    if burst:
+        worker.work(burst=True, with_scheduler=True, logging_level="INFO")
+        return
+    # the scheduler runs in this process (it dies with it); the sweeps' chains are re-checked
+    # every few seconds so they come back soon after a Redis flush
+    seen: dict[str, bool] = {}
+    stop = periodic.keep_alive([*hooks, lambda: _still_registered(worker, seen)], every=10)
+    periodic.scheduler_thread(names, stop)
+    try:
+        worker.work(burst=False, with_scheduler=False, logging_level="INFO")
+    finally:
+        stop.set()
+
+
+def _still_registered(worker, seen: dict[str, bool]) -> None:  # type: ignore[no-untyped-def]
+    """After a Redis flush a worker keeps working but is no longer listed (``/healthz`` and
+    ``/metrics`` would show no workers): register it again, once it had registered itself."""
+    from rq.worker_registration import REDIS_WORKER_KEYS
+
+    if worker.connection.sismember(REDIS_WORKER_KEYS, worker.key):
+        seen["registered"] = True
+    elif seen.get("registered"):
+        worker.connection.delete(worker.key)  # only a heartbeat field survived the flush
+        worker.register_birth()
 
 
 @court_cli.command("run")

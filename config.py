@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -177,6 +178,32 @@ class Config:
     FACE_IMAGE_TTL_SECONDS: int = 600  # how long a queued selfie may wait in Redis
     FACE_MAX_IMAGE_BYTES: int = 4 * 1024 * 1024
 
+    # --- several servers (issue 14): keys, object storage, caches, logs -------------------------
+    # DATA_KEY encrypts personal data (ID numbers) and keys the look-up hashes, separately from
+    # SECRET_KEY (sessions). Form "ID:SECRET" (a short key id, then 32+ random characters); empty in
+    # development: the key derived from SECRET_KEY as before (id "dev"). To rotate, set the new key
+    # here, move the old one to DATA_KEYS_PREVIOUS and run `flask court rotate-data-key`.
+    DATA_KEY: str = ""
+    DATA_KEYS_PREVIOUS: str = ""  # "ID:SECRET,ID:SECRET": older keys, read only; keep the first one ever used
+    # STORAGE_URL=s3://bucket/prefix stores files in an S3-compatible object store (MinIO, Aliyun OSS,
+    # Tencent COS, Ceph); empty: the local folder STORAGE_DIR.
+    STORAGE_URL: str = ""
+    S3_ENDPOINT_URL: str = ""  # e.g. https://oss-cn-beijing.aliyuncs.com; empty: AWS's default
+    S3_REGION: str = ""
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    S3_ADDRESSING_STYLE: str = "path"  # path | virtual (OSS and COS want virtual)
+    # evictable data (rendered page images): empty = the queue's Redis server, next database number
+    CACHE_REDIS_URL: str = ""
+    LOG_FORMAT: str = "text"  # text | json (one JSON object a line, with the request id)
+    METRICS_TOKEN: str = ""  # bearer token for /metrics; empty: loopback callers only
+    FLOW_SWEEP_SECONDS: int = 30  # how often lost seal/notify jobs of ready steps are re-enqueued
+    # set by from_env, never from the environment: whether SECRET_KEY was generated on this host
+    SECRET_KEY_GENERATED: bool = False
+    # code-only switch: the test suite turns the deployment checks off to try production
+    # *provider* settings on its embedded servers; an operator cannot (not read from the environment)
+    DEPLOYMENT_CHECKS: bool = True
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
         """Every field can be set by an environment variable of the same name (or ``.env``).
@@ -186,7 +213,8 @@ class Config:
         """
         load_dotenv(ROOT / ".env", override=False)
         instance = Path(_env("INSTANCE_PATH", str(ROOT / "instance")))
-        cfg = cls(INSTANCE_PATH=str(instance), SECRET_KEY=_secret_key(instance))
+        cfg = cls(INSTANCE_PATH=str(instance), SECRET_KEY=_secret_key(instance),
+                  SECRET_KEY_GENERATED=not _env("SECRET_KEY"))
         for f in fields(cls):
             if f.name in _NOT_FROM_ENV:
                 continue
@@ -242,7 +270,64 @@ class Config:
         data["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_BYTES + 1024 * 1024
         return data
 
-_NOT_FROM_ENV = {"INSTANCE_PATH", "SECRET_KEY", "TESTING", "extra"}
+_NOT_FROM_ENV = {"INSTANCE_PATH", "SECRET_KEY", "TESTING", "extra", "SECRET_KEY_GENERATED", "DEPLOYMENT_CHECKS"}
+
+
+class UnsafeProduction(RuntimeError):
+    """``ENV=production`` on a set-up that only works on one machine; one line per problem."""
+
+
+# --- refusals for ENV=production: each check returns one line saying what to set, or None --------
+
+def _check_database(cfg: Config) -> str | None:
+    if cfg.DATABASE_URL.startswith("sqlite"):
+        return "DATABASE_URL: set a PostgreSQL URL (postgresql+psycopg://…); SQLite is one machine's file"
+    return None
+
+
+def _check_redis(cfg: Config) -> str | None:
+    if not cfg.REDIS_URL:
+        return "REDIS_URL: set a shared Redis server (redis://host:6379/0); the embedded one is per machine"
+    return None
+
+
+def _check_secret_key(cfg: Config) -> str | None:
+    if cfg.SECRET_KEY_GENERATED or len(cfg.SECRET_KEY) < 32:
+        return "SECRET_KEY: set the same random value (32+ characters) on every host; a generated one is per machine"
+    return None
+
+
+def _check_data_key(cfg: Config) -> str | None:
+    from court.crypto import parse_keys
+
+    try:
+        keys = parse_keys(cfg.DATA_KEY)
+    except ValueError:
+        keys = []
+    if len(keys) != 1 or len(keys[0][1]) < 32:
+        return "DATA_KEY: set ID:SECRET (e.g. k1:<48 random characters>), the same on every host, to encrypt personal data"
+    return None
+
+
+def _check_storage(cfg: Config) -> str | None:
+    if not cfg.STORAGE_URL.startswith("s3://"):
+        return "STORAGE_URL: set s3://bucket/prefix (with S3_ENDPOINT_URL and credentials); local files are per machine"
+    return None
+
+
+# Add a check here (a small function above) to refuse another unsafe production set-up.
+PRODUCTION_CHECKS: list[Callable[[Config], str | None]] = [
+    _check_database, _check_redis, _check_secret_key, _check_data_key, _check_storage,
+]
+
+
+def refuse_unsafe_production(cfg: Config) -> None:
+    """Raise :class:`UnsafeProduction` listing every failed check when ``ENV=production``."""
+    if not cfg.is_production or not cfg.DEPLOYMENT_CHECKS:
+        return
+    problems = [line for check in PRODUCTION_CHECKS if (line := check(cfg))]
+    if problems:
+        raise UnsafeProduction("ENV=production refuses to start:\n" + "\n".join(f"  {p}" for p in problems))
 
 def _coerce(raw: str, current: object, name: str) -> object:
     """Convert an environment string to the type of the field's default."""

@@ -102,6 +102,55 @@ def init(url: str) -> redis.Redis:
     return _client
 
 
+_cache: redis.Redis | None = None
+_cache_url: str | None = None
+
+
+def cache_url_for(queue_url: str) -> str:
+    """The default cache: the queue's server, the next database number (``/0`` → ``/1``).
+
+    Page images and other evictable data live there so an eviction policy set for the cache
+    can never drop a queued job, a lock or a rate-limit counter.
+    """
+    from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(queue_url)
+    query = parse_qs(parts.query)
+    if parts.scheme == "unix":
+        db = int(query.pop("db", ["0"])[0])
+        query["db"] = [str(db + 1 if db < 15 else db - 1)]
+        return f"unix://{parts.path}?{urlencode(query, doseq=True)}"
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db + 1 if db < 15 else db - 1}"))
+
+
+def init_cache(url: str) -> redis.Redis:
+    global _cache, _cache_url
+    if _cache is None or _cache_url != url:
+        _cache = redis.Redis.from_url(url)
+        _cache_url = url
+    return _cache
+
+
+def cache() -> redis.Redis:
+    """The Redis for evictable data (``CACHE_REDIS_URL``); never for jobs, locks or limits."""
+    if _cache is None:
+        raise RuntimeError("court.redis_conn.init_cache() has not been called")
+    return _cache
+
+
+def eviction_warning() -> str | None:
+    """A warning when the queue's Redis may evict keys (jobs and locks would vanish silently)."""
+    try:
+        policy = client().info("memory").get("maxmemory_policy", "noeviction")
+    except redis.RedisError:
+        return None  # unreachable now: /healthz reports that
+    if policy != "noeviction":
+        return (f"the queue's Redis evicts keys (maxmemory-policy {policy}): set maxmemory-policy noeviction "
+                "there, and put evictable data on CACHE_REDIS_URL")
+    return None
+
+
 def client() -> redis.Redis:
     if _client is None:
         raise RuntimeError("court.redis_conn.init() has not been called")

@@ -5,7 +5,7 @@ environment itself.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from court import audit, crypto, db, queue, redis_conn, storage
 
@@ -22,6 +22,11 @@ class Runtime:
     retry_intervals: list[int] | None = None
     audit_key: str = ""  # empty: derived from secret_key (development only; production refuses)
     audit_retired_keys: tuple[str, ...] = ()  # earlier audit keys, to verify rows sealed with them
+    data_key: str = ""  # "ID:SECRET"; empty: derived from secret_key (development)
+    data_keys_previous: str = ""
+    storage_url: str = ""  # s3://bucket/prefix; empty: storage_dir
+    s3: dict[str, str] = field(default_factory=dict)  # endpoint_url, region, access_key_id, …
+    cache_redis_url: str = ""  # empty: the queue's server, next database number
 
 
 _current: Runtime | None = None
@@ -29,13 +34,14 @@ _current: Runtime | None = None
 
 def init(rt: Runtime) -> Runtime:
     global _current
-    crypto.configure(rt.secret_key)
+    crypto.configure(rt.secret_key, rt.data_key, rt.data_keys_previous)
     audit.configure(rt.audit_key or None, rt.secret_key, rt.audit_retired_keys)
     db.init(rt.database_url)
     url = rt.redis_url or redis_conn.embedded_url(rt.instance_path)
     rt.redis_url = url
     redis_conn.init(url)
-    storage.configure(storage.LocalFileStore(rt.storage_dir))
+    redis_conn.init_cache(rt.cache_redis_url or redis_conn.cache_url_for(url))
+    storage.configure(storage.from_settings(rt.storage_url, rt.storage_dir, **rt.s3))
     queue.configure(is_async=rt.queue_is_async, retry_intervals=rt.retry_intervals)
     _current = rt
     return rt

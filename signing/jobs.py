@@ -3,8 +3,9 @@ leaves an audit trail (through the services it calls)."""
 from __future__ import annotations
 
 import logging
+import time
 
-from court import db, storage
+from court import db, metrics, storage
 from court.errors import DomainError
 from court.models import FlowStep, StepStatus
 from court.queue import job
@@ -18,7 +19,10 @@ def seal_step(step_id: int) -> str:
     """Stamp the court seal for a SEAL flow step (enqueued by court.services.flows)."""
     from signing import service
 
+    started = time.monotonic()
     outcome = service.seal_step(step_id)
+    if outcome.status == "done":
+        metrics.observe("seal", time.monotonic() - started)
     return outcome.status
 
 
@@ -28,8 +32,10 @@ def sign_step(step_id: int, signature_key: str, person_id: int | None = None, st
     :func:`signing.party.request_sign`. A refusal to sign goes through court.services.flows."""
     from signing import party
 
+    started = time.monotonic()
     try:
         version = party.sign_step(step_id, storage.store().get(signature_key), person_id, staff_id=staff_id)
+        metrics.observe("sign", time.monotonic() - started)
     except DomainError as exc:  # not the signer, not their turn, bad image: retrying cannot help
         log.warning("sign step %s refused: %s", step_id, exc.code)
         with db.transaction() as s:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from court import audit, db, display, redis_conn, storage
+from court import audit, db, display, locks, storage
 from court.errors import Conflict, DomainError
 from court.models import (
     Court,
@@ -39,7 +39,7 @@ from signing.recordpage import RecordLine, RecordPage, note_field
 from signing.settings import SigningSettings, current
 
 log = logging.getLogger(__name__)
-LOCK_TIMEOUT = 300
+LOCK_TTL = 30.0  # seconds; refreshed every 10 s while held
 
 
 class Busy(Exception):
@@ -52,16 +52,14 @@ def document_lock(document_id: int, *, wait: float = 60.0) -> Iterator[None]:
 
     The database transaction inside also takes the document row ``FOR UPDATE`` on PostgreSQL,
     so two signers can never both build on the same version.
+    The lock has a short TTL refreshed while the job runs (:mod:`court.locks`), so a worker
+    killed mid-seal holds the retry back for seconds, not minutes.
     """
-    lock = redis_conn.client().lock(f"signing:document:{document_id}", timeout=LOCK_TIMEOUT,
-                                    blocking_timeout=wait, thread_local=False)
-    if not lock.acquire(blocking=True):
-        raise Busy(f"document {document_id} is being signed by another worker")
     try:
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            lock.release()
+        with locks.hold(locks.document_lock_name(document_id), ttl=LOCK_TTL, wait=wait):
+            yield
+    except locks.LockBusy:
+        raise Busy(f"document {document_id} is being signed by another worker") from None
 
 
 # ----------------------------------------------------------------------------- stampers

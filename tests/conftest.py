@@ -39,6 +39,15 @@ def redis_url(session_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def s3_server(session_dir: Path):
+    """A real S3-protocol server on loopback (moto's standalone server); skips if moto is missing."""
+    from tests.s3_support import running_s3
+
+    with running_s3(session_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def _pg_migrated() -> Iterator[None]:
     if TEST_DATABASE_URL:
         engine = db.make_engine(TEST_DATABASE_URL)
@@ -73,6 +82,7 @@ def config(tmp_path: Path, redis_url: str, _pg_migrated: None) -> Config:
         ENV="testing", TESTING=True, INSTANCE_PATH=str(instance), SECRET_KEY="test-secret-key",
         DATABASE_URL=database_url, REDIS_URL=redis_url, STORAGE_DIR=str(instance / "files"),
         PUBLIC_BASE_URL="http://court.test", MAX_UPLOAD_BYTES=2 * 1024 * 1024, JOB_RETRY_INTERVALS=[],
+        DEPLOYMENT_CHECKS=False,  # the embedded test servers stand in for shared ones (ENV=production tests)
     )
 
 
@@ -86,6 +96,7 @@ def app(config: Config):
     else:
         migrate.upgrade(config.DATABASE_URL)
     redis_conn.client().flushdb()
+    redis_conn.cache().flushdb()
     with application.app_context():
         yield application
     db.session.remove()

@@ -29,8 +29,9 @@ sandbox.preload(__name__)
 
 
 def _cached(key: str, build: Callable[[], bytes]) -> bytes:
-    """The Redis copy of ``key``, or ``build()`` stored there for ``CACHE_SECONDS``."""
-    r = redis_conn.client()
+    """The cache Redis's copy of ``key`` (``CACHE_REDIS_URL``: evictable, apart from the queue),
+    or ``build()`` stored there for ``CACHE_SECONDS``."""
+    r = redis_conn.cache()
     cached = r.get(key)
     if cached is not None:
         return bytes(cached)

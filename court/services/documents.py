@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import IO
 
 from sqlalchemy.orm import Session
 
@@ -98,3 +99,8 @@ def get_document(s: Session, court_id: int, document_id: int) -> Document:
 
 def read_version(version: DocumentVersion) -> bytes:
     return storage.store().get(version.blob_key)
+
+
+def open_version(version: DocumentVersion) -> IO[bytes]:
+    """The version's bytes as a stream (a download never holds a large PDF whole in memory)."""
+    return storage.store().open(version.blob_key)

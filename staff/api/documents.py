@@ -1,8 +1,6 @@
 """Documents: upload a PDF (multipart), list, inspect, download any version."""
 from __future__ import annotations
 
-import io
-
 from flask import current_app, request, send_file
 
 from court import db
@@ -73,9 +71,10 @@ def download_version(document_id: int, number: int):  # type: ignore[no-untyped-
     version = next((v for v in doc.versions if v.number == number), None)
     if version is None:
         raise NotFound("该版本不存在", code="version_not_found")
-    data = doc_service.read_version(version)
     name = f"document-{doc.id}-v{version.number}.pdf"
-    resp = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+    resp = send_file(doc_service.open_version(version), mimetype="application/pdf", as_attachment=True,
+                     download_name=name)
+    resp.content_length = version.size
     resp.headers["X-Content-SHA256"] = version.sha256
     return resp
 

@@ -1,8 +1,6 @@
 """Console pages for documents: upload, versions, the flow step by step, approving the seal."""
 from __future__ import annotations
 
-import io
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
@@ -94,7 +92,7 @@ def download(document_id: int, number: int):  # type: ignore[no-untyped-def]
     version = next((v for v in doc.versions if v.number == number), None)
     if version is None:
         abort(404)
-    return send_file(io.BytesIO(doc_service.read_version(version)), mimetype="application/pdf",
+    return send_file(doc_service.open_version(version), mimetype="application/pdf",
                      as_attachment=request.args.get("inline") is None,
                      download_name=f"document-{doc.id}-v{number}.pdf")
 

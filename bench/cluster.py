@@ -1,0 +1,111 @@
+"""Benchmark: a batch of seals with one RQ worker, then the same batch size with two, in one run.
+
+Each round uploads ``--docs`` 3-page PDFs (untimed), starts the workers on an empty queue and
+waits until they are registered, then starts every document's seal flow in one transaction and
+times from its commit until the last document is sealed. Prints both rates and their ratio, with
+the workers' CPU seconds (the machine is shared, so wall-clock alone misleads).
+
+Use PostgreSQL for a fair figure: on SQLite every write transaction is ``BEGIN IMMEDIATE`` and the
+seal is computed inside its transaction, so two workers take turns. ``DATABASE_URL`` /
+``REDIS_URL`` select real servers (their data is NOT cleaned up: use a scratch database).
+
+    python -m bench.cluster                     # 1,000 seals per round
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/scratch python -m bench.cluster --docs 300
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=1000, help="seals per round")
+    args = ap.parse_args()
+
+    instance = Path(tempfile.mkdtemp(prefix="court-bench-cluster-"))
+    os.environ.setdefault("INSTANCE_PATH", str(instance))
+    os.environ.setdefault("SECRET_KEY", "bench-secret-" + "x" * 40)
+    os.environ["FLOW_SWEEP_SECONDS"] = "3600"  # the bench measures sealing, not recovery
+
+    from rq import Worker
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from court import db, migrate, redis_conn
+    from court.models import DocumentKind, DocumentVersion, StepAction
+    from court.services import cases, documents, flows
+    from court.services import staff as staff_service
+    from tests.factories import pdf_bytes
+
+    app = create_app()
+    os.environ["REDIS_URL"] = app.config["REDIS_URL_IN_USE"]
+    kind = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
+    print(f"database: {kind}; {os.cpu_count()} CPU cores")
+    with app.app_context():
+        migrate.upgrade(app.config["DATABASE_URL"])
+        redis_conn.client().flushdb()
+        with db.transaction() as s:
+            court = staff_service.create_court(s, "北京互联网法院", f"C{int(time.time()) % 100000}")
+            case = cases.create_case(s, court, f"（2026）京0491民初{int(time.time()) % 100000}号", "civil")
+            case_id = case.id
+        pdf = pdf_bytes(3, "Cluster bench")
+        rates = []
+        for n_workers in (1, 2):
+            with db.transaction() as s:  # untimed: the documents (identical bytes, one blob)
+                case = s.get(cases.Case, case_id)
+                doc_ids = [documents.upload(s, case, DocumentKind.NOTICE, f"通知书{i}", pdf, max_bytes=10**7).id
+                           for i in range(args.docs)]
+            env = dict(os.environ, FLASK_APP="app")
+            procs = [subprocess.Popen([sys.executable, "-m", "flask", "court", "worker", "--queues", "signing"],
+                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for _ in range(n_workers)]
+            while Worker.count(connection=redis_conn.client()) < n_workers:
+                time.sleep(0.2)
+            cpu0 = _children_cpu()
+            with db.transaction() as s:
+                for doc_id in doc_ids:
+                    flows.start_flow(s, s.get(documents.Document, doc_id), [flows.StepInput(StepAction.SEAL)])
+            start = time.perf_counter()
+            while True:
+                db.session.remove()
+                with db.transaction() as s:
+                    done = s.scalar(select(func.count()).select_from(DocumentVersion).where(
+                        DocumentVersion.document_id.in_(doc_ids), DocumentVersion.reason == "sealed"))
+                if done >= args.docs:
+                    break
+                if time.perf_counter() - start > 3600:
+                    print("giving up after an hour")
+                    return 1
+                time.sleep(0.5)
+            elapsed = time.perf_counter() - start
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait()
+            cpu = _children_cpu() - cpu0
+            rates.append(args.docs / elapsed)
+            print(f"{n_workers} worker(s): {args.docs:,} seals in {elapsed:.1f} s = {rates[-1]:.1f} seals/s "
+                  f"(workers' CPU {cpu:.1f} s, {args.docs / max(cpu, 1e-9):.1f} seals per CPU-second)")
+        print(f"two workers / one worker: {rates[1] / rates[0]:.2f}x (goal 1.7x on 2 cores)")
+        if not app.config.get("REDIS_URL"):
+            redis_conn.stop_embedded(str(instance))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
