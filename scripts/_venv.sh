@@ -1,4 +1,5 @@
 # Sourced by run.sh and test.sh: make .venv with the pinned requirements, on a bare Debian too.
+# REQUIREMENTS picks the set: requirements.txt (runtime, the default) or requirements-dev.txt.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}
@@ -17,12 +18,17 @@ if [ ! -x .venv/bin/python ]; then
     fi
   fi
 fi
-stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+REQUIREMENTS=${REQUIREMENTS:-requirements.txt}
+stamp=".venv/.${REQUIREMENTS%.txt}.sha256"
+want=$(cat "$REQUIREMENTS" requirements.txt | sha256sum | cut -d' ' -f1)
+dev_stamp=.venv/.requirements-dev.sha256
+if [ "$REQUIREMENTS" = requirements.txt ] && [ -f "$dev_stamp" ] && \
+   [ "$(cat "$dev_stamp")" = "$(cat requirements-dev.txt requirements.txt | sha256sum | cut -d' ' -f1)" ]; then
+  :  # the test set, installed and current, includes the runtime set
+elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "installing Python packages into .venv …"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements.txt
+  .venv/bin/python -m pip install -q -r "$REQUIREMENTS"
   echo "$want" > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"

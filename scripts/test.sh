@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (system packages when root, the Python packages into
 # .venv) and run the whole suite. TEST_DATABASE_URL / TEST_REDIS_URL select real servers.
-source "$(dirname "$0")/_venv.sh"
+REQUIREMENTS=requirements-dev.txt source "$(dirname "$0")/_venv.sh"
 missing=()
 while read -r pkg; do
   case "$pkg" in ''|'#'*) continue;; esac

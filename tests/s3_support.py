@@ -49,7 +49,7 @@ def running_s3(log_dir: Path) -> Iterator[S3Server]:
         import flask_cors  # noqa: F401 - moto[server]'s extra
         import moto.server  # noqa: F401
     except ImportError:
-        pytest.skip("moto[server] is not installed (pip install -r requirements.txt): no S3-protocol server to test on")
+        pytest.skip("moto[server] is not installed (pip install -r requirements-dev.txt): no S3-protocol server to test on")
     port = _free_port()
     log = (log_dir / "moto.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
