@@ -23,10 +23,11 @@ def init_app(app: Any) -> None:
     and register the ``flask identity`` commands."""
     from identity import settings
     from identity.cli import identity_cli
+    from identity.authority import registry as authority_registry
     from identity.face import registry
 
     cfg = settings.IdentitySettings.from_config(app.extensions["court_config"])
-    found = registry.problems(cfg)
+    found = registry.problems(cfg) + authority_registry.problems(cfg)
     if found:
         raise IdentityConfigError(
             "人脸识别配置有误，应用拒绝启动 / face verification is misconfigured, refusing to start:\n  - "

@@ -84,9 +84,9 @@ class IdentityProbe:
         monkeypatch.setattr(otp, "secrets", types.SimpleNamespace(randbelow=lambda _n: int(OTP_CODE)))
         real_request = face.request_check
 
-        def request_check(s, person_id, image, *, reply_to=None):  # type: ignore[no-untyped-def]
+        def request_check(s, person_id, image, *, holder_id, reply_to=None):  # type: ignore[no-untyped-def]
             self.checks.append((person_id, reply_to))
-            return real_request(s, person_id, image, reply_to=reply_to)
+            return real_request(s, person_id, image, holder_id=holder_id, reply_to=reply_to)
 
         monkeypatch.setattr(face, "request_check", request_check)
 

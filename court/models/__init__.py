@@ -12,10 +12,19 @@ from court.models.notifications import (
     ServiceRecord,
     SmsLink,
 )
-from court.models.people import ChannelBinding, Consent, Court, IdentityCheck, Person, Staff, StaffRole
+from court.models.people import (
+    ChannelBinding,
+    Consent,
+    Court,
+    FaceConsent,
+    IdentityCheck,
+    Person,
+    Staff,
+    StaffRole,
+)
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding", "Consent", "Court",
+    "AuditEvent", "AuditHead", "Case", "CaseEvent", "CaseStatus", "ChannelBinding", "Consent", "Court", "FaceConsent",
     "DeliveryReport", "DevMessage", "Document", "IdentityCheck", "DocumentKind", "DocumentStatus", "DocumentVersion", "FlowStatus", "FlowStep", "Notification",
     "NotificationStatus", "NoticePush", "Party", "PartyRole", "Person", "ServiceRecord", "SigningFlow", "Staff", "StaffRole",
     "SmsLink", "StepAction", "StepStatus",

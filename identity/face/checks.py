@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from court import audit, crypto, db, queue, ratelimit, redis_conn
 from court.errors import DomainError, NotFound, RateLimited
 from court.models import Person
+from court.services import face_consent
 from identity import settings
 from identity.face import base, registry
 from identity.face.base import FaceResult
@@ -63,8 +64,12 @@ def attempts_left(person_id: int) -> int:
     return ratelimit.remaining(RL_SCOPE, str(person_id), _daily_limit())
 
 
-def request_check(s: Session, person_id: int, image: bytes, *, reply_to: dict[str, Any] | None = None) -> None:
+def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str,
+                  reply_to: dict[str, Any] | None = None) -> None:
     """Queue a face check of ``image`` for the person (job ``identity.jobs.face_check``).
+
+    Refused (``face_consent_needed``) unless the person separately agreed to the face notice in
+    this conversation or session (``holder_id``): the photo is then dropped unread.
 
     ``reply_to``, when given, must carry ``"job"``: a dotted job path that is enqueued with
     ``(reply_to, outcome)`` once the check is done (``outcome``: ok, code, message_zh,
@@ -75,6 +80,7 @@ def request_check(s: Session, person_id: int, image: bytes, *, reply_to: dict[st
     person = s.get(Person, person_id)
     if person is None:
         raise NotFound("请先完成实名登记", code="person_not_found")
+    agreed = face_consent.require(s, person_id=person_id, holder_id=holder_id)
     if reply_to is not None and not (isinstance(reply_to.get("job"), str) and "." in reply_to["job"]):
         raise ValueError("reply_to needs a dotted job path under 'job'")
     check_upload(image)
@@ -93,7 +99,7 @@ def request_check(s: Session, person_id: int, image: bytes, *, reply_to: dict[st
         pipe.set(_reply_key(check_id), crypto.encrypt_bytes(json.dumps(reply_to).encode(), _REPLY_CONTEXT), ex=DAY)
     pipe.execute()
     audit.record(s, "identity.face_check_requested", actor=f"person:{person_id}", subject=f"person:{person_id}",
-                 details={"check": check_id, "provider": cfg.face_provider})
+                 details={"check": check_id, "provider": cfg.face_provider, "face_consent": agreed.id})
     queue.enqueue(JOB, person_id, check_id, queue_name="default", job_id=f"face-check-{check_id}", session=s)
 
 

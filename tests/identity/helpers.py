@@ -55,3 +55,19 @@ def face_photo(kind: str = "good", fmt: str = "JPEG", size: tuple[int, int] = (4
     out = io.BytesIO()
     img.save(out, fmt, quality=90) if fmt == "JPEG" else img.save(out, fmt)
     return out.getvalue()
+
+
+TEST_HOLDER = "web:test-session"
+
+
+def request_with_consent(s, person_id: int, image: bytes, **kw):  # type: ignore[no-untyped-def]
+    """``request_check`` after the person agreed to the face notice in ``TEST_HOLDER`` (as a page would)."""
+    from court.models import Person
+    from court.services import face_consent
+    from identity import face
+    from identity.face import notice
+
+    if s.get(Person, person_id) is not None and face_consent.current(s, person_id=person_id,
+                                                                     holder_id=TEST_HOLDER) is None:
+        notice.record_decision(s, person_id=person_id, holder_id=TEST_HOLDER, channel="web", agreed=True)
+    return face.request_check(s, person_id, image, holder_id=TEST_HOLDER, **kw)

@@ -8,7 +8,7 @@ from court.errors import DomainError, RateLimited
 from court.models import AuditEvent, Person
 from identity import face
 from identity.face import base, checks
-from tests.identity.helpers import face_photo, replies
+from tests.identity.helpers import face_photo, replies, request_with_consent
 
 PHOTO = face_photo()
 REPLY = {"job": "tests.identity.helpers.record_reply", "openid": "o-test-user", "step": "face"}
@@ -20,7 +20,7 @@ def _person(s, person_id):
 
 
 def test_development_check_round_trip(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY)
     assert queue.queue("default").count == 0  # nothing is sent before the caller commits
     s.commit()
     assert queue.queue("default").count == 1
@@ -38,13 +38,13 @@ def test_development_check_round_trip(s, person, run_jobs):
 
 
 def test_nothing_is_queued_when_the_caller_rolls_back(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY)
     s.rollback()
     assert run_jobs(("default",)) == 0
 
 
 def test_image_is_encrypted_in_redis_and_never_in_the_database(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO)
+    request_with_consent(s, person.id, PHOTO)
     s.commit()
     [key] = redis_conn.client().keys("identity:face:req:*")
     stored = redis_conn.client().get(key)
@@ -67,7 +67,7 @@ def test_image_is_encrypted_in_redis_and_never_in_the_database(s, person, run_jo
 
 def test_baidu_check_through_the_queue(s, person, run_jobs, use_baidu, standin):
     standin.next_error(223114)
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY)
     s.commit()
     run_jobs(("default",))
     p = _person(db.session(), person.id)
@@ -82,12 +82,12 @@ def test_baidu_check_through_the_queue(s, person, run_jobs, use_baidu, standin):
 
 
 def test_a_failed_check_after_a_pass_is_no_longer_fresh(s, person, run_jobs, use_baidu, standin):
-    face.request_check(s, person.id, PHOTO)
+    request_with_consent(s, person.id, PHOTO)
     s.commit()
     run_jobs(("default",))
     assert face.is_fresh(_person(db.session(), person.id))
     standin.next_error(223120)
-    face.request_check(db.session(), person.id, PHOTO)
+    request_with_consent(db.session(), person.id, PHOTO)
     db.session().commit()
     run_jobs(("default",))
     p = _person(db.session(), person.id)
@@ -96,11 +96,11 @@ def test_a_failed_check_after_a_pass_is_no_longer_fresh(s, person, run_jobs, use
 
 
 def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, person, run_jobs, use_baidu, standin):
-    face.request_check(s, person.id, PHOTO)
+    request_with_consent(s, person.id, PHOTO)
     s.commit()
     run_jobs(("default",))
     standin.next_error(18)
-    face.request_check(db.session(), person.id, PHOTO, reply_to=REPLY)
+    request_with_consent(db.session(), person.id, PHOTO, reply_to=REPLY)
     db.session().commit()
     assert face.attempts_left(person.id) == 3
     run_jobs(("default",))
@@ -112,16 +112,16 @@ def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, 
 
 def test_five_attempts_a_day(s, person):
     for _ in range(5):
-        face.request_check(s, person.id, PHOTO)
+        request_with_consent(s, person.id, PHOTO)
     with pytest.raises(RateLimited) as err:
-        face.request_check(s, person.id, PHOTO)
+        request_with_consent(s, person.id, PHOTO)
     assert err.value.code == "face_attempts_used"
     assert "每天最多5次" in err.value.localized()
     assert "at most 5 a day" in err.value.localized("en")
 
 
 def test_expired_image_is_reported(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY)
     s.commit()
     for key in redis_conn.client().keys("identity:face:req:*"):
         redis_conn.client().delete(key)
@@ -133,7 +133,7 @@ def test_expired_image_is_reported(s, person, run_jobs):
 
 
 def test_job_is_idempotent(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY)
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY)
     s.commit()
     run_jobs(("default",))
     [key] = redis_conn.client().keys("identity:face:done:*")
@@ -152,17 +152,17 @@ def test_job_is_idempotent(s, person, run_jobs):
 ])
 def test_unusable_uploads_are_refused_without_using_an_attempt(s, person, image, code):
     with pytest.raises(DomainError) as err:
-        face.request_check(s, person.id, image)
+        request_with_consent(s, person.id, image)
     assert err.value.code == code
     assert face.attempts_left(person.id) == 5
 
 
 def test_unknown_person(s):
     with pytest.raises(DomainError) as err:
-        face.request_check(s, 999, PHOTO)
+        request_with_consent(s, 999, PHOTO)
     assert err.value.code == "person_not_found"
 
 
 def test_reply_to_needs_a_job_path(s, person):
     with pytest.raises(ValueError):
-        face.request_check(s, person.id, PHOTO, reply_to={"openid": "x"})
+        request_with_consent(s, person.id, PHOTO, reply_to={"openid": "x"})

@@ -10,7 +10,7 @@ from court.models import Notification
 from identity import consent, face, otp, registration
 from tests.factories import id_number
 from tests.identity.baidu_standin import SECRET_KEY
-from tests.identity.helpers import face_photo, replies
+from tests.identity.helpers import face_photo, replies, request_with_consent
 
 NAME = "欧阳娜娜"
 PHONE = "13912345678"
@@ -39,7 +39,7 @@ def test_full_registration_logs_nothing_personal(app, use_baidu, standin, case, 
     s.commit()
     code = s.scalar(select(Notification).order_by(Notification.id.desc())).params["code"]
     otp.verify_code(s, PHONE, "register", code)
-    face.request_check(s, person.id, face_photo(),
+    request_with_consent(s, person.id, face_photo(),
                        reply_to={"job": "tests.identity.helpers.record_reply", "chat": 1})
     s.commit()
     run_jobs(("default",))
