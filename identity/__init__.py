@@ -22,8 +22,8 @@ def init_app(app: Any) -> None:
     """Take the settings from the app's Config, refuse an unsafe or broken face provider,
     and register the ``flask identity`` commands."""
     from identity import settings
-    from identity.cli import identity_cli
     from identity.authority import registry as authority_registry
+    from identity.cli import identity_cli
     from identity.face import registry
 
     cfg = settings.IdentitySettings.from_config(app.extensions["court_config"])

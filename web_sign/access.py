@@ -6,6 +6,7 @@ nothing (not even whether the document exists).
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from court.models import (
     SigningFlow,
     StepStatus,
 )
+from court.services import identity_checks
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
 AUTH_KEY = "m_auth"
@@ -44,9 +46,26 @@ def auth() -> dict[str, Any] | None:
     return value if isinstance(value, dict) and isinstance(value.get("person_id"), int) else None
 
 
-def set_auth(person: Person, party_ids: list[int], via: str) -> None:
+def set_auth(person: Person, party_ids: list[int], via: str, *, holder_key: str | None = None) -> None:
     session.permanent = True
-    session[AUTH_KEY] = {"person_id": person.id, "party_ids": sorted(set(party_ids)), "via": via, "face_at": None}
+    session[AUTH_KEY] = {"person_id": person.id, "party_ids": sorted(set(party_ids)), "via": via, "face_at": None,
+                         "holder": holder_key or new_holder_key()}
+
+
+def new_holder_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def holder_id() -> str:
+    """The identity-check holder of this signed-in browser session (DESIGN: binding): each log-in
+    gets a new one, so checks passed in another browser or an earlier log-in never count here."""
+    data = auth()
+    if data is None:
+        raise RuntimeError("holder_id() needs a signed-in session")
+    if not data.get("holder"):
+        data["holder"] = new_holder_key()
+        session[AUTH_KEY] = data
+    return identity_checks.holder("web", str(data["holder"]))
 
 
 def mark_face(at: datetime) -> None:

@@ -241,10 +241,15 @@ def identity_verify():  # type: ignore[no-untyped-def]
 def face():  # type: ignore[no-untyped-def]
     if access.auth() is None:
         return _gate(url_for("party.home"))
-    from identity.face import attempts_left
+    from court.services import face_consent
+    from identity.face import attempts_left, notice
 
     next_url = _safe_next(request.args.get("next"))
-    return render_template("m/face.html", next_url=next_url, left=attempts_left(access.auth()["person_id"]))
+    person_id = access.auth()["person_id"]
+    if face_consent.current(db.session(), person_id=person_id, holder_id=access.holder_id()) is None:
+        # separate consent first: no upload control, no camera, until 同意 (Face Recognition Measures 2025)
+        return render_template("m/face_notice.html", next_url=next_url, notice=notice.current())
+    return render_template("m/face.html", next_url=next_url, left=attempts_left(person_id))
 
 
 @bp.post("/face")
@@ -259,7 +264,7 @@ def face_upload():  # type: ignore[no-untyped-def]
     image = upload.read(8 * 1024 * 1024 + 1) if upload else b""
     s = db.session()
     try:
-        face_checks.request_check(s, data["person_id"], image)
+        face_checks.request_check(s, data["person_id"], image, holder_id=access.holder_id())
         s.commit()
     except (DomainError, RateLimited) as exc:
         s.rollback()
@@ -473,13 +478,13 @@ def sign(document_id: int):  # type: ignore[no-untyped-def]
     if stop is not None:
         return stop
     acc, step = _actionable_step(document_id)
-    from identity.face import is_fresh
+    from identity import proof
 
     if step.status not in (StepStatus.READY, StepStatus.RUNNING):
         return redirect(url_for("party.document", document_id=document_id))
     s = db.session()
     person = access.person(s)
-    if person is None or not is_fresh(person):
+    if person is None or not proof.is_fresh(s, person, access.holder_id()):
         flash(_("为确认是您本人操作，签名前请再次完成人脸识别"))
         return redirect(url_for("party.face", next=url_for("party.sign", document_id=document_id)))
     if redis_conn.client().exists(_signing_key(step)):
@@ -506,7 +511,7 @@ def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
     if stop is not None:
         return stop
     acc, step = _actionable_step(document_id)
-    from identity.face import require_fresh
+    from identity import proof
     from signing import party as party_signing
 
     s = db.session()
@@ -514,7 +519,7 @@ def sign_submit(document_id: int):  # type: ignore[no-untyped-def]
     assert person is not None
     r = redis_conn.client()
     try:
-        require_fresh(person)
+        proof.require_fresh(s, person, access.holder_id())
         ratelimit.hit("m-sign", str(person.id), SIGN_LIMIT)
         png = _decode_png(request.form.get("signature", ""))
         if not r.set(_signing_key(step), "1", nx=True, ex=SIGNING_FLAG_SECONDS):
@@ -546,13 +551,13 @@ def refuse(document_id: int):  # type: ignore[no-untyped-def]
     acc, step = _actionable_step(document_id)
     if step.action is not StepAction.SIGN:
         abort(404)
-    from identity.face import require_fresh
+    from identity import proof
 
     s = db.session()
     person = access.person(s)
     assert person is not None
     try:
-        require_fresh(person)
+        proof.require_fresh(s, person, access.holder_id())
         flow_service.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
         s.commit()
     except DomainError as exc:

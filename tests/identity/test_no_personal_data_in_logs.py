@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import Notification
-from identity import consent, face, otp, registration
+from identity import consent, otp, registration
 from tests.factories import id_number
 from tests.identity.baidu_standin import SECRET_KEY
 from tests.identity.helpers import face_photo, replies, request_with_consent
