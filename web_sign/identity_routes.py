@@ -58,8 +58,9 @@ def identity_other():  # type: ignore[no-untyped-def]
     from identity.face import notice
 
     s = db.session()
+    offered = authority.provider_display_name() if access.auth() else None  # needs a signed-in session
     return render_template("m/identity_other.html", court=_court_name(s), next_url=_safe_next(request.args.get("next")),
-                           authority=authority.provider_display_name() if access.auth() else None,
+                           authority=_(offered) if offered else None,
                            minutes=current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30),
                            routes=notice.alternatives())
 
@@ -137,7 +138,7 @@ def authority_page():  # type: ignore[no-untyped-def]
         return redirect(url_for("party.authority_page", next=next_url))
     from identity.authority import registry
 
-    return render_template("m/authority.html", name=name, next_url=next_url,
+    return render_template("m/authority.html", name=_(name), next_url=next_url,
                            development=bool(getattr(registry.get(), "development", False)))
 
 
