@@ -6,6 +6,11 @@ Public API (used by ``bot/``, ``handlers/`` and ``web_sign/``):
 * :func:`identity.otp.send_code`, :func:`identity.otp.verify_code`
 * :func:`identity.face.request_check` (job ``identity.jobs.face_check``),
   :func:`identity.face.check_now`, :func:`identity.face.is_fresh`, :func:`identity.face.require_fresh`
+* :func:`identity.face.notice.current`, :func:`identity.face.notice.record_decision` (the face notice
+  and the separate consent every face check needs)
+* :func:`identity.proof.is_fresh`, :func:`identity.proof.require_fresh` (a fresh identity check by
+  any route in one session or conversation)
+* :func:`identity.authority.verify` (an external identity authority, ``IDENTITY_AUTHORITY``)
 * :func:`identity.consent.give`, :func:`identity.consent.withdraw`, :func:`identity.consent.has_consent`,
   :func:`identity.consent.consent_text`
 """

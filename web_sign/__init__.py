@@ -14,7 +14,8 @@ Session contract (the browser session is Flask's signed cookie)
     session["sms_link"] = {"party_id": int, "document_id": int | None, "purpose": str,
                            "link_id": int, "opened_at": str}
 
-and redirects to ``/m/documents/<document_id>``. A spent, expired or revoked link is
+and redirects to ``/m/documents/<document_id>`` (``/m/verified`` for a link sent after a clerk
+verified the party, purpose ``identity``). A spent, expired or revoked link is
 ``notify``'s page.
 The WeChat route is ``/m/documents/<id>?code=…&state=…`` (``bot.oauth.document_url``): the
 code is exchanged for the openid through the dotted path in ``WECHAT_OAUTH_EXCHANGE`` (so this
@@ -22,8 +23,9 @@ package needs no import of ``bot``), and the openid's ``ChannelBinding`` names t
 
 What these pages add (``web_sign.access``)::
 
-    session["m_auth"] = {"person_id": int, "party_ids": [int, …], "via": "sms" | "wechat" | "handoff",
-                         "face_at": str | None}
+    session["m_auth"] = {"person_id": int, "party_ids": [int, …],
+                         "via": "sms" | "wechat" | "handoff" | "staff", "face_at": str | None,
+                         "holder": str}  # the identity-check holder key of this log-in
 
 set once the SMS code is right (or the WeChat binding is found). ``party_ids`` are the parties
 this browser may act for; a document is shown only when one of those parties has a step in its
