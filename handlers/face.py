@@ -115,6 +115,9 @@ def on_selfie(ctx: Context) -> None:
 
 
 def on_checking(ctx: Context) -> None:
+    if ctx.inbound.kind == types.TEXT and is_no(ctx.inbound.text) and ctx.person is not None:
+        on_consent_withdrawn(ctx)  # a photo still waiting for the check is then dropped unchecked
+        return
     if ctx.inbound.kind == types.IMAGE:
         ctx.say(_("上一张照片正在核验中，请稍候。"))
         return

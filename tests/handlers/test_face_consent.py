@@ -59,3 +59,18 @@ def test_agreeing_records_the_notice_and_lets_the_photo_through(make_user, ident
     assert "未被接收" not in _text(user.send_image(good_face()))  # idle now: told how to start, not checked
     run_jobs(("default",))
     assert len(identity_services.checks) == 1
+
+
+def test_withdrawing_while_the_photo_waits_drops_it_unchecked(make_user, identity_services, run_jobs, s):
+    from court.models import Person
+
+    user = make_user("oWITHDRAWaaaaaaaaaaaaaaaaaaa")
+    register(user)
+    user.say("同意")
+    assert "正在核验" in _text(user.send_image(good_face()))
+    assert "撤回" in _text(user.say("不同意"))
+    run_jobs(("default",))  # the selfie job finds no consent: the photo is dropped, nothing checked
+    assert any("单独同意" in t for t in pushed_texts(user))
+    assert _face_keys() == []
+    s.expire_all()
+    assert s.scalars(select(Person)).one().face_checked_at is None
