@@ -4,17 +4,19 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from court import crypto, db
-from court.models import IdentityCheck, Party
+from court.models import IdentityCheck, Party, ServiceRecord
+from court.services import documents
 from identity import settings
-from tests.web_sign.conftest import csrf, make_world, mark_ready, needs_signing, sign_in
+from tests.signing.helpers import pdftotext
+from tests.web_sign.conftest import csrf, make_world, needs_signing, sign_in, signature_png
 
 pytestmark = needs_signing
 
 
-def test_declined_face_then_authority_then_the_sign_page(client, app):
-    w = make_world()
+def test_declined_face_then_authority_then_signed_and_named_in_the_credential(client, app, run_jobs):
+    w = make_world(seal=True)
     sign_in(client, w.alice, face=False)
-    mark_ready(w.step(w.alice))
+    run_jobs(("signing",))  # the court's seal; then Alice's step is ready
     settings.configure(identity_authority="development")
     try:
         token = csrf(client, "/m/face")
@@ -39,6 +41,12 @@ def test_declined_face_then_authority_then_the_sign_page(client, app):
         assert client.get(f"/m/documents/{w.doc.id}/sign").status_code == 200
         results = [c.result for c in db.session().scalars(select(IdentityCheck).order_by(IdentityCheck.id))]
         assert results == ["declined", "mismatch", "pass"]
+
+        client.post(f"/m/documents/{w.doc.id}/sign", data={"csrf_token": token, "signature": signature_png()})
+        run_jobs(("signing",))
+        rec = db.session().scalars(select(ServiceRecord).where(ServiceRecord.party_id == w.alice.id)).one()
+        text = pdftotext(documents.read_version(rec.credential))
+        assert "网络身份认证" in text and "netid-development" in text and "人脸识别" not in text
     finally:
         settings.configure(identity_authority="")
 
