@@ -38,11 +38,16 @@ def pushed_texts(user) -> list[str]:  # type: ignore[no-untyped-def]
     return [e["payload"]["text"]["content"] for e in user.pushed() if e["kind"] == "custom"]
 
 
-def verify_face(user, run_jobs, image: bytes | None = None) -> list[str]:  # type: ignore[no-untyped-def]
-    """Send a selfie, first agreeing to the face notice when the bot is asking for that."""
+def send_selfie(user, image: bytes | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Send a selfie (the bot's answer), first agreeing to the face notice when the bot asks for that."""
     if state.load("wechat", user.openid).step == "face.consent":
         assert "正脸照片" in _text(user.say("同意"))
-    assert "正在核验" in _text(user.send_image(image or good_face()))
+    return _text(user.send_image(image or good_face()))
+
+
+def verify_face(user, run_jobs, image: bytes | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Send a selfie (agreeing to the face notice first if asked) and run the check."""
+    assert "正在核验" in send_selfie(user, image)
     run_jobs(("default",))
     return pushed_texts(user)
 
