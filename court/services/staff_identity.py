@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from court import audit, crypto, db
 from court.errors import DomainError, Forbidden
 from court.models import IdentityCheck, Party, Person, Staff, StaffRole
-from court.services import identity_checks
+from court.services import binding, identity_checks
 
 MODES = {"in_person": "现场核验", "video": "视频核验"}
 VERIFIERS = (StaffRole.CLERK, StaffRole.JUDGE)
@@ -37,6 +37,8 @@ def _person_for(s: Session, party: Party) -> Person:
     if not party.id_number_enc or not party.id_number_hash:
         raise DomainError("该当事人没有登记身份证号码，无法核验身份，请先补充当事人信息", code="party_incomplete")
     person = s.scalar(select(Person).where(Person.id_number_hash == party.id_number_hash))
+    if person is not None and not binding.matches(party, person):
+        raise DomainError("当事人记录的姓名与已登记的身份不一致，请核对当事人信息", code="party_mismatch")
     if person is None:
         number = crypto.decrypt(party.id_number_enc)
         person = Person(real_name=party.name, id_number_enc=crypto.encrypt(number), id_number_hash=party.id_number_hash,

@@ -19,10 +19,15 @@ from court.models import (
     ServiceRecord,
     StepAction,
 )
-from court.services import cases, documents, flows
+from court.services import cases, documents, flows, party_sessions
 from tests.factories import id_number, pdf_bytes
 from tests.signing.helpers import pdftotext
-from tests.web_sign.conftest import csrf, signature_png
+from tests.web_sign.conftest import csrf, session_row, signature_png
+
+
+def _token(client) -> str:  # type: ignore[no-untyped-def]
+    with client.session_transaction() as sess:
+        return sess["m_sid"]
 
 
 @pytest.fixture
@@ -79,6 +84,11 @@ def test_a_clerk_verified_party_signs_and_the_credential_names_the_method(consol
     assert landed.headers["Location"].endswith("/m/verified")
     r = phone.get("/m/verified")
     assert f"/m/consent/{case.id}" in r.headers["Location"]  # identity done: straight to e-service consent
+    # the clerk's check now belongs to this browser's server-side session, like a face pass here
+    row = session_row(phone)
+    assert row is not None and row.via == "staff"
+    db.session().expire_all()
+    assert db.session().get(IdentityCheck, check.id).holder == party_sessions.holder_id(_token(phone))
     token = csrf(phone, r.headers["Location"])
     phone.post(r.headers["Location"], data={"csrf_token": token, "agree": "yes"})
 
@@ -124,3 +134,18 @@ def test_a_clerk_cannot_verify_another_courts_party_and_a_seal_approver_cannot_v
     assert console.post(f"/console/parties/{party.id}/verify", data={"mode": "in_person",
                                                                      "id_card_checked": "yes"}).status_code == 403
     assert db.session().scalars(select(IdentityCheck)).first() is None
+
+
+def test_a_registered_person_under_another_name_is_not_tied_to_the_party(console, served):
+    """The party record names 王芳; the person registered with that ID number is someone else by name."""
+    _case, party, _doc = served
+    s = db.session()
+    row = s.get(Party, party.id)
+    s.add(Person(real_name="王芳芳", id_number_enc=row.id_number_enc, id_number_hash=row.id_number_hash,
+                 id_number_masked="1101**********0777"))
+    s.commit()
+    console.login()
+    page = _verify(console, party).get_data(as_text=True)
+    assert "姓名与已登记的身份不一致" in page
+    assert db.session().scalars(select(IdentityCheck)).first() is None
+    assert db.session().get(Party, party.id).person_id is None
