@@ -175,8 +175,20 @@ class Config:
     FACE_TIMEOUT_SECONDS: float = 8.0  # read timeout per provider call (the SDK's own is 60 s)
     FACE_CONNECT_TIMEOUT_SECONDS: float = 3.0
     FACE_DAILY_ATTEMPTS: int = 5  # per conversation or browser session (3x per person across all of them)
-    FACE_IMAGE_TTL_SECONDS: int = 600  # how long a queued selfie may wait in Redis
+    FACE_IMAGE_TTL_SECONDS: int = 300  # how long a queued (encrypted) selfie may wait in Redis
     FACE_MAX_IMAGE_BYTES: int = 4 * 1024 * 1024
+    # --- face information under the 2025 Face Recognition Measures (issue 17) ----------------
+    # The notice shown before a face check (empty: the built-in text); "{provider}" and
+    # "{alternatives}" are filled in. Published by the court at /m/face-notice.
+    FACE_NOTICE_TEXT: str = ""
+    # display names of the face providers named in the notice, JSON {"baidu": "…"} (merged over built-ins)
+    FACE_PROVIDER_NAMES: dict[str, str] = field(default_factory=dict)
+    FACE_FILING_THRESHOLD: int = 100_000  # people whose face information was processed: filing duty
+    FACE_FILING_WARN_FRACTION: float = 0.8  # the console warns from this fraction of the threshold
+    # external identity authority (national network identity service 网号/网证): "" (none) or
+    # "development" (offline, refused when ENV=production); no production adapter exists yet
+    IDENTITY_AUTHORITY: str = ""
+    STAFF_VERIFY_LINK_MINUTES: int = 30  # the one-time link after a clerk verified a party
 
     # --- several servers (issue 14): keys, object storage, caches, logs -------------------------
     # DATA_KEY encrypts personal data (ID numbers) and keys the look-up hashes, separately from
@@ -226,6 +238,7 @@ class Config:
         cfg.PUBLIC_BASE_URL = cfg.PUBLIC_BASE_URL.rstrip("/")
         cfg.SEAL_KEY_TYPE = cfg.SEAL_KEY_TYPE.lower()
         cfg.FACE_PROVIDER = cfg.FACE_PROVIDER.strip().lower()
+        cfg.IDENTITY_AUTHORITY = cfg.IDENTITY_AUTHORITY.strip().lower()
         cfg.BAIDU_API_BASE = cfg.BAIDU_API_BASE.rstrip("/")
         cfg.BAIDU_LIVENESS_CONTROL = cfg.BAIDU_LIVENESS_CONTROL.upper()
         cfg.BAIDU_QUALITY_CONTROL = cfg.BAIDU_QUALITY_CONTROL.upper()

@@ -43,15 +43,23 @@ def face_check_from_media(person_id: int, media_id: str, openid: str, locale: st
     marker = f"selfie:{media_id}"
     if _done(marker):
         return
+    from court.errors import DomainError
     from identity import face
 
     image = client.download_media(media_id)
     reply_to = {"job": FACE_RESULT_JOB, "channel": CHANNEL.name, "user": openid, "ref": media_id, "locale": locale}
-    with db.transaction() as s:
-        face.request_check(s, person_id, image, reply_to=reply_to, channel=CHANNEL.name,
-                           holder_id=identity_checks.holder(CHANNEL.name, openid))
-        audit.record(s, "bot.selfie_received", actor=f"person:{person_id}", subject=f"person:{person_id}",
-                     details={"channel": CHANNEL.name, "bytes": len(image)})
+    try:
+        with db.transaction() as s:
+            face.request_check(s, person_id, image, reply_to=reply_to, channel=CHANNEL.name,
+                               holder_id=identity_checks.holder(CHANNEL.name, openid))
+            audit.record(s, "bot.selfie_received", actor=f"person:{person_id}", subject=f"person:{person_id}",
+                         details={"channel": CHANNEL.name, "bytes": len(image)})
+    except DomainError as exc:  # consent withdrawn meanwhile, attempts used up, an unusable photo
+        _mark(marker)
+        client.send_text(openid, exc.localized(locale))
+        return
+    finally:
+        del image  # the photo now lives only in identity's encrypted, expiring queue entry
     _mark(marker)
 
 

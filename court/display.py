@@ -23,6 +23,8 @@ from court.models import (
 
 CHINA = timezone(timedelta(hours=8))  # courts, parties and providers all use Beijing time
 
+# how each route to identity (IdentityCheck.method) is named in credentials and pages
+IDENTITY_METHOD = {"face": "人脸识别", "staff": "工作人员核验", "authority": "网络身份认证"}
 ROLE = {PartyRole.PLAINTIFF: "原告", PartyRole.DEFENDANT: "被告", PartyRole.THIRD_PARTY: "第三人",
         PartyRole.WITNESS: "证人", PartyRole.AGENT: "代理人"}
 KIND = {DocumentKind.JUDGMENT: "判决书", DocumentKind.RULING: "裁定书", DocumentKind.MEDIATION_AGREEMENT: "调解书",

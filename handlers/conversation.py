@@ -8,6 +8,7 @@
     reg.phone          mobile number                registration.on_phone
     reg.code           SMS code (or 重发)            registration.on_code
     reg.terms          同意 / 不同意                  registration.on_terms
+    face.consent       同意 / 不同意 to the face notice  face.on_consent
     face.selfie        a photo                      face.on_selfie
     face.checking      (the check's result)         face.on_checking
     join.code          an association code          cases.on_code
@@ -53,6 +54,7 @@ STEPS: dict[str, Step] = {
     registration.PHONE: registration.on_phone,
     registration.CODE: registration.on_code,
     registration.TERMS: registration.on_terms,
+    face.CONSENT: face.on_consent,
     face.SELFIE: face.on_selfie,
     face.CHECKING: face.on_checking,
     cases.CODE: cases.on_code,

@@ -1,4 +1,9 @@
-"""Face verification in the conversation: ask for a selfie, hand it to the channel, report back.
+"""Face verification in the conversation: separate consent, a selfie, the channel's check, the outcome.
+
+Before any photo is asked for or accepted the user reads the face-information notice
+(:mod:`identity.face.notice`) and answers 同意 / 不同意 (the Face Recognition Measures' separate
+consent). The answer is kept by :mod:`court.services.face_consent` for this conversation; 不同意
+leads to the other routes to identity (a clerk, the national identity service), never a dead end.
 
 The check itself is slow (a download and a call to the face service), so it never runs inside a
 reply: the channel fetches the photo in a job, :mod:`identity.face` checks it, and the outcome
@@ -11,10 +16,11 @@ from typing import Any
 
 from court.i18n import _, get_locale
 from court.models import IdentityCheck
-from court.services import binding, identity_checks
+from court.services import binding, face_consent, identity_checks
 from handlers import types
-from handlers.common import Context, claimed_person, need_registration
+from handlers.common import Context, claimed_person, is_no, is_yes, need_registration
 
+CONSENT = "face.consent"
 SELFIE = "face.selfie"
 CHECKING = "face.checking"
 
@@ -26,21 +32,82 @@ def start(ctx: Context) -> None:
     ask_selfie(ctx)
 
 
+def _agreed(ctx: Context) -> bool:
+    """This conversation has a current separate consent for the person it is proving."""
+    person = claimed_person(ctx)
+    return person is not None and face_consent.current(ctx.s, person_id=person.id, holder_id=ctx.holder) is not None
+
+
 def ask_selfie(ctx: Context, reason: str | None = None) -> None:
+    """Ask for a photo, or first for the separate consent when this conversation has none."""
+    if claimed_person(ctx) is not None and not _agreed(ctx):
+        ask_consent(ctx, reason)
+        return
     ctx.state.go(SELFIE)
     intro = reason or _("人脸认证：")
     ctx.say(intro + _("请点击输入框旁的“+”，选择“拍摄”，拍一张本人正脸照片发送给我们。"
                       "请在光线充足处，摘下帽子和口罩，面部完整清晰。"))
 
 
+def ask_consent(ctx: Context, reason: str | None = None) -> None:
+    from identity.face import notice
+
+    ctx.state.go(CONSENT, face_reason=reason)
+    ctx.say((reason + "\n" if reason else "") + notice.current().text)
+    ctx.say(_("同意人脸识别请回复“同意”；不同意请回复“不同意”，我们将告诉您其他核验身份的方式。"))
+
+
+def alternatives_text() -> str:
+    """What someone who will not (or cannot) use face recognition can do instead."""
+    from identity.face import notice
+
+    return _("您可以不使用人脸识别，改为{routes}。请携带身份证件到承办法院，或联系承办法院预约视频核验；"
+             "工作人员核验后会向您登记的手机发送一次性链接，打开即可查看和签收文书。",
+             routes=notice.alternatives())
+
+
+def on_consent(ctx: Context) -> None:
+    """The answer to the notice: 同意 opens the way to the photo, 不同意 to the alternatives."""
+    from identity.face import notice
+
+    person = claimed_person(ctx)
+    if person is None:
+        ctx.state.reset()
+        need_registration(ctx)
+        return
+    if ctx.inbound.kind == types.IMAGE:
+        ctx.say(_("尚未取得您对人脸识别的单独同意，这张照片未被接收和处理。") + "\n"
+                + _("同意人脸识别请回复“同意”；不同意请回复“不同意”，我们将告诉您其他核验身份的方式。"))
+        return
+    text = ctx.inbound.text if ctx.inbound.kind == types.TEXT else ""
+    if is_yes(text) or is_no(text):
+        agreed = is_yes(text)
+        notice.record_decision(ctx.s, person_id=person.id, holder_id=ctx.holder, channel=ctx.channel.name,
+                               agreed=agreed)
+        if agreed:
+            ask_selfie(ctx, ctx.state.data.pop("face_reason", None))
+            return
+        ctx.state.reset(keep=())
+        ctx.say(_("您未同意人脸识别，我们不会处理您的人脸信息。") + "\n" + alternatives_text())
+        return
+    ctx.say(_("同意人脸识别请回复“同意”；不同意请回复“不同意”，我们将告诉您其他核验身份的方式。"))
+
+
 def on_selfie(ctx: Context) -> None:
     if ctx.inbound.kind != types.IMAGE or not ctx.inbound.media_id:
+        if ctx.inbound.kind == types.TEXT and is_no(ctx.inbound.text):
+            on_consent_withdrawn(ctx)
+            return
         ctx.say(_("请发送一张本人正脸照片（不是文字）。如需退出，请发送“取消”。"))
         return
     person = claimed_person(ctx)
     if person is None:
         ctx.state.reset()
         need_registration(ctx)
+        return
+    if not _agreed(ctx):  # the agreement lapsed or was withdrawn: the photo is not taken
+        ctx.say(_("尚未取得您对人脸识别的单独同意，这张照片未被接收和处理。"))
+        ask_consent(ctx)
         return
     ctx.channel.request_face_check(ctx.s, person.id, ctx.inbound)
     # the result that counts is the one for this photo (its media id travels with the check)
@@ -49,6 +116,9 @@ def on_selfie(ctx: Context) -> None:
 
 
 def on_checking(ctx: Context) -> None:
+    if ctx.inbound.kind == types.TEXT and is_no(ctx.inbound.text) and claimed_person(ctx) is not None:
+        on_consent_withdrawn(ctx)  # a photo still waiting for the check is then dropped unchecked
+        return
     if ctx.inbound.kind == types.IMAGE:
         ctx.say(_("上一张照片正在核验中，请稍候。"))
         return
@@ -89,3 +159,15 @@ def on_result(ctx: Context, outcome: dict[str, Any], ref: str | None = None) -> 
     ctx.say(outcome_text(outcome))
     ask_selfie(ctx, _("请重新拍摄："))
     return False
+
+
+def on_consent_withdrawn(ctx: Context) -> None:
+    """不同意 while a photo is awaited: the consent is withdrawn and the alternatives offered."""
+    from identity.face import notice
+
+    person = claimed_person(ctx)
+    assert person is not None
+    notice.record_decision(ctx.s, person_id=person.id, holder_id=ctx.holder, channel=ctx.channel.name,
+                           agreed=False)
+    ctx.state.reset()
+    ctx.say(_("已撤回您对人脸识别的同意，我们不会处理您的人脸信息。") + "\n" + alternatives_text())

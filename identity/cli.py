@@ -1,6 +1,8 @@
 """``flask identity face-check IMAGE --name NAME --id-number ID``: one check with the configured
 provider, so an operator can test their Baidu credentials. Nothing is recorded; the ID number
-is only ever printed masked."""
+is only ever printed masked. The Face Recognition Measures (2025) apply here too: the command runs
+only with ``--consented``, the operator's statement that the person pictured agreed separately
+(use your own photo, or ``--against`` with two test photos)."""
 from __future__ import annotations
 
 import sys
@@ -22,8 +24,14 @@ identity_cli = AppGroup("identity", help="实名认证与人脸识别 / identity
 @click.option("--id-number", "id_number", required=True, help="18位身份证号码 / 18-digit ID number")
 @click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Compare IMAGE with this photo instead (face/v3/match): tests credentials without a real identity")
-def face_check_command(image: Path, name: str, id_number: str, against: Path | None) -> None:
+@click.option("--consented", is_flag=True,
+              help="照片本人已单独同意处理其人脸信息 / the person pictured separately agreed to this face check")
+def face_check_command(image: Path, name: str, id_number: str, against: Path | None, consented: bool) -> None:
     """Run one face check and print the outcome; exit status 1 when it does not pass."""
+    if not consented:
+        raise click.UsageError("人脸识别须取得照片本人的单独同意；确认已取得后加 --consented / "
+                               "a face check needs the separate consent of the person pictured; "
+                               "add --consented once you have it")
     reason = idnumbers.problem(id_number)
     if reason and against is None:
         raise click.BadParameter(reason, param_hint="--id-number")

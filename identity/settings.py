@@ -26,8 +26,11 @@ class IdentitySettings:
     face_timeout_seconds: float = 8.0
     face_connect_timeout_seconds: float = 3.0
     face_daily_attempts: int = 5
-    face_image_ttl_seconds: int = 600
+    face_image_ttl_seconds: int = 300
     face_max_image_bytes: int = 4 * 1024 * 1024
+    face_notice_text: str = ""
+    face_provider_names: tuple[tuple[str, str], ...] = ()
+    identity_authority: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -53,6 +56,9 @@ class IdentitySettings:
             face_daily_attempts=int(cfg.FACE_DAILY_ATTEMPTS),
             face_image_ttl_seconds=int(cfg.FACE_IMAGE_TTL_SECONDS),
             face_max_image_bytes=int(cfg.FACE_MAX_IMAGE_BYTES),
+            face_notice_text=cfg.FACE_NOTICE_TEXT or "",
+            face_provider_names=tuple(sorted((cfg.FACE_PROVIDER_NAMES or {}).items())),
+            identity_authority=(cfg.IDENTITY_AUTHORITY or "").strip().lower(),
         )
 
 
@@ -67,7 +73,9 @@ def configure(settings: IdentitySettings | None = None, **changes: Any) -> Ident
     """Install ``settings`` (or the current ones with ``changes``); providers are rebuilt."""
     global _current
     _current = replace(settings or _current, **changes)
+    from identity.authority import registry as authority_registry
     from identity.face import registry
 
     registry.reset()
+    authority_registry.reset()
     return _current

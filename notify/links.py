@@ -16,7 +16,7 @@ from court import crypto, db
 from court.models import SmsLink
 
 TOKEN_BYTES = 16  # 128 bits
-PURPOSES = ("receive", "sign", "view")
+PURPOSES = ("receive", "sign", "view", "identity")  # identity: after a clerk verified the party (web_sign /m/verified)
 
 
 @dataclass

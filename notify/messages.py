@@ -55,6 +55,10 @@ TEMPLATES: dict[str, MessageTemplate] = {t.name: t for t in (
         "{court}：您的案件{case_number}的{kind}需要您签名确认，请点击 {link} 办理，链接{days}日内有效。",
         "{court}：{case_number}{kind}待您签名", link_purpose="sign"),
     MessageTemplate(
+        "identity_verified", "身份核验链接", (), ("court", "link", "minutes"),
+        "{court}：工作人员已核验您的身份，请在{minutes}分钟内点击 {link} 查看和签收文书，链接仅可使用一次。"
+        "如非本人在场办理，请勿点击并联系法院。", "{court}：身份核验链接", link_purpose="identity"),
+    MessageTemplate(
         "flow_finished", "签署完成", (), ("court", "case_number", "title"),
         "{court}：您的案件{case_number}的《{title}》已全部签署完成。", "{court}：《{title}》已签署完成"),
     MessageTemplate(

@@ -56,6 +56,8 @@ def sms_link(token: str):  # type: ignore[no-untyped-def]
     session[LINK_SESSION_KEY] = {"link_id": link.id, "party_id": link.party_id, "document_id": link.document_id,
                                  "purpose": link.purpose, "opened_at": now.isoformat()}
     target = f"/m/documents/{link.document_id}" if link.document_id else "/m/"
+    if link.purpose == "identity":
+        target = "/m/verified"  # the party pages claim the clerk's verification for this session
     return _no_store(redirect(target, code=303))
 
 

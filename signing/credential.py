@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db, redis_conn
+from court import audit, crypto, db, display, redis_conn
 from court.errors import Conflict, NotFound
 from court.models import (
     Document,
@@ -28,8 +28,9 @@ from court.models import (
     DocumentVersion,
     Notification,
     ServiceRecord,
+    Staff,
 )
-from court.services import documents
+from court.services import documents, identity_checks
 from signing import codes, fonts
 from signing.engine import CHINA, Placement
 from signing.service import stamper
@@ -196,9 +197,16 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
                              "sent": _t(entry.get("sent_at")), "delivered": _t(entry.get("delivered_at")),  # type: ignore[arg-type]
                              "opened": _t(entry.get("opened_at"))})  # type: ignore[arg-type]
     person = party.person
-    if person is not None and person.face_verified_at is not None:
+    # identity: the route by which the signer last proved who they were before signing (any method)
+    check = identity_checks.last_pass(s, person_id=person.id, before=rec.signed_at) if person is not None else None
+    staff = s.get(Staff, int(check.ref[6:])) if check and (check.ref or "").startswith("staff:") else None
+    if check is not None and (person.face_verified_at is None or check.decided_at >= person.face_verified_at):
+        who = f"{staff.name}，" if staff is not None else (f"{check.provider}，" if check.method != "staff" else "")
+        score = f"相似度 {check.score:.1f}，" if check.score is not None else ""
+        face = f"已通过：{display.IDENTITY_METHOD.get(check.method, check.method)}（{who}{score}{_t(check.decided_at)}）"
+    elif person is not None and person.face_verified_at is not None:
         score = f"，相似度 {person.face_score:.1f}" if person.face_score is not None else ""
-        face = f"已通过（{person.face_provider or '人脸核验'}{score}，{_t(person.face_verified_at)}）"
+        face = f"已通过：人脸识别（{person.face_provider or '人脸核验'}{score}，{_t(person.face_verified_at)}）"
     else:
         face = "未进行"
     return CredentialData(
@@ -219,7 +227,7 @@ def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, fl
                  f"电子印章签章，具有与送达回证同等的效力。")
     rows = [("送达法院", data.court), ("案号", data.case_number), ("送达文书", data.document_title),
             ("文书指纹（SHA-256）", data.document_sha256), ("受送达人", data.recipient),
-            ("身份证件号码", data.recipient_id), ("身份核验（人脸识别）", data.face_check),
+            ("身份证件号码", data.recipient_id), ("身份核验", data.face_check),
             ("签收时间", data.signed_at), ("送达生效时间", f"{data.effective_at}（{data.effective_channel}）")]
     cols = [("渠道", 0), ("地址", 48), ("状态", 140), ("发送时间", 192), ("到达时间", 292), ("查阅时间", 392)]
     everything = (_STATIC + statement + "".join(a + b for a, b in rows) + "".join(c for c, _ in cols)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue, storage
 from court.errors import Conflict, DomainError, Forbidden, NotFound
 from court.models import Document, DocumentVersion, FlowStep, Person, Staff, StepAction, StepStatus
-from court.services import documents, flows
+from court.services import documents, flows, identity_checks
 from court.services import staff as staff_service
 from signing import fonts, pki, sealimage, tsa
 from signing.cms import CmsSigner
@@ -49,8 +49,8 @@ def _check_actor(s: Session, step: FlowStep, person_id: int | None, staff_id: in
         person = s.get(Person, person_id)
         if person is None:
             raise NotFound("用户不存在", code="person_not_found")
-        if person.face_verified_at is None:
-            raise Forbidden("签名前须完成人脸识别认证", code="face_not_verified")
+        if person.face_verified_at is None and identity_checks.last_pass(s, person_id=person.id) is None:
+            raise Forbidden("签名前须完成身份核验（人脸识别、工作人员核验或网络身份认证）", code="face_not_verified")
         return person.real_name, person.id_number_masked, f"person:{person.id}", ""
     if staff_id is None or step.staff_id != staff_id:
         raise Forbidden("您不是该步骤的签署人", code="not_the_signer")

@@ -14,7 +14,8 @@ Session contract (the browser session is Flask's signed cookie)
     session["sms_link"] = {"party_id": int, "document_id": int | None, "purpose": str,
                            "link_id": int, "opened_at": str}
 
-and redirects to ``/m/documents/<document_id>``. A spent, expired or revoked link is
+and redirects to ``/m/documents/<document_id>`` (``/m/verified`` for a link sent after a clerk
+verified the party, purpose ``identity``). A spent, expired or revoked link is
 ``notify``'s page.
 The WeChat route is ``/m/documents/<id>?code=…&state=…`` (``bot.oauth.document_url``): the
 code is exchanged for the openid through the dotted path in ``WECHAT_OAUTH_EXCHANGE`` (so this
@@ -25,11 +26,14 @@ What these pages add (``web_sign.access``)::
     session["m_sid"] = "<opaque random token>"
 
 and nothing else about who the browser is: the token names a server-side ``PartySession`` row
-(person, ``party_ids``, how it came in, the phone whose SMS code it entered, the face check it
-queued), set once the SMS code is right (or a *verified* WeChat binding is found). The row is the
+(person, ``party_ids``, how it came in (``sms``, ``wechat``, ``staff``), the phone whose SMS code
+it entered, the face check it queued), set once the SMS code is right (or a *verified* WeChat
+binding is found, or a clerk's one-time link is opened at ``/m/verified``, which makes the clerk's
+passed check this session's own). The row is the
 truth on every web server: logout, a face check passed in another session, or staff revoking the
 party's access end it, and a copied cookie stops working at once. Face checks are owned by the
-session (``court.services.identity_checks.holder``); a pass elsewhere unlocks nothing here.
+session (``court.services.identity_checks.holder``); a pass elsewhere unlocks nothing here, and
+no photo is taken before this session agreed to the face notice (``court.services.face_consent``).
 Every page goes through ``@access.party_page`` (session, face check in this session, then the
 consent hook). ``party_ids`` are the parties this browser may act for; a document is shown only
 when one of those parties has a step in its flow or a service record for it. Ids in URLs are never
@@ -41,6 +45,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    import web_sign.identity_routes  # noqa: F401  (its pages join the party blueprint)
     from web_sign.verify import bp as verify_bp
     from web_sign.views import bp as party_bp
 

@@ -97,6 +97,12 @@ def sign_out(reason: str = party_sessions.LOGOUT) -> None:
     request.environ[_CACHE] = None
 
 
+def forget() -> None:
+    """Drop this browser's token without touching the server (its session was rolled back)."""
+    session.pop(SESSION_KEY, None)
+    request.environ[_CACHE] = None
+
+
 def face_done() -> bool:
     """A face (or other identity) check passed in *this* session for its person."""
     row, h = current(), holder()

@@ -201,12 +201,16 @@ def identity_verify():  # type: ignore[no-untyped-def]
 
 @bp.get("/face")
 def face():  # type: ignore[no-untyped-def]
-    holder = access.holder()
-    if holder is None:
+    holder, row = access.holder(), access.current()
+    if holder is None or row is None:
         return access.gate(url_for("party.home"))
-    from identity.face import attempts_left
+    from court.services import face_consent
+    from identity.face import attempts_left, notice
 
     next_url = _safe_next(request.args.get("next"))
+    if face_consent.current(db.session(), person_id=row.person_id, holder_id=holder) is None:
+        # separate consent first: no upload control, no camera, until 同意 (Face Recognition Measures 2025)
+        return render_template("m/face_notice.html", next_url=next_url, notice=notice.current())
     return render_template("m/face.html", next_url=next_url, left=attempts_left(holder))
 
 

@@ -12,7 +12,17 @@ from court.models.notifications import (
     ServiceRecord,
     SmsLink,
 )
-from court.models.people import ChannelBinding, Consent, Court, IdentityCheck, PartySession, Person, Staff, StaffRole
+from court.models.people import (
+    ChannelBinding,
+    Consent,
+    Court,
+    FaceConsent,
+    IdentityCheck,
+    PartySession,
+    Person,
+    Staff,
+    StaffRole,
+)
 from court.models.seals import SEAL_KINDS, Seal, SealUse
 from court.models.templates import DocumentTemplate
 from court.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
@@ -36,6 +46,7 @@ __all__ = [
     "DocumentStatus",
     "DocumentTemplate",
     "DocumentVersion",
+    "FaceConsent",
     "FlowStatus",
     "FlowStep",
     "IdentityCheck",

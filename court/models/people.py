@@ -162,3 +162,26 @@ class Consent(Base):
     method: Mapped[str] = mapped_column(String(16))  # bot | web | staff
     given_at: Mapped[created]
     withdrawn_at: Mapped[when]
+
+
+class FaceConsent(Base):
+    """A party's separate decision (单独同意) on one face-check notice, before any face is processed.
+
+    The Face Recognition Measures (2025) require separate, informed consent before a face is
+    processed. The decision belongs to one conversation or session (``holder``, as for
+    :class:`IdentityCheck`): agreeing in WeChat never opens the camera in a browser. The exact
+    notice shown is kept (``text_shown`` and its hash) with the provider named in it, so the court
+    can show what the person agreed to; a refusal is kept too, because it leads to the other routes.
+    """
+
+    __tablename__ = "face_consent"
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    holder: Mapped[str] = mapped_column(String(96), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # wechat | web
+    agreed: Mapped[bool] = mapped_column(Boolean)
+    provider: Mapped[str] = mapped_column(String(32))  # the configured face provider named in the notice
+    text_shown: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[created]

@@ -11,7 +11,7 @@ providers (``identity/``) call it and never decide freshness themselves.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -78,3 +78,13 @@ def latest_pass(s: Session, *, person_id: int, holder_id: str) -> IdentityCheck 
     return s.scalar(select(IdentityCheck).where(
         IdentityCheck.person_id == person_id, IdentityCheck.holder == holder_id, IdentityCheck.status == PASS,
     ).order_by(IdentityCheck.decided_at.desc(), IdentityCheck.id.desc()).limit(1))
+
+
+def last_pass(s: Session, *, person_id: int, before: datetime | None = None) -> IdentityCheck | None:
+    """The person's newest passed check in any holder, decided no later than ``before``: the route
+    by which they proved who they were for an act done at that time (named in the credential)."""
+    query = select(IdentityCheck).where(IdentityCheck.person_id == person_id, IdentityCheck.status == PASS,
+                                        IdentityCheck.decided_at.is_not(None))
+    if before is not None:
+        query = query.where(IdentityCheck.decided_at <= before)
+    return s.scalar(query.order_by(IdentityCheck.decided_at.desc(), IdentityCheck.id.desc()).limit(1))

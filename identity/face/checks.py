@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from court import audit, crypto, db, queue, ratelimit, redis_conn
 from court.errors import DomainError, NotFound, RateLimited
 from court.models import IdentityCheck, Person
-from court.services import identity_checks
+from court.services import face_consent, identity_checks
 from identity import settings
 from identity.face import base, registry
 from identity.face.base import FaceResult
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 JOB = "identity.jobs.face_check"
 RL_SCOPE = "face-check"
 DAY = 86400
+DEVELOPMENT_PROVIDERS = frozenset({"development", "netid-development"})  # never count in production
 PERSON_CAP_FACTOR = 3  # attempts per person and channel from not-yet-proven holders, × the per-holder limit
 _IMAGE_CONTEXT = b"face-image"
 _REPLY_CONTEXT = b"face-reply"
@@ -92,6 +93,10 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
                   reply_to: dict[str, Any] | None = None) -> IdentityCheck:
     """Queue a face check of ``image`` for the person, owned by ``holder_id`` (job ``identity.jobs.face_check``).
 
+    Refused first (``face_consent_needed``) unless the person separately agreed to the face notice
+    in this conversation or session (``holder_id``): the photo is then dropped unread and no try
+    is counted.
+
     Opens an :class:`IdentityCheck` (method ``face``) whose ``token`` is the queued check id; the
     job decides exactly that check, so the caller keeps its id and later asks about *its* check,
     never "the person's latest". ``reply_to``, when given, must carry ``"job"``: a dotted job path
@@ -104,6 +109,7 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
     person = s.get(Person, person_id)
     if person is None:
         raise NotFound("请先完成实名登记", code="person_not_found")
+    agreed = face_consent.require(s, person_id=person_id, holder_id=holder_id)
     if reply_to is not None and not (isinstance(reply_to.get("job"), str) and "." in reply_to["job"]):
         raise ValueError("reply_to needs a dotted job path under 'job'")
     check_upload(image)
@@ -126,7 +132,7 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
     pipe.execute()
     audit.record(s, "identity.face_check_requested", actor=f"person:{person_id}", subject=f"person:{person_id}",
                  details={"check": check_id, "identity_check": check.id, "provider": cfg.face_provider,
-                          "channel": channel})
+                          "channel": channel, "face_consent": agreed.id})
     queue.enqueue(JOB, person_id, check_id, queue_name="default", job_id=f"face-check-{check_id}", session=s)
     return check
 
@@ -224,7 +230,7 @@ def fresh(s: Session, person_id: int, holder_id: str) -> IdentityCheck | None:
     person within ``FACE_FRESH_MINUTES``. Nobody else's attempts, passes or failures, count."""
     check = identity_checks.fresh(s, person_id=person_id, holder_id=holder_id,
                                   minutes=settings.current().face_fresh_minutes)
-    if check is not None and settings.current().is_production and check.provider == "development":
+    if check is not None and settings.current().is_production and check.provider in DEVELOPMENT_PROVIDERS:
         return None
     return check
 
@@ -233,6 +239,6 @@ def require_fresh(s: Session, person_id: int, holder_id: str) -> IdentityCheck:
     """:func:`fresh`, or raise ``face_check_needed`` saying what to do."""
     check = fresh(s, person_id, holder_id)
     if check is None:
-        raise DomainError("为确认是您本人操作，请先完成人脸识别验证（验证后{minutes}分钟内有效）",
+        raise DomainError("为确认是您本人操作，请先核验身份（人脸识别、工作人员核验或网络身份认证，核验后{minutes}分钟内有效）",
                           code="face_check_needed", status=403, minutes=settings.current().face_fresh_minutes)
     return check

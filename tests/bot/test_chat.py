@@ -16,6 +16,8 @@ def test_chat_session(make_user, court_case, run_jobs, tmp_path):
 
     for line in ("张三", "110101199003071233", "13800000001", "246810", "同意"):
         chat.run_command(line)
+    assert any("人脸信息处理告知书" in line for line in out)  # the face notice comes first
+    chat.run_command("同意")  # separate consent to the face check
     photo = tmp_path / "me.jpg"
     photo.write_bytes(good_face())
     chat.run_command(f"/image {photo}")

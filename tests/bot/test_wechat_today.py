@@ -17,8 +17,7 @@ from court.models import AuditEvent, Notification, NotificationStatus
 from court.services import outbox
 from notify import messages
 from notify.providers.base import ProviderConfigError
-from tests.handlers.test_flows import _text, register, verify_face
-from tests.wechat_support import good_face
+from tests.handlers.test_flows import register, send_selfie, verify_face
 
 OPENID = "oNOTICEaaaaaaaaaaaaaaaaaaaaa"
 LONG_TITLE = "张三诉李四网络购物合同纠纷一案关于管辖权异议的民事裁定书"
@@ -163,7 +162,7 @@ def _age(openid: str, hours: float) -> None:
 def test_face_result_49_hours_after_the_last_message_arrives_as_a_template(make_user, run_jobs, s):
     user = make_user("oLATEaaaaaaaaaaaaaaaaaaaaaaa")
     register(user)
-    assert "正在核验" in _text(user.send_image(good_face()))
+    assert "正在核验" in send_selfie(user)
     _age(user.openid, 49)  # the face-check queue was slow
     assert not window.is_open(user.openid)
     run_jobs(("default",))
@@ -184,7 +183,7 @@ def test_face_result_to_a_user_who_unfollowed_goes_by_sms(make_user, run_jobs, s
     register(user)
     verify_face(user, run_jobs)  # bound to 张三 now
     user.say("人脸认证")
-    assert "正在核验" in _text(user.send_image(good_face()))
+    assert "正在核验" in send_selfie(user)
     user.unsubscribe()
     run_jobs(("default",))
     run_jobs(("notify",))
@@ -199,7 +198,7 @@ def test_face_result_to_a_user_who_unfollowed_goes_by_sms(make_user, run_jobs, s
 def test_within_the_window_the_result_is_a_customer_message(make_user, run_jobs, s):
     user = make_user("oSOONaaaaaaaaaaaaaaaaaaaaaaa")
     register(user)
-    assert "正在核验" in _text(user.send_image(good_face()))
+    assert "正在核验" in send_selfie(user)
     _age(user.openid, 47)
     run_jobs(("default",))
     assert [e["kind"] for e in user.pushed()] == ["custom"]
@@ -209,7 +208,7 @@ def test_within_the_window_the_result_is_a_customer_message(make_user, run_jobs,
 def test_a_window_we_thought_open_but_wechat_refuses_falls_back(make_user, run_jobs, s):
     user = make_user("oSTALEaaaaaaaaaaaaaaaaaaaaaa")
     register(user)
-    assert "正在核验" in _text(user.send_image(good_face()))
+    assert "正在核验" in send_selfie(user)
     sim.user_acted(user.openid, "text", at=time.time() - 50 * 3600)  # WeChat's clock says 50 hours
     run_jobs(("default",))
     run_jobs(("notify",))
@@ -282,7 +281,7 @@ def test_invalid_openid_falls_back_to_sms_and_flags_the_binding_for_staff(wechat
 def test_customer_message_refused_as_out_of_window_falls_back(make_user, run_jobs, s):
     user = make_user("oW45015aaaaaaaaaaaaaaaaaaaaa")
     register(user)
-    assert "正在核验" in _text(user.send_image(good_face()))
+    assert "正在核验" in send_selfie(user)
     sim.fail_next(45015, api="message/custom/send")  # WeChat says the window is shut although our record says open
     run_jobs(("default",))
     run_jobs(("notify",))

@@ -119,18 +119,12 @@ def open_sms_link(page: Any, phone: str, shots: Any) -> None:
 
 
 def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
-    """SMS code (read from the development phone in a second tab), face check, consent."""
-    shots(page, "identity")
-    page.click("#send-code")
-    page.wait_for_selector(".flash")
-    sms = page.context.new_page()
-    code = wait_for(lambda: CODE.search(inbox(sms, phone)), what="the SMS code").group(1)
-    shots(sms, "sms-code")
-    sms.close()
-    page.fill("#code", code)
-    shots(page, "code-entered")
-    page.click("#verify-code")
-    page.wait_for_url(at(r"/m/face"))
+    """SMS code (read from the development phone in a second tab), the face notice (同意), face check, consent."""
+    enter_sms_code(page, phone, shots)
+    page.wait_for_selector("#face-notice")
+    shots(page, "face-notice")
+    page.click("#face-agree")
+    page.wait_for_selector("#photo", state="attached")
     shots(page, "face")
     page.set_input_files("#photo", str(photo))
     page.click("#face-submit")
@@ -142,6 +136,21 @@ def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
         page.check("#agree")
         page.click("#consent-submit")
     page.wait_for_url(at(r"/m/documents/\d+$"))
+
+
+def enter_sms_code(page: Any, phone: str, shots: Any) -> None:
+    """The SMS one-time code step, read from the development phone in a second tab; ends on /m/face."""
+    shots(page, "identity")
+    page.click("#send-code")
+    page.wait_for_selector(".flash")
+    sms = page.context.new_page()
+    code = wait_for(lambda: CODE.search(inbox(sms, phone)), what="the SMS code").group(1)
+    shots(sms, "sms-code")
+    sms.close()
+    page.fill("#code", code)
+    shots(page, "code-entered")
+    page.click("#verify-code")
+    page.wait_for_url(at(r"/m/face"))
 
 
 def draw_signature(page: Any) -> None:

@@ -38,8 +38,16 @@ def pushed_texts(user) -> list[str]:  # type: ignore[no-untyped-def]
     return [e["payload"]["text"]["content"] for e in user.pushed() if e["kind"] == "custom"]
 
 
+def send_selfie(user, image: bytes | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Send a selfie (the bot's answer), first agreeing to the face notice when the bot asks for that."""
+    if state.load("wechat", user.openid).step == "face.consent":
+        assert "正脸照片" in _text(user.say("同意"))
+    return _text(user.send_image(image or good_face()))
+
+
 def verify_face(user, run_jobs, image: bytes | None = None) -> list[str]:  # type: ignore[no-untyped-def]
-    assert "正在核验" in _text(user.send_image(image or good_face()))
+    """Send a selfie (agreeing to the face notice first if asked) and run the check."""
+    assert "正在核验" in send_selfie(user, image)
     run_jobs(("default",))
     return pushed_texts(user)
 
@@ -64,7 +72,7 @@ def test_register_verify_face_join_and_consent(make_user, court_case, identity_s
     terms = _text(user.say(OTP_CODE))
     assert "范围" in terms and "效力" in terms
     done = _text(user.say("同意"))
-    assert "1101**********" in done and "自拍" not in done and "正脸照片" in done
+    assert "1101**********" in done and "人脸信息处理告知书" in done
 
     s.expire_all()
     person = s.scalars(select(Person)).one()
@@ -101,7 +109,7 @@ def test_qr_subscribe_with_scene_registers_then_joins_by_itself(make_user, court
     user = make_user("oLISIaaaaaaaaaaaaaaaaaaaaaaa")
     first = _text(user.subscribe(scene=f"bind:{code}"))
     assert "欢迎关注" in first and "先完成实名认证" in first and "真实姓名" in first
-    assert "正脸照片" in register(user, "李四", LI_ID, "13800000002")
+    assert "人脸信息处理告知书" in register(user, "李四", LI_ID, "13800000002")
     texts = verify_face(user, run_jobs)
     assert any("人脸识别验证通过" in t for t in texts)
     assert any("已成功关联案件" in t and case.number in t for t in texts)

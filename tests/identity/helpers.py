@@ -55,3 +55,21 @@ def face_photo(kind: str = "good", fmt: str = "JPEG", size: tuple[int, int] = (4
     out = io.BytesIO()
     img.save(out, fmt, quality=90) if fmt == "JPEG" else img.save(out, fmt)
     return out.getvalue()
+
+
+TEST_HOLDER = "web:test-session"
+
+
+def request_with_consent(s, person_id: int, image: bytes, *, holder_id: str = TEST_HOLDER,  # type: ignore[no-untyped-def]
+                         channel: str = "web", **kw):
+    """``request_check`` after the person agreed to the face notice in ``holder_id`` (as a page or
+    the bot would)."""
+    from court.models import Person
+    from court.services import face_consent
+    from identity import face
+    from identity.face import notice
+
+    if s.get(Person, person_id) is not None and face_consent.current(s, person_id=person_id,
+                                                                     holder_id=holder_id) is None:
+        notice.record_decision(s, person_id=person_id, holder_id=holder_id, channel=channel, agreed=True)
+    return face.request_check(s, person_id, image, holder_id=holder_id, channel=channel, **kw)

@@ -9,7 +9,7 @@ from court.models import AuditEvent, IdentityCheck, Person
 from court.services import identity_checks
 from identity import face
 from identity.face import base, checks
-from tests.identity.helpers import face_photo, replies
+from tests.identity.helpers import face_photo, replies, request_with_consent
 
 PHOTO = face_photo()
 REPLY = {"job": "tests.identity.helpers.record_reply", "openid": "o-test-user", "step": "face"}
@@ -30,7 +30,7 @@ def _person(s, person_id):
 
 
 def test_development_check_round_trip(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY, **own())
     assert queue.queue("default").count == 0  # nothing is sent before the caller commits
     s.commit()
     assert queue.queue("default").count == 1
@@ -50,13 +50,13 @@ def test_development_check_round_trip(s, person, run_jobs):
 
 
 def test_nothing_is_queued_when_the_caller_rolls_back(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.rollback()
     assert run_jobs(("default",)) == 0
 
 
 def test_image_is_encrypted_in_redis_and_never_in_the_database(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, **own())
+    request_with_consent(s, person.id, PHOTO, **own())
     s.commit()
     [key] = redis_conn.client().keys("identity:face:req:*")
     stored = redis_conn.client().get(key)
@@ -79,7 +79,7 @@ def test_image_is_encrypted_in_redis_and_never_in_the_database(s, person, run_jo
 
 def test_baidu_check_through_the_queue(s, person, run_jobs, use_baidu, standin):
     standin.next_error(223114)
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.commit()
     run_jobs(("default",))
     p = _person(db.session(), person.id)
@@ -95,18 +95,18 @@ def test_baidu_check_through_the_queue(s, person, run_jobs, use_baidu, standin):
 
 
 def test_someone_elses_failure_neither_revokes_freshness_nor_spends_tries(s, person, run_jobs, use_baidu, standin):
-    face.request_check(s, person.id, PHOTO, **own())
+    request_with_consent(s, person.id, PHOTO, **own())
     s.commit()
     run_jobs(("default",))
     assert face.fresh(db.session(), person.id, holder()) is not None
     stranger = identity_checks.holder("wechat", "o-stranger")
     for _ in range(5):
         standin.next_error(223120)
-        face.request_check(db.session(), person.id, PHOTO, holder_id=stranger, channel="wechat")
+        request_with_consent(db.session(), person.id, PHOTO, holder_id=stranger, channel="wechat")
         db.session().commit()
         run_jobs(("default",))
     with pytest.raises(RateLimited):
-        face.request_check(db.session(), person.id, PHOTO, holder_id=stranger, channel="wechat")
+        request_with_consent(db.session(), person.id, PHOTO, holder_id=stranger, channel="wechat")
     p = _person(db.session(), person.id)
     assert p.face_result == base.PASS  # a stranger's failure is not written on the person
     assert face.fresh(db.session(), person.id, holder()) is not None
@@ -119,21 +119,21 @@ def test_a_per_person_cap_bounds_paid_calls_but_never_locks_out_a_proven_convers
                                         channel="wechat", holder_id=holder())
     identity_checks.decide(s, proven, ok=True, result="pass")
     for n in range(checks.PERSON_CAP_FACTOR * 5):  # strangers, each from a new WeChat account
-        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", f"t{n // 5}"),
+        request_with_consent(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", f"t{n // 5}"),
                            channel="wechat")
     with pytest.raises(RateLimited):
-        face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", "one-more"),
+        request_with_consent(s, person.id, PHOTO, holder_id=identity_checks.holder("wechat", "one-more"),
                            channel="wechat")
-    face.request_check(s, person.id, PHOTO, **own())  # the person's own proven conversation goes on
-    face.request_check(s, person.id, PHOTO, holder_id=identity_checks.holder("web", "s"), channel="web")
+    request_with_consent(s, person.id, PHOTO, **own())  # the person's own proven conversation goes on
+    request_with_consent(s, person.id, PHOTO, holder_id=identity_checks.holder("web", "s"), channel="web")
 
 
 def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, person, run_jobs, use_baidu, standin):
-    face.request_check(s, person.id, PHOTO, **own())
+    request_with_consent(s, person.id, PHOTO, **own())
     s.commit()
     run_jobs(("default",))
     standin.next_error(18)
-    face.request_check(db.session(), person.id, PHOTO, reply_to=REPLY, **own())
+    request_with_consent(db.session(), person.id, PHOTO, reply_to=REPLY, **own())
     db.session().commit()
     assert face.attempts_left(holder()) == 3
     run_jobs(("default",))
@@ -145,16 +145,16 @@ def test_service_failures_keep_the_previous_result_and_give_the_attempt_back(s, 
 
 def test_five_attempts_a_day(s, person):
     for _ in range(5):
-        face.request_check(s, person.id, PHOTO, **own())
+        request_with_consent(s, person.id, PHOTO, **own())
     with pytest.raises(RateLimited) as err:
-        face.request_check(s, person.id, PHOTO, **own())
+        request_with_consent(s, person.id, PHOTO, **own())
     assert err.value.code == "face_attempts_used"
     assert "每天最多5次" in err.value.localized()
     assert "at most 5 a day" in err.value.localized("en")
 
 
 def test_expired_image_is_reported(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.commit()
     for key in redis_conn.client().keys("identity:face:req:*"):
         redis_conn.client().delete(key)
@@ -166,7 +166,7 @@ def test_expired_image_is_reported(s, person, run_jobs):
 
 
 def test_job_is_idempotent(s, person, run_jobs):
-    face.request_check(s, person.id, PHOTO, reply_to=REPLY, **own())
+    request_with_consent(s, person.id, PHOTO, reply_to=REPLY, **own())
     s.commit()
     run_jobs(("default",))
     [key] = redis_conn.client().keys("identity:face:done:*")
@@ -185,17 +185,17 @@ def test_job_is_idempotent(s, person, run_jobs):
 ])
 def test_unusable_uploads_are_refused_without_using_an_attempt(s, person, image, code):
     with pytest.raises(DomainError) as err:
-        face.request_check(s, person.id, image, **own())
+        request_with_consent(s, person.id, image, **own())
     assert err.value.code == code
     assert face.attempts_left(holder()) == 5
 
 
 def test_unknown_person(s):
     with pytest.raises(DomainError) as err:
-        face.request_check(s, 999, PHOTO, **own())
+        request_with_consent(s, 999, PHOTO, **own())
     assert err.value.code == "person_not_found"
 
 
 def test_reply_to_needs_a_job_path(s, person):
     with pytest.raises(ValueError):
-        face.request_check(s, person.id, PHOTO, reply_to={"openid": "x"}, **own())
+        request_with_consent(s, person.id, PHOTO, reply_to={"openid": "x"}, **own())

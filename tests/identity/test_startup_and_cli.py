@@ -58,7 +58,7 @@ def test_cli_face_check_with_baidu(app, use_baidu, standin, tmp_path):
     photo = tmp_path / "selfie.jpg"
     photo.write_bytes(face_photo())
     number = id_number()
-    result = app.test_cli_runner().invoke(args=["identity", "face-check", str(photo), "--name", "张三",
+    result = app.test_cli_runner().invoke(args=["identity", "face-check", "--consented", str(photo), "--name", "张三",
                                                 "--id-number", number])
     assert result.exit_code == 0, result.output
     assert "provider: baidu" in result.output and "PASS" in result.output and "93.46" in result.output
@@ -70,7 +70,7 @@ def test_cli_face_check_failure_exits_1(app, use_baidu, standin, tmp_path):
     photo = tmp_path / "selfie.jpg"
     photo.write_bytes(face_photo())
     standin.next_error(222351)
-    result = app.test_cli_runner().invoke(args=["identity", "face-check", str(photo), "--name", "张三",
+    result = app.test_cli_runner().invoke(args=["identity", "face-check", "--consented", str(photo), "--name", "张三",
                                                 "--id-number", id_number()])
     assert result.exit_code == 1
     assert "FAIL (mismatch)" in result.output and "222351" in result.output and "姓名与身份证号码不匹配" in result.output
@@ -80,7 +80,7 @@ def test_cli_compare_tests_credentials_without_an_identity(app, use_baidu, stand
     a, b = tmp_path / "a.jpg", tmp_path / "b.png"
     a.write_bytes(face_photo())
     b.write_bytes(face_photo(fmt="PNG"))
-    result = app.test_cli_runner().invoke(args=["identity", "face-check", str(a), "--name", "测试",
+    result = app.test_cli_runner().invoke(args=["identity", "face-check", "--consented", str(a), "--name", "测试",
                                                 "--id-number", "-", "--against", str(b)])
     assert result.exit_code == 0, result.output
     assert standin.paths()[-1] == "/rest/2.0/face/v3/match"
@@ -89,7 +89,7 @@ def test_cli_compare_tests_credentials_without_an_identity(app, use_baidu, stand
 def test_cli_development_provider_says_so(app, tmp_path):
     photo = tmp_path / "selfie.jpg"
     photo.write_bytes(face_photo())
-    result = app.test_cli_runner().invoke(args=["identity", "face-check", str(photo), "--name", "张三",
+    result = app.test_cli_runner().invoke(args=["identity", "face-check", "--consented", str(photo), "--name", "张三",
                                                 "--id-number", id_number()])
     assert result.exit_code == 0
     assert "development" in result.output and "开发环境" in result.output
@@ -98,6 +98,15 @@ def test_cli_development_provider_says_so(app, tmp_path):
 def test_cli_rejects_a_bad_id_number(app, tmp_path):
     photo = tmp_path / "selfie.jpg"
     photo.write_bytes(face_photo())
-    result = app.test_cli_runner().invoke(args=["identity", "face-check", str(photo), "--name", "张三",
+    result = app.test_cli_runner().invoke(args=["identity", "face-check", "--consented", str(photo), "--name", "张三",
                                                 "--id-number", "110105194912310021"])
     assert result.exit_code == 2 and "校验位" in result.output
+
+
+def test_cli_face_check_needs_the_pictured_persons_consent(app, tmp_path):
+    photo = tmp_path / "selfie.jpg"
+    photo.write_bytes(face_photo())
+    result = app.test_cli_runner().invoke(args=["identity", "face-check", str(photo), "--name", "张三",
+                                                "--id-number", id_number()])
+    assert result.exit_code == 2 and "单独同意" in result.output and "--consented" in result.output
+    assert "PASS" not in result.output and "FAIL" not in result.output  # no provider was asked

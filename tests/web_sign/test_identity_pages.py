@@ -51,6 +51,11 @@ def test_sms_code_then_face_check_then_consent_then_document(client, world, run_
                                                  "next": f"/m/documents/{world.doc.id}"})
     assert ok.status_code == 302 and "/m/face" in ok.headers["Location"]
 
+    # the separate consent to the face check comes first (tests/web_sign/test_face_consent.py)
+    notice = client.get(ok.headers["Location"]).get_data(as_text=True)
+    assert "人脸信息处理告知书" in notice and 'name="photo"' not in notice
+    client.post("/m/face/consent", data={"csrf_token": token, "decision": "agree"})
+
     # a photo no verifier can use: told what to do next
     client.post("/m/face", data={"csrf_token": token, "photo": (io.BytesIO(photo("dark")), "a.jpg"),
                                  "next": f"/m/documents/{world.doc.id}"})

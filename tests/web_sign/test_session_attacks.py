@@ -29,6 +29,7 @@ def _through_the_sms_code(client, party: Party, document_id: int) -> str:
 
 
 def _send_photo(client, token: str, kind: str) -> None:
+    client.post("/m/face/consent", data={"csrf_token": token, "decision": "agree"})  # the face notice first
     r = client.post("/m/face", data={"csrf_token": token, "photo": (io.BytesIO(photo(kind)), "a.jpg")})
     assert "/m/face/wait" in r.headers["Location"]
 
