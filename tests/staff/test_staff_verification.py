@@ -35,6 +35,7 @@ def served(court_setup):
     """A case of the console's court with one party and a sealed judgment waiting for her receipt."""
     court, _members = court_setup
     s = db.session()
+    flows.set_approval_kinds(s, court, [], actor="test")  # seal approval is tested in tests/staff/test_seal_control
     case = cases.create_case(s, court, "（2026）京0491民初77号", "civil", "网络购物合同纠纷")
     [(party, _code)] = cases.add_parties(s, case, [cases.PartyInput(
         role=PartyRole.PLAINTIFF, name="王芳", id_number=id_number(seq="777"), phone="13800000077")])
