@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, storage
-from court.models import Court, DocumentVersion
+from court.models import Consent, Court, DocumentVersion
 
 GRACE_SECONDS = 6 * 3600
 
@@ -19,6 +19,7 @@ GRACE_SECONDS = 6 * 3600
 def referenced_keys(s: Session) -> set[str]:
     keys = set(s.scalars(select(DocumentVersion.blob_key)))
     keys |= {k for k in s.scalars(select(Court.seal_image_key)) if k}
+    keys |= {k for k in s.scalars(select(Consent.scan_key)) if k}  # signed paper consent forms
     return keys
 
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates")
 
-from staff.console import auth, cases, documents, notices  # noqa: E402,F401
+from staff.console import auth, cases, consent, documents, notices  # noqa: E402,F401

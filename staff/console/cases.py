@@ -22,11 +22,13 @@ from court.models import (
     StepStatus,
 )
 from court.services import cases as case_service
+from court.services import consent as consent_rules
 from signing import qr
 from staff.console import bp
 from staff.console.auth import actor, has_role, login_required
 
 WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+CONSENT_LABELS = {"given": _("已同意"), "declined": _("不同意"), "withdrawn": _("已撤回"), "none": _("未确认")}
 
 
 def _case(case_id: int) -> Case:
@@ -88,8 +90,11 @@ def case(case_id: int):  # type: ignore[no-untyped-def]
                                  .order_by(Notification.id.desc()).limit(200)).all()
     services = db.session().scalars(select(ServiceRecord).join(Party).where(Party.case_id == c.id)
                                     .order_by(ServiceRecord.id)).all()
+    s = db.session()
+    consents = {p.id: consent_rules.state(s, p) for p in c.parties}
     return render_template("console/case.html", case=c, documents=docs, notifications=notes, services=services,
-                           roles=list(PartyRole), mask_phone=crypto.mask_phone)
+                           roles=list(PartyRole), mask_phone=crypto.mask_phone, consents=consents,
+                           consent_labels=CONSENT_LABELS)
 
 
 @bp.post("/cases/<int:case_id>/parties")
