@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from court import db, queue
+from court import audit, db, queue
 from court.models import DeliveryReport, Notification, NotificationStatus, ServiceRecord
 from court.services import service_date
 
@@ -65,6 +65,37 @@ def record_event(s: Session, n: Notification, event: str, at: datetime, detail: 
         rec.next_check_at = db.utcnow()
         queue.enqueue(ESCALATE_JOB, rec.id, queue_name="notify", job_id=f"escalate-{rec.id}-failed-{n.id}", session=s)
     s.flush()
+
+
+def push_events(s: Session, items: list[tuple[int, int, int, str, str, str, str | None]], at: datetime) -> int:
+    """Record sent / delivered / failed for a batch of push messages at once: ``items`` are
+    (notification id, party id, push id, channel, address, event, error). The parties' consent is
+    asked in bulk and the batch is audited once (a push reaches 100,000 parties). Returns how many
+    records got their legal date of service."""
+    from court.models import Party
+    from court.services import consent
+
+    if not items:
+        return 0
+    party_ids = {i[1] for i in items}
+    push_ids = {i[2] for i in items}
+    records = {(r.party_id, r.push_id): r for r in s.scalars(select(ServiceRecord).where(
+        ServiceRecord.push_id.in_(push_ids), ServiceRecord.party_id.in_(party_ids)))}
+    parties = {p.id: p for p in s.scalars(select(Party).where(Party.id.in_(party_ids)))}
+    standing = consent.eligibility_many(s, list(parties.values()))
+    fixed = 0
+    for nid, party_id, push_id, channel, address, event, error in items:
+        rec = records.get((party_id, push_id))
+        if rec is None:
+            continue
+        fixed += service_date.record_event(s, rec, channel=channel, event=event, at=at, address=address,
+                                           notification_id=nid, detail=error, party=parties[party_id],
+                                           standing=standing[party_id], audited=False)
+    s.flush()
+    if fixed:
+        audit.record(s, "service.effective_batch", subject=f"push:{min(push_ids)}",
+                     details={"pushes": sorted(push_ids), "served": fixed, "at": at.isoformat()})
+    return fixed
 
 
 def delivered(s: Session, n: Notification, at: datetime) -> None:

@@ -32,27 +32,36 @@ ACTS = ("opened", "read", "signed")
 SKEW = timedelta(seconds=60)  # provider clocks and their one-second resolution
 
 
-def counts(s: Session, party: Party, *, channel: str, address: str | None, event: str, at: datetime) -> str | None:
-    """Why an event does not fix the date of service, or None when it does."""
+def counts(s: Session, party: Party, *, channel: str, address: str | None, event: str, at: datetime,
+           standing: consent.Eligibility | None = None) -> str | None:
+    """Why an event does not fix the date of service, or None when it does.
+
+    ``standing``: the party's eligibility when the caller already has it (bulk callers)."""
     if event not in ARRIVALS + ACTS:
         return "not_an_arrival"
-    if consent.given_at_time(s, party, at) is None:
-        return "no_consent"
-    if event in ARRIVALS and not consent.eligibility(s, party).is_confirmed(channel, address or ""):
+    current = standing.consent if standing is not None else None
+    if current is None or current.given_at > at:
+        if consent.given_at_time(s, party, at) is None:
+            return "no_consent"
+    if event in ARRIVALS and not (standing or consent.eligibility(s, party)).is_confirmed(channel, address or ""):
         return "unconfirmed_address"
     return None
 
 
 def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at: datetime,
                  address: str | None = None, notification_id: int | None = None,
-                 detail: str | None = None) -> bool:
-    """Add one event to the record; True when it fixed (an earlier) legal date of service."""
+                 detail: str | None = None, party: Party | None = None,
+                 standing: consent.Eligibility | None = None, audited: bool = True) -> bool:
+    """Add one event to the record; True when it fixed (an earlier) legal date of service.
+
+    Bulk callers (a push's batch) pass the ``party`` and its ``standing`` they loaded at once, and
+    ``audited=False`` when they audit the batch as a whole."""
     tried = list(rec.channels_tried or [])
-    if notification_id is not None and any(
-            e.get("notification_id") == notification_id and e.get("event") == event for e in tried):
-        return False  # a replay: the first report stands
-    party = rec.party
-    why = counts(s, party, channel=channel, address=address, event=event, at=at)
+    if any(e.get("notification_id") == notification_id and e.get("event") == event and e.get("channel") == channel
+           for e in tried):
+        return False  # a replay: the first report stands (and a page read or a signature counts once)
+    party = party or rec.party
+    why = counts(s, party, channel=channel, address=address, event=event, at=at, standing=standing)
     entry: dict[str, object] = {"channel": channel, "event": event, "at": at.isoformat(), "counts": why is None}
     if notification_id is not None:
         entry["notification_id"] = notification_id
@@ -65,10 +74,12 @@ def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at
     if fixed:
         rec.effective_at = at
         rec.effective_channel = channel
+    if fixed and audited:
         audit.record(s, "service.effective", case_id=party.case_id, subject=f"party:{party.id}", details={
             "document_id": rec.document_id, "push_id": rec.push_id, "channel": channel, "event": event,
             "at": at.isoformat(), "notification_id": notification_id})
-    s.flush()
+    if audited:
+        s.flush()
     return fixed
 
 
