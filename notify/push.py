@@ -156,8 +156,12 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                     unserved.setdefault(p.case_id, []).append(p.name)
                 else:
                     row.update(channel=target.channel, address=target.address)
-                    records.append({"party_id": p.id, "document_id": None, "push_id": push.id, "channels_tried": [],
-                                    "created_at": now})
+                    # what the rules decided when the message was queued, so the delivery of a
+                    # 100,000-party push need not ask again (court.services.service_date re-checks withdrawals)
+                    queued = {"event": "queued", "channel": target.channel, "at": now.isoformat(), "counts": False,
+                              "confirmed": target.confirmed, "consent_id": e.consent.id}  # type: ignore[union-attr]
+                    records.append({"party_id": p.id, "document_id": None, "push_id": push.id,
+                                    "channels_tried": [queued], "created_at": now})
                 rows.append(row)
             if records:
                 s.execute(insert(ServiceRecord.__table__), records)

@@ -69,29 +69,38 @@ def record_event(s: Session, n: Notification, event: str, at: datetime, detail: 
 
 def push_events(s: Session, items: list[tuple[int, int, int, str, str, str, str | None]], at: datetime) -> int:
     """Record sent / delivered / failed for a batch of push messages at once: ``items`` are
-    (notification id, party id, push id, channel, address, event, error). The parties' consent is
-    asked in bulk and the batch is audited once (a push reaches 100,000 parties). Returns how many
-    records got their legal date of service."""
-    from court.models import Party
-    from court.services import consent
+    (notification id, party id, push id, channel, address, event, error). The batch is audited
+    once (a push reaches 100,000 parties). Returns how many records got their legal date of service."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import bindparam, update
 
     if not items:
         return 0
     party_ids = {i[1] for i in items}
     push_ids = {i[2] for i in items}
-    records = {(r.party_id, r.push_id): r for r in s.scalars(select(ServiceRecord).where(
+    # plain rows throughout (no ORM bookkeeping): a push's batch is thousands of messages
+    records = {(r.party_id, r.push_id): SimpleNamespace(**r._mapping) for r in s.execute(select(
+        ServiceRecord.id, ServiceRecord.party_id, ServiceRecord.push_id, ServiceRecord.document_id,
+        ServiceRecord.channels_tried, ServiceRecord.effective_at, ServiceRecord.effective_channel).where(
         ServiceRecord.push_id.in_(push_ids), ServiceRecord.party_id.in_(party_ids)))}
-    parties = {p.id: p for p in s.scalars(select(Party).where(Party.id.in_(party_ids)))}
-    standing = consent.eligibility_many(s, list(parties.values()))
-    fixed = 0
+    queued_to = {records[(i[1], i[2])].id: i[4] for i in items if (i[1], i[2]) in records}
+    standing = service_date.queued_standing(s, list(records.values()), queued_to, at)
+    fixed, changed = 0, {}
     for nid, party_id, push_id, channel, address, event, error in items:
         rec = records.get((party_id, push_id))
         if rec is None:
             continue
-        fixed += service_date.record_event(s, rec, channel=channel, event=event, at=at, address=address,
-                                           notification_id=nid, detail=error, party=parties[party_id],
-                                           standing=standing[party_id], audited=False)
-    s.flush()
+        fixed += service_date.record_event(s, rec, channel=channel, event=event, at=at, address=address,  # type: ignore[arg-type]
+                                           notification_id=nid, detail=error, standing=standing.get(rec.id),
+                                           audited=False)
+        changed[rec.id] = rec
+    if changed:
+        table = ServiceRecord.__table__
+        s.execute(update(table).where(table.c.id == bindparam("_id")).values(
+            channels_tried=bindparam("_tried"), effective_at=bindparam("_at"), effective_channel=bindparam("_channel")),
+            [{"_id": r.id, "_tried": r.channels_tried, "_at": r.effective_at, "_channel": r.effective_channel}
+             for r in changed.values()])
     if fixed:
         audit.record(s, "service.effective_batch", subject=f"push:{min(push_ids)}",
                      details={"pushes": sorted(push_ids), "served": fixed, "at": at.isoformat()})

@@ -124,13 +124,8 @@ class PartyLike(Protocol):
     email: str | None
 
 
-def _belongs(row: Consent, party: PartyLike) -> bool:
-    return row.case_id == party.case_id and (
-        row.party_id == party.id or (party.person_id is not None and row.person_id == party.person_id))
-
-
 def _rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
-    """Every consent row of the parties' cases, newest first, grouped by party (one query)."""
+    """The parties' consent rows (read-only columns), newest first, grouped by party (one query)."""
     if not parties:
         return {}
     case_ids = {p.case_id for p in parties}
@@ -138,12 +133,23 @@ def _rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
     person_ids = {p.person_id for p in parties if p.person_id is not None}
     if person_ids:
         who.append(Consent.person_id.in_(person_ids))
-    rows = list(s.scalars(select(Consent).where(Consent.case_id.in_(case_ids), or_(*who))
-                          .order_by(Consent.id.desc())))
-    by_case: dict[int, list[Consent]] = defaultdict(list)
-    for r in rows:
-        by_case[r.case_id].append(r)
-    return {p.id: [r for r in by_case.get(p.case_id, []) if _belongs(r, p)] for p in parties}
+    by_party: dict[int, list[Consent]] = defaultdict(list)
+    by_person: dict[tuple[int, int], list[Consent]] = defaultdict(list)
+    columns = (Consent.id, Consent.person_id, Consent.party_id, Consent.case_id, Consent.decision, Consent.channels,
+               Consent.address, Consent.method, Consent.given_at, Consent.withdrawn_at)
+    # plain rows, not ORM objects: a push asks this for thousands of parties at a time
+    for r in s.execute(select(*columns).where(Consent.case_id.in_(case_ids), or_(*who)).order_by(Consent.id.desc())):
+        if r.party_id is not None:
+            by_party[r.party_id].append(r)
+        if r.person_id is not None:
+            by_person[(r.person_id, r.case_id)].append(r)
+    out: dict[int, list[Consent]] = {}
+    for p in parties:
+        mine = {r.id: r for r in by_party.get(p.id, []) if r.case_id == p.case_id}
+        if p.person_id is not None:
+            mine.update({r.id: r for r in by_person.get((p.person_id, p.case_id), [])})
+        out[p.id] = sorted(mine.values(), key=lambda r: r.id, reverse=True)
+    return out
 
 
 def _in_force(rows: list[Consent]) -> Consent | None:

@@ -19,12 +19,14 @@ an address that is not the notification's, is refused and audited.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, db
-from court.models import Notification, Party, ServiceRecord
+from court.models import Consent, Notification, Party, ServiceRecord
 from court.services import consent
 
 ARRIVALS = ("delivered",)
@@ -32,18 +34,22 @@ ACTS = ("opened", "read", "signed")
 SKEW = timedelta(seconds=60)  # provider clocks and their one-second resolution
 
 
-def counts(s: Session, party: Party, *, channel: str, address: str | None, event: str, at: datetime,
-           standing: consent.Eligibility | None = None) -> str | None:
+def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, address: str | None, event: str,
+           at: datetime, standing: consent.Eligibility | None = None) -> str | None:
     """Why an event does not fix the date of service, or None when it does.
 
-    ``standing``: the party's eligibility when the caller already has it (bulk callers)."""
+    ``standing``: the party's eligibility when the caller already has it (bulk callers); then
+    ``party`` may be a loader, called only when the standing cannot answer."""
     if event not in ARRIVALS + ACTS:
         return "not_an_arrival"
+
+    def the_party() -> Party:
+        return party() if callable(party) else party
+
     current = standing.consent if standing is not None else None
-    if current is None or current.given_at > at:
-        if consent.given_at_time(s, party, at) is None:
-            return "no_consent"
-    if event in ARRIVALS and not (standing or consent.eligibility(s, party)).is_confirmed(channel, address or ""):
+    if (current is None or current.given_at > at) and consent.given_at_time(s, the_party(), at) is None:
+        return "no_consent"
+    if event in ARRIVALS and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or ""):
         return "unconfirmed_address"
     return None
 
@@ -60,8 +66,10 @@ def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at
     if any(e.get("notification_id") == notification_id and e.get("event") == event and e.get("channel") == channel
            for e in tried):
         return False  # a replay: the first report stands (and a page read or a signature counts once)
-    party = party or rec.party
-    why = counts(s, party, channel=channel, address=address, event=event, at=at, standing=standing)
+    def load() -> Party:
+        return party or getattr(rec, "party", None) or s.get(Party, rec.party_id)  # type: ignore[return-value]
+
+    why = counts(s, load, channel=channel, address=address, event=event, at=at, standing=standing)
     entry: dict[str, object] = {"channel": channel, "event": event, "at": at.isoformat(), "counts": why is None}
     if notification_id is not None:
         entry["notification_id"] = notification_id
@@ -75,12 +83,39 @@ def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at
         rec.effective_at = at
         rec.effective_channel = channel
     if fixed and audited:
-        audit.record(s, "service.effective", case_id=party.case_id, subject=f"party:{party.id}", details={
+        audit.record(s, "service.effective", case_id=load().case_id, subject=f"party:{rec.party_id}", details={
             "document_id": rec.document_id, "push_id": rec.push_id, "channel": channel, "event": event,
             "at": at.isoformat(), "notification_id": notification_id})
     if audited:
         s.flush()
     return fixed
+
+
+def queued_standing(s: Session, records: list, addresses: dict[int, str],  # type: ignore[type-arg]
+                    at: datetime) -> dict[int, consent.Eligibility]:
+    """The standing a push's fan-out recorded on each record (its ``queued`` entry: consent and
+    whether the address it queued — ``addresses[record id]`` — was confirmed), for records whose
+    consent is still in force at ``at``; the others are left to :func:`counts` to look up."""
+    queued = {}
+    for rec in records:
+        entry = next((e for e in rec.channels_tried or [] if e.get("event") == "queued"), None)
+        if entry is not None and entry.get("consent_id"):
+            queued[rec.id] = (rec, entry)
+    if not queued:
+        return {}
+    ids = {int(entry["consent_id"]) for _rec, entry in queued.values()}
+    rows = {r.id: r for r in s.execute(select(Consent.id, Consent.given_at, Consent.withdrawn_at)
+                                       .where(Consent.id.in_(ids)))}
+    out = {}
+    for rec_id, (rec, entry) in queued.items():
+        row = rows.get(int(entry["consent_id"]))
+        if row is None or (row.withdrawn_at is not None and row.withdrawn_at <= at):
+            continue
+        out[rec_id] = consent.Eligibility(rec.party_id, 0, None, consent=row,  # type: ignore[arg-type]
+                                          addresses=[consent.Address(entry["channel"], addresses.get(rec_id, ""),
+                                                                     bool(entry["confirmed"]),
+                                                                     "queued")])
+    return out
 
 
 def check_report(s: Session, n: Notification, *, at: datetime, address: str | None,
