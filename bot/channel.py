@@ -30,7 +30,7 @@ class WeChatChannel:
         if inbound.ref:
             at = inbound.at.isoformat() if inbound.at else None
             queue.enqueue(DELIVERY_JOB, inbound.ref, inbound.key or "", at, inbound.user, queue_name="notify",
-                          job_id=f"wx-delivery-{inbound.ref}", session=s)
+                          job_id=f"wx-delivery-{inbound.ref}-{inbound.user[-12:]}", session=s)  # a forged event cannot shadow the real one
 
 
 CHANNEL = WeChatChannel()
