@@ -46,11 +46,15 @@ def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, addr
     def the_party() -> Party:
         return party() if callable(party) else party
 
-    current = standing.consent if standing is not None else None
-    if (current is None or current.given_at > at) and consent.given_at_time(s, the_party(), at) is None:
-        return "no_consent"
-    if event in ARRIVALS and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or ""):
-        return "unconfirmed_address"
+    given = standing.consent if standing is not None else None
+    if given is None or given.given_at > at:
+        given = consent.given_at_time(s, the_party(), at)
+        if given is None:
+            return "no_consent"
+    if event in ARRIVALS:
+        in_consent = bool(address) and (getattr(given, "address", None) or {}).get(channel) == address  # as it stood then
+        if not in_consent and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or ""):
+            return "unconfirmed_address"
     return None
 
 
