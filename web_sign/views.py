@@ -270,19 +270,31 @@ def face_status():  # type: ignore[no-untyped-def]
 
 def _after_face(s: Any, person: Person, next_url: str) -> str:
     """Where to go after the face check: consent first for any case that has none."""
-    from identity import consent
+    from court.services import consent as consent_rules
 
     for party_id in access.party_ids():
         party = s.get(Party, party_id)
-        if party is not None and not consent.has_consent(s, person.id, party.case_id):
+        if party is not None and not consent_rules.may_serve(s, party):
             return url_for("party.consent_page", case_id=party.case_id, next=next_url)
     return next_url
+
+
+def _no_consent(acc: Any):  # type: ignore[no-untyped-def]
+    """A redirect to the consent page when the party may not be served electronically in the
+    document's case (``court.services.consent`` decides), else None."""
+    from court.services import consent as consent_rules
+
+    if consent_rules.may_serve(db.session(), acc.party):
+        return None
+    return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
+                            next=url_for("party.document", document_id=acc.document.id)))
 
 
 @bp.route("/consent/<int:case_id>", methods=["GET", "POST"])
 @access.party_page()
 def consent_page(case_id: int):  # type: ignore[no-untyped-def]
-    from identity import consent
+    """同意 or 不同意 electronic service for one case, and withdrawing an earlier consent."""
+    from court.services import consent as consent_rules
 
     next_url = _safe_next(request.values.get("next"))
     s = db.session()
@@ -293,19 +305,33 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     assert person is not None
     phone = person.phone or party.phone or ""
     channels = ["sms"]
+    actor = f"person:{person.id}"
     if request.method == "POST":
-        if request.form.get("agree") != "yes":
-            flash(_("请阅读并勾选同意电子送达"), "error")
-        else:
-            try:
-                consent.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web")
+        decision = request.form.get("decision", "agree")
+        try:
+            if decision == "decline":
+                consent_rules.decline(s, party, method="web", actor=actor, reason=request.form.get("reason", "")[:500])
+                s.commit()
+                return _problem(_("已记录您不同意电子送达"),
+                                _("法院将通过邮寄等其他方式向您送达本案文书。如改变主意，可重新打开本页面选择同意。"), 200)
+            if decision == "withdraw":
+                consent_rules.withdraw_for(s, party, actor=actor)
+                s.commit()
+                return _problem(_("已撤回电子送达同意"),
+                                _("撤回前已经完成的送达仍然有效，此后法院将通过其他方式向您送达本案文书。"), 200)
+            if request.form.get("agree") != "yes":
+                flash(_("请阅读并勾选同意电子送达"), "error")
+            else:
+                consent_rules.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web",
+                                   party=party)
                 s.commit()
                 return redirect(next_url)
-            except DomainError as exc:
-                s.rollback()
-                flash(exc.localized(), "error")
-    text = consent.consent_text(party.case, channels, None, {"sms": phone})
-    return render_template("m/consent.html", text=text, case=party.case, next_url=next_url)
+        except DomainError as exc:
+            s.rollback()
+            flash(exc.localized(), "error")
+    text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
+    return render_template("m/consent.html", text=text, case=party.case, next_url=next_url,
+                           state=consent_rules.state(s, party))
 
 
 @bp.post("/logout")
@@ -338,13 +364,9 @@ def _my_step(s: Any, doc: Document, party: Party) -> FlowStep | None:
 def document(document_id: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
     s = db.session()
-    person = access.person(s)
-    if person is not None:
-        from identity import consent
-
-        if not consent.has_consent(s, person.id, acc.document.case_id):
-            return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
-                                    next=url_for("party.document", document_id=document_id)))
+    stop = _no_consent(acc)
+    if stop is not None:
+        return stop
     doc = acc.document
     version = doc.current
     count = pages.page_count(version)
@@ -352,6 +374,12 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     step = _my_step(s, doc, acc.party)
     rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
                                                ServiceRecord.document_id == doc.id))
+    if rec is not None:  # the party opened it: an act that fixes the date of service on any address
+        from court.services import service_date
+
+        rec.served_version_id = rec.served_version_id or version.id
+        service_date.record_event(s, rec, channel="web", event="read", at=db.utcnow())
+        s.commit()
     return render_template("m/document.html", doc=doc, party=acc.party, version=version, count=count, flow=flow,
                            step=step, rec=rec, show_order=doc.kind is DocumentKind.TRANSCRIPT or
                            (flow is not None and sum(1 for st in flow.steps if st.party_id or st.staff_id) > 1))
@@ -361,6 +389,8 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
 @access.party_page(refuse="403")
 def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
+    if _no_consent(acc) is not None:
+        abort(403)
     try:
         ratelimit.hit("m-page", str(access.auth()["person_id"]), PAGE_LIMIT)
     except RateLimited:
@@ -377,6 +407,8 @@ def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
 @access.party_page(refuse="403")
 def download(document_id: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
+    if _no_consent(acc) is not None:
+        abort(403)
     return _pdf(acc.document.current, acc.document.title, inline=request.args.get("inline") == "1")
 
 
@@ -394,6 +426,8 @@ def _pdf(version: DocumentVersion, title: str, *, inline: bool) -> Response:
 # ---- signing -----------------------------------------------------------------------------------
 def _actionable_step(document_id: int) -> tuple[Any, FlowStep]:
     acc = access.party_document(document_id)
+    if _no_consent(acc) is not None:
+        abort(403)  # nothing can be signed (or refused) without consent, by any request
     step = _my_step(db.session(), acc.document, acc.party)
     if step is None or step.action not in (StepAction.SIGN, StepAction.RECEIVE):
         abort(404)

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates")
 
-from staff.console import auth, cases, dashboard, documents, members, notices, seals, templates, webhooks  # noqa: E402,F401
+from staff.console import auth, cases, consent, dashboard, documents, members, notices, seals, templates, webhooks  # noqa: E402,F401
