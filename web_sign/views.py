@@ -279,17 +279,6 @@ def _after_face(s: Any, person: Person, next_url: str) -> str:
     return next_url
 
 
-def _no_consent(acc: Any):  # type: ignore[no-untyped-def]
-    """A redirect to the consent page when the party may not be served electronically in the
-    document's case (``court.services.consent`` decides), else None."""
-    from court.services import consent as consent_rules
-
-    if consent_rules.may_serve(db.session(), acc.party):
-        return None
-    return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
-                            next=url_for("party.document", document_id=acc.document.id)))
-
-
 @bp.route("/consent/<int:case_id>", methods=["GET", "POST"])
 @access.party_page()
 def consent_page(case_id: int):  # type: ignore[no-untyped-def]
@@ -364,9 +353,6 @@ def _my_step(s: Any, doc: Document, party: Party) -> FlowStep | None:
 def document(document_id: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
     s = db.session()
-    stop = _no_consent(acc)
-    if stop is not None:
-        return stop
     doc = acc.document
     version = doc.current
     count = pages.page_count(version)
@@ -389,8 +375,6 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
 @access.party_page(refuse="403")
 def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
-    if _no_consent(acc) is not None:
-        abort(403)
     try:
         ratelimit.hit("m-page", str(access.auth()["person_id"]), PAGE_LIMIT)
     except RateLimited:
@@ -407,8 +391,6 @@ def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
 @access.party_page(refuse="403")
 def download(document_id: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
-    if _no_consent(acc) is not None:
-        abort(403)
     return _pdf(acc.document.current, acc.document.title, inline=request.args.get("inline") == "1")
 
 
@@ -426,8 +408,6 @@ def _pdf(version: DocumentVersion, title: str, *, inline: bool) -> Response:
 # ---- signing -----------------------------------------------------------------------------------
 def _actionable_step(document_id: int) -> tuple[Any, FlowStep]:
     acc = access.party_document(document_id)
-    if _no_consent(acc) is not None:
-        abort(403)  # nothing can be signed (or refused) without consent, by any request
     step = _my_step(db.session(), acc.document, acc.party)
     if step is None or step.action not in (StepAction.SIGN, StepAction.RECEIVE):
         abort(404)
@@ -572,21 +552,21 @@ def _receipt_record(document_id: int) -> tuple[Any, ServiceRecord]:
 
 
 @bp.get("/documents/<int:document_id>/receipt")
-@access.party_page()
+@access.party_page(consent=False)
 def receipt(document_id: int):  # type: ignore[no-untyped-def]
     acc, rec = _receipt_record(document_id)
     return render_template("m/receipt.html", doc=acc.document, party=acc.party, rec=rec)
 
 
 @bp.get("/documents/<int:document_id>/receipt/status")
-@access.party_page(refuse="json")
+@access.party_page(refuse="json", consent=False)
 def receipt_status(document_id: int):  # type: ignore[no-untyped-def]
     _acc, rec = _receipt_record(document_id)
     return jsonify(ready=rec.credential_version_id is not None)
 
 
 @bp.get("/documents/<int:document_id>/receipt.pdf")
-@access.party_page(refuse="403")
+@access.party_page(refuse="403", consent=False)
 def receipt_pdf(document_id: int):  # type: ignore[no-untyped-def]
     _acc, rec = _receipt_record(document_id)
     if rec.credential is None:
@@ -600,7 +580,7 @@ def _handoff_key(token: str) -> str:
 
 
 @bp.get("/documents/<int:document_id>/handoff")
-@access.party_page(need_face=False)
+@access.party_page(need_face=False, consent=False)
 def handoff(document_id: int):  # type: ignore[no-untyped-def]
     """A QR code the party scans with their phone to carry on there (the phone still does the
     face check before reading or signing)."""
