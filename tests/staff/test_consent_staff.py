@@ -7,7 +7,6 @@ import io
 from court import db
 from court.models import Case, Consent
 from tests.factories import pdf_bytes
-from tests.staff.test_console import console  # noqa: F401
 
 
 def _party(api):  # type: ignore[no-untyped-def]
@@ -41,7 +40,7 @@ def test_paper_consent_and_withdrawal_through_the_api(api):
     assert api("get", "/parties/999999/consent").status_code == 404
 
 
-def test_console_records_paper_consent_shows_it_and_withdraws(console, api):  # noqa: F811
+def test_console_records_paper_consent_shows_it_and_withdraws(console, api):
     case, party = _party(api)
     console.login()
     page = console.get(f"/console/cases/{case['id']}").get_data(as_text=True)
