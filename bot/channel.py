@@ -9,7 +9,7 @@ from court.i18n import get_locale
 from handlers.types import Inbound
 
 SELFIE_JOB = "bot.jobs.face_check_from_media"
-# notify/ owns delivery status: it takes (msgid, status, event time) and updates the notification
+# notify/ owns delivery status: it takes (msgid, status, event time, openid) and updates the notification
 # whose provider id is the template message's msgid (TEMPLATESENDJOBFINISH).
 DELIVERY_JOB = "notify.jobs.wechat_template_finished"
 
@@ -29,8 +29,8 @@ class WeChatChannel:
     def report_delivery(self, s: Session, inbound: Inbound) -> None:
         if inbound.ref:
             at = inbound.at.isoformat() if inbound.at else None
-            queue.enqueue(DELIVERY_JOB, inbound.ref, inbound.key or "", at, queue_name="notify",
-                          job_id=f"wx-delivery-{inbound.ref}", session=s)
+            queue.enqueue(DELIVERY_JOB, inbound.ref, inbound.key or "", at, inbound.user, queue_name="notify",
+                          job_id=f"wx-delivery-{inbound.ref}-{inbound.user[-12:]}", session=s)  # a forged event cannot shadow the real one
 
 
 CHANNEL = WeChatChannel()

@@ -17,7 +17,7 @@ import re
 
 from sqlalchemy import select
 
-from court import audit, db, ratelimit
+from court import db, ratelimit
 from court.display import label
 from court.errors import DomainError
 from court.i18n import _, get_locale
@@ -156,12 +156,41 @@ def on_consent(ctx: Context) -> None:
         ctx.state.reset()
         ctx.say(_("已记录您对案件 {number} 电子送达的同意。法院的文书将通过本服务号和短信送达给您。", number=case.number))
     elif is_no(text):
-        audit.record(ctx.s, "consent.declined", actor=f"person:{ctx.person.id}", case_id=case.id,
-                     subject=f"person:{ctx.person.id}", details={"method": "bot"})
+        party = ctx.s.scalar(select(Party).where(Party.person_id == ctx.person.id, Party.case_id == case.id))
+        if party is not None:  # the case is flagged for another method of service, with the reason
+            consent.decline(ctx.s, party, method="bot", actor=f"person:{ctx.person.id}")
         ctx.state.reset()
         ctx.say(_("已记录您不同意电子送达。法院将通过其他方式向您送达本案文书。"))
     else:
         ctx.say(_("请回复“同意”或“不同意”。"))
+
+
+WITHDRAW = re.compile(r"^(?:撤回同意|撤回电子送达|withdraw consent)\s*[:：]?\s*(.*)$", re.IGNORECASE)
+
+
+def withdraw_consent(ctx: Context) -> None:
+    """撤回同意 [案号]: withdraw consent to electronic service (court.services.consent decides)."""
+    from identity import consent
+
+    if ctx.person is None:
+        need_registration(ctx)
+        return
+    m = WITHDRAW.match(ctx.inbound.text.strip())
+    wanted = (m.group(1) if m else "").strip()
+    parties = [p for p in ctx.s.scalars(select(Party).where(Party.person_id == ctx.person.id).order_by(Party.id))
+               if consent.may_serve(ctx.s, p)]
+    chosen = [p for p in parties if not wanted or p.case.number == wanted]
+    if not chosen:
+        ctx.say(_("没有找到您已同意电子送达的案件。") if not wanted else _("没有找到案号为 {number} 的已同意电子送达的案件。", number=wanted))
+        return
+    if len(chosen) > 1:
+        numbers = "\n".join(p.case.number for p in chosen)
+        ctx.say(_("您在以下案件中同意了电子送达，请发送“撤回同意 案号”指明案件：") + "\n" + numbers)
+        return
+    party = chosen[0]
+    consent.withdraw_for(ctx.s, party, actor=f"person:{ctx.person.id}")
+    ctx.say(_("已撤回您在案件 {number} 中对电子送达的同意。撤回前已经完成的送达仍然有效，法院将通过其他方式向您送达。",
+              number=party.case.number))
 
 
 def my_cases(ctx: Context) -> None:

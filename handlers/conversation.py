@@ -15,7 +15,7 @@
     join.consent       同意 / 不同意 for one case      cases.on_consent
 
 Commands (typed keywords or menu buttons) interrupt any step: 注册/实名认证, 人脸认证, 绑定案件
-(or ``绑定 <code>``), 我的案件, 我的文书, 帮助, 取消, English/中文. A QR code whose scene carries an
+(or ``绑定 <code>``), 我的案件, 我的文书, 撤回同意 [案号], 帮助, 取消, English/中文. A QR code whose scene carries an
 association code (on subscribe or scan) starts a join. A step left unanswered expires
 (:mod:`handlers.state`) and the user is told so the next time they write.
 """
@@ -113,6 +113,9 @@ def _dispatch(ctx: Context) -> None:
         m = _BIND_WITH_CODE.match(text)
         if m and cases.code_from_text(m.group(1)):
             cases.start(ctx, m.group(1))
+            return
+        if cases.WITHDRAW.match(text):
+            cases.withdraw_consent(ctx)
             return
         command = _command(text)
         if command is not None:

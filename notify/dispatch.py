@@ -120,9 +120,11 @@ def _record(results: list[SendResult], summary: Summary) -> None:
         ids = [r.notification_id for r in results]
         current = {r.id: r for r in s.execute(select(
             Notification.id, Notification.status, Notification.attempts, Notification.template, Notification.params,
-            Notification.document_id).where(Notification.id.in_(ids))).all()}
+            Notification.document_id, Notification.push_id, Notification.party_id, Notification.channel,
+            Notification.address).where(Notification.id.in_(ids))).all()}
         updates: list[dict[str, object]] = []
         service: list[tuple[int, str, str | None]] = []
+        pushed: list[tuple[int, int, int, str, str, str, str | None]] = []
         for r in results:
             row = current.get(r.notification_id)
             if row is None:
@@ -154,8 +156,11 @@ def _record(results: list[SendResult], summary: Summary) -> None:
             updates.append(values)
             if row.document_id is not None:
                 service.append((r.notification_id, event, r.error))
+            elif row.push_id is not None and row.party_id is not None and event != "retry":  # a pushed notice
+                pushed.append((r.notification_id, row.party_id, row.push_id, row.channel, row.address, event, r.error))
         if updates:
             _bulk_update(s, updates)
+        status.push_events(s, pushed, now)
         for nid, event, error in service:
             n = s.get(Notification, nid)
             if event == "delivered":

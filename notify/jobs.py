@@ -75,10 +75,11 @@ def fan_out(push_id: int) -> int:
 
 
 @queue.job
-def wechat_template_finished(msg_id: str, result: str, at_iso: str | None = None) -> bool:
+def wechat_template_finished(msg_id: str, result: str, at_iso: str | None = None, openid: str | None = None) -> bool:
     """WeChat's ``TEMPLATESENDJOBFINISH`` event (the bot enqueues this with the event's MsgID,
-    Status and CreateTime): ``success`` is delivery; ``failed:user block`` / ``failed: system
-    failed`` is a failure."""
+    Status, CreateTime and the openid it came from): ``success`` is delivery; ``failed:user
+    block`` / ``failed: system failed`` is a failure. An event from another openid than the
+    message's, or timed before the message was sent, is refused (``court.services.service_date``)."""
     at = datetime.fromisoformat(at_iso) if at_iso else db.utcnow()
     with db.transaction() as s:
         n = s.scalar(select(Notification).where(
@@ -86,9 +87,9 @@ def wechat_template_finished(msg_id: str, result: str, at_iso: str | None = None
         if n is None:
             log.info("TEMPLATESENDJOBFINISH for unknown msgid %s", msg_id)
             return False
-        key = status.report_key("wechat", msg_id, result)
+        key = status.report_key("wechat", msg_id, result, openid, at_iso)
         return status.apply_report(s, provider="wechat", key=key, n=n, success=(result or "").strip() == "success",
-                                   code=result, at=at)
+                                   code=result, at=at, address=openid)
 
 
 @queue.job

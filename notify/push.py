@@ -7,6 +7,12 @@ outbox rows are bulk-inserted in one transaction together with the push's cursor
 dispatch job per chunk is sent after the commit. An interrupted fan-out resumes from the cursor
 (the sweep restarts it), and every row's dedupe key (``push:<id>:<party>``) makes writing a
 party twice impossible. Parties with no way to reach them get a failed row saying why.
+
+A push is service of the notice it carries, so it goes through the same rules as every sender
+(``court.services.consent``, asked in bulk, once per chunk): a party who consented gets the
+message at their first address (confirmed ones first) and a :class:`ServiceRecord` for the push,
+whose legal date of service the delivery reports then fix; a party without consent gets no
+message (a failed row saying so) and their case is flagged for another method of service.
 """
 from __future__ import annotations
 
@@ -19,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, queue
 from court.errors import DomainError, NotFound
-from court.models import Case, ChannelBinding, NoticePush, Notification, NotificationStatus, Party, PartyRole
+from court.models import Case, NoticePush, Notification, NotificationStatus, Party, PartyRole, ServiceRecord
+from court.services import consent
 from notify import messages, settings
 
 FAN_OUT_JOB = "notify.jobs.fan_out"
@@ -92,6 +99,11 @@ def start_push(
     return push
 
 
+def template_label(name: str) -> str:
+    """The notice's name for staff (``hearing_notice`` → 开庭通知)."""
+    return {"hearing_notice": "开庭通知", "summons": "传票"}.get(name, "通知")
+
+
 def _court_name(s: Session, court_id: int) -> str:
     from court.models import Court
 
@@ -114,7 +126,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
             push.heartbeat_at = now
             court_name = _court_name(s, push.court_id)
             parties = s.execute(
-                select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email)
+                select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name)
                 .where(*_party_filter(push.case_ids, push.recipients), Party.id > push.cursor)
                 .order_by(Party.id).limit(chunk)
             ).all()
@@ -126,28 +138,36 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                 return written
             case_numbers = dict(s.execute(select(Case.id, Case.number).where(
                 Case.id.in_({p.case_id for p in parties}))).all())
-            person_ids = {p.person_id for p in parties if p.person_id}
-            openids: dict[int, str] = {}
-            if person_ids:
-                for person_id, address in s.execute(select(ChannelBinding.person_id, ChannelBinding.address).where(
-                        ChannelBinding.person_id.in_(person_ids), ChannelBinding.channel == "wechat")):
-                    openids[person_id] = address
-            rows = []
+            standing = consent.eligibility_many(s, parties)
+            rows, records, unserved = [], [], {}
             for p in parties:
                 params = {**push.fields, "court": court_name, "case_number": case_numbers[p.case_id]}
                 row = {"case_id": p.case_id, "party_id": p.id, "person_id": p.person_id, "document_id": None,
                        "template": push.template, "params": params, "status": S.PENDING, "attempts": 0,
                        "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now, "error": None}
-                if p.person_id in openids:
-                    row.update(channel="wechat", address=openids[p.person_id])
-                elif p.phone:
-                    row.update(channel="sms", address=p.phone)
-                elif p.email:
-                    row.update(channel="email", address=p.email)
-                else:
+                e = standing[p.id]
+                target = e.first()
+                if target is None:
                     row.update(channel="sms", address="", status=S.FAILED,
                                error="no_address: 当事人未登记手机号码、电子邮箱或微信")
+                elif not e.may_serve:
+                    row.update(channel=target.channel, address=target.address, status=S.FAILED,
+                               error="no_consent: 当事人未同意电子送达，需以其他方式送达")
+                    unserved.setdefault(p.case_id, []).append(p.name)
+                else:
+                    row.update(channel=target.channel, address=target.address)
+                    # what the rules decided when the message was queued, so the delivery of a
+                    # 100,000-party push need not ask again (court.services.service_date re-checks withdrawals)
+                    queued = {"event": "queued", "channel": target.channel, "at": now.isoformat(), "counts": False,
+                              "confirmed": target.confirmed, "consent_id": e.consent.id}  # type: ignore[union-attr]
+                    records.append({"party_id": p.id, "document_id": None, "push_id": push.id,
+                                    "channels_tried": [queued], "created_at": now})
                 rows.append(row)
+            if records:
+                s.execute(insert(ServiceRecord.__table__), records)
+            for case_id, names in unserved.items():
+                consent.flag(s, case_id, f"{'、'.join(names[:3])}{'等' if len(names) > 3 else ''}未同意电子送达，"
+                                         f"推送的{template_label(push.template)}需以其他方式送达")
             # one executemany (RETURNING would make SQLite insert row by row), then read the ids back
             s.execute(insert(Notification.__table__), rows)
             pending = list(s.scalars(select(Notification.id).where(

@@ -1,8 +1,11 @@
 """Serving documents on parties: tell each actor their step is ready, keep the service record,
 and escalate when a channel does not reach the party.
 
-Channel choice for a party: a WeChat template message when the person is bound to the official
-account, else an SMS with a signed link, else e-mail. If the WeChat message is not delivered or
+Channel and address for a party come from ``court.services.consent`` (the one home of the rule):
+confirmed addresses first (a verified WeChat binding, then SMS, then e-mail), then a phone or
+e-mail the court entered. A party without consent is only *told* that a document is waiting (the
+link leads to the consent page first and nothing counts as service); a party who declined is told
+and the case is flagged at once. If the WeChat message is not delivered or
 opened within ``ESCALATE_SMS_AFTER_MINUTES`` an SMS follows; if nothing has been opened after
 ``ESCALATE_STAFF_AFTER_DAYS`` the case is flagged for staff (postal or public-notice service).
 Escalation checks are scheduled with RQ's scheduler and also found by the periodic sweep, so a
@@ -17,8 +20,6 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, queue
 from court.models import (
-    Case,
-    ChannelBinding,
     Document,
     FlowStatus,
     FlowStep,
@@ -31,7 +32,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import outbox
+from court.services import consent, outbox
 from notify import links, messages, settings
 
 ESCALATE_JOB = "notify.jobs.escalate"
@@ -41,11 +42,9 @@ STAFF_ACTION = {StepAction.APPROVE: "审批用印", StepAction.SIGN: "签名"}
 
 
 def wechat_openid(s: Session, party: Party) -> str | None:
-    if party.person_id is None:
-        return None
-    return s.scalar(select(ChannelBinding.address).where(
-        ChannelBinding.person_id == party.person_id, ChannelBinding.channel == "wechat"
-    ).order_by(ChannelBinding.id.desc()))
+    """The party's WeChat address to use (a verified binding or one confirmed in consent)."""
+    found = consent.eligibility(s, party).first(channels=("wechat",))
+    return found.address if found is not None else None
 
 
 def _context(doc: Document) -> dict[str, object]:
@@ -73,9 +72,7 @@ def _schedule(s: Session, rec: ServiceRecord, at: datetime) -> None:
 
 def _flag(s: Session, rec: ServiceRecord, party: Party, doc: Document, reason: str) -> None:
     rec.stage, rec.next_check_at = "flagged", None
-    case = s.get(Case, doc.case_id)
-    note = f"{party.name}：{reason}，需邮寄送达或公告送达（《{doc.title}》）"
-    case.needs_attention = note[:200]
+    consent.flag(s, doc.case_id, f"{party.name}：{reason}，需邮寄送达或公告送达（《{doc.title}》）")
     audit.record(s, "service.escalated_to_staff", case_id=doc.case_id, subject=f"party:{party.id}",
                  details={"document_id": doc.id, "reason": reason})
 
@@ -102,30 +99,32 @@ def _party_step(s: Session, step: FlowStep) -> None:
         return  # already told about this step
     rec.step_id = step.id
     s.flush()
+    if doc.versions:
+        rec.served_version_id = doc.current.id
     template = STEP_TEMPLATE[step.action]
     params = _context(doc)
-    openid = wechat_openid(s, party)
+    standing = consent.eligibility(s, party)
+    target = standing.first()
     now = db.utcnow()
-    if openid:
-        _send(s, channel="wechat", address=openid, template=template, params=params, party=party, doc=doc,
-              key=f"step:{step.id}:wechat")
-        rec.stage = "wechat"
-        _schedule(s, rec, now + timedelta(minutes=cfg.ESCALATE_SMS_AFTER_MINUTES))
-    elif party.phone or party.email:
-        channel = "sms" if party.phone else "email"
-        _send(s, channel=channel, address=party.phone or party.email, template=template, params=params,
-              party=party, doc=doc, key=f"step:{step.id}:{channel}")
-        rec.stage = channel
-        _schedule(s, rec, now + timedelta(days=cfg.ESCALATE_STAFF_AFTER_DAYS))
+    if target is not None:
+        _send(s, channel=target.channel, address=target.address, template=template, params=params, party=party,
+              doc=doc, key=f"step:{step.id}:{target.channel}")
+        rec.stage = target.channel
+        wait = (timedelta(minutes=cfg.ESCALATE_SMS_AFTER_MINUTES) if target.channel == "wechat"
+                else timedelta(days=cfg.ESCALATE_STAFF_AFTER_DAYS))
+        _schedule(s, rec, now + wait)
     else:
         s.add(Notification(channel="sms", address="", template=template, params=params, case_id=doc.case_id,
                            party_id=party.id, person_id=party.person_id, document_id=doc.id,
                            status=NotificationStatus.FAILED, error="no_address: 当事人未登记手机号码、电子邮箱或微信",
                            dedupe_key=f"step:{step.id}:none"))
         _flag(s, rec, party, doc, "没有可用的联系方式")
+    if standing.declined is not None and rec.stage != "flagged":
+        _flag(s, rec, party, doc, "当事人不同意电子送达")
     s.flush()
     audit.record(s, "service.notified", case_id=doc.case_id, subject=f"step:{step.id}",
-                 details={"party_id": party.id, "document_id": doc.id, "stage": rec.stage})
+                 details={"party_id": party.id, "document_id": doc.id, "stage": rec.stage,
+                          "consent": standing.may_serve, "confirmed": bool(target and target.confirmed)})
 
 
 def _staff_step(s: Session, step: FlowStep) -> None:
@@ -161,8 +160,9 @@ def escalate(s: Session, rec: ServiceRecord, *, now: datetime | None = None) -> 
         return "done"
     party, doc = s.get(Party, rec.party_id), s.get(Document, rec.document_id)
     if rec.stage == "wechat":
-        if rec.effective_at is None and party.phone:
-            _send(s, channel="sms", address=party.phone, template=STEP_TEMPLATE[step.action], params=_context(doc),
+        sms = consent.eligibility(s, party).first(channels=("sms",))
+        if rec.effective_at is None and sms is not None:
+            _send(s, channel="sms", address=sms.address, template=STEP_TEMPLATE[step.action], params=_context(doc),
                   party=party, doc=doc, key=f"step:{step.id}:sms")
             audit.record(s, "service.escalated_to_sms", case_id=doc.case_id, subject=f"party:{party.id}",
                          details={"document_id": doc.id})
@@ -175,7 +175,11 @@ def escalate(s: Session, rec: ServiceRecord, *, now: datetime | None = None) -> 
         Notification.party_id == rec.party_id, Notification.document_id == rec.document_id
     ).order_by(Notification.id.desc()).limit(1))
     failed = latest is NotificationStatus.FAILED
-    _flag(s, rec, party, doc, "电子送达失败" if failed else f"{cfg.ESCALATE_STAFF_AFTER_DAYS}日内未查收")
+    if not consent.may_serve(s, party):
+        reason = "当事人未同意电子送达"
+    else:
+        reason = "电子送达失败" if failed else f"{cfg.ESCALATE_STAFF_AFTER_DAYS}日内未查收"
+    _flag(s, rec, party, doc, reason)
     s.flush()
     return "flagged"
 

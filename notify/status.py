@@ -2,9 +2,10 @@
 
 A delivery report (Aliyun, Tencent), WeChat's ``TEMPLATESENDJOBFINISH`` event or a party
 opening an SMS link moves a notification to delivered / opened / failed, and adds the event to
-the party's :class:`~court.models.ServiceRecord` for that document. The earliest delivered or
-opened time across every channel becomes the legal date of service (Online Litigation Rules
-art. 31: service takes effect when the message reaches the recipient's system).
+the party's :class:`~court.models.ServiceRecord` for that document (or staff push). Whether an
+event fixes the legal date of service is decided by ``court.services.service_date`` (consent in
+force, confirmed address, earliest wins); a report with a time before the message was sent, or
+from an address that is not the notification's, is refused there and audited.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, queue
 from court.models import DeliveryReport, Notification, NotificationStatus, ServiceRecord
+from court.services import service_date
 
 CHINA = timezone(timedelta(hours=8))  # providers report local (Beijing) time without a zone
 ESCALATE_JOB = "notify.jobs.escalate"
@@ -36,10 +38,15 @@ def china_time(value: str | None) -> datetime | None:
 
 
 def service_record(s: Session, n: Notification) -> ServiceRecord | None:
-    if n.party_id is None or n.document_id is None:
+    if n.party_id is None:
         return None
-    return s.scalar(select(ServiceRecord).where(
-        ServiceRecord.party_id == n.party_id, ServiceRecord.document_id == n.document_id))
+    if n.document_id is not None:
+        where = ServiceRecord.document_id == n.document_id
+    elif n.push_id is not None:
+        where = ServiceRecord.push_id == n.push_id
+    else:
+        return None
+    return s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == n.party_id, where))
 
 
 def record_event(s: Session, n: Notification, event: str, at: datetime, detail: str | None = None) -> None:
@@ -47,16 +54,10 @@ def record_event(s: Session, n: Notification, event: str, at: datetime, detail: 
     rec = service_record(s, n)
     if rec is None:
         return
-    entry: dict[str, object] = {"channel": n.channel, "notification_id": n.id, "event": event, "at": at.isoformat()}
-    if detail:
-        entry["detail"] = detail[:200]
-    rec.channels_tried = [*(rec.channels_tried or []), entry]
-    if event in ("delivered", "opened") and (rec.effective_at is None or at < rec.effective_at):
-        rec.effective_at = at
-        rec.effective_channel = n.channel
-        audit.record(s, "service.effective", case_id=n.case_id, subject=f"party:{n.party_id}", details={
-            "document_id": n.document_id, "channel": n.channel, "event": event, "at": at.isoformat(),
-            "notification_id": n.id})
+    service_date.record_event(s, rec, channel=n.channel, event=event, at=at, address=n.address,
+                              notification_id=n.id, detail=detail)
+    if rec.document_id is None:
+        return  # a push: no escalation
     if event == "opened":
         rec.stage, rec.next_check_at = "done", None
     elif event == "failed" and rec.stage in LIVE_STAGES and n.channel == rec.stage:
@@ -66,13 +67,53 @@ def record_event(s: Session, n: Notification, event: str, at: datetime, detail: 
     s.flush()
 
 
+def push_events(s: Session, items: list[tuple[int, int, int, str, str, str, str | None]], at: datetime) -> int:
+    """Record sent / delivered / failed for a batch of push messages at once: ``items`` are
+    (notification id, party id, push id, channel, address, event, error). The batch is audited
+    once (a push reaches 100,000 parties). Returns how many records got their legal date of service."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import bindparam, update
+
+    if not items:
+        return 0
+    party_ids = {i[1] for i in items}
+    push_ids = {i[2] for i in items}
+    # plain rows throughout (no ORM bookkeeping): a push's batch is thousands of messages
+    records = {(r.party_id, r.push_id): SimpleNamespace(**r._mapping) for r in s.execute(select(
+        ServiceRecord.id, ServiceRecord.party_id, ServiceRecord.push_id, ServiceRecord.document_id,
+        ServiceRecord.channels_tried, ServiceRecord.effective_at, ServiceRecord.effective_channel).where(
+        ServiceRecord.push_id.in_(push_ids), ServiceRecord.party_id.in_(party_ids)))}
+    queued_to = {records[(i[1], i[2])].id: i[4] for i in items if (i[1], i[2]) in records}
+    standing = service_date.queued_standing(s, list(records.values()), queued_to, at)
+    fixed, changed = 0, {}
+    for nid, party_id, push_id, channel, address, event, error in items:
+        rec = records.get((party_id, push_id))
+        if rec is None:
+            continue
+        fixed += service_date.record_event(s, rec, channel=channel, event=event, at=at, address=address,  # type: ignore[arg-type]
+                                           notification_id=nid, detail=error, standing=standing.get(rec.id),
+                                           audited=False)
+        changed[rec.id] = rec
+    if changed:
+        table = ServiceRecord.__table__
+        s.execute(update(table).where(table.c.id == bindparam("_id")).values(
+            channels_tried=bindparam("_tried"), effective_at=bindparam("_at"), effective_channel=bindparam("_channel")),
+            [{"_id": r.id, "_tried": r.channels_tried, "_at": r.effective_at, "_channel": r.effective_channel}
+             for r in changed.values()])
+    if fixed:
+        audit.record(s, "service.effective_batch", subject=f"push:{min(push_ids)}",
+                     details={"pushes": sorted(push_ids), "served": fixed, "at": at.isoformat()})
+    return fixed
+
+
 def delivered(s: Session, n: Notification, at: datetime) -> None:
-    if n.delivered_at is None or at < n.delivered_at:
+    if n.delivered_at is None:  # the first accepted report stands; a later one changes nothing
         n.delivered_at = at
     if n.status not in REACHED:
         n.status = NotificationStatus.DELIVERED
         n.error = None
-    record_event(s, n, "delivered", at)
+    record_event(s, n, "delivered", n.delivered_at)
 
 
 def opened(s: Session, n: Notification, at: datetime) -> None:
@@ -101,22 +142,31 @@ def report_key(provider: str, *parts: object) -> str:
 
 def apply_report(
     s: Session, *, provider: str, key: str, n: Notification | None, success: bool, code: str | None,
-    at: datetime | None,
+    at: datetime | None, address: str | None,
 ) -> bool:
-    """Apply one delivery report once. Returns False when it was seen before (providers retry)."""
+    """Apply one delivery report once. Returns False when it was seen before (providers retry)
+    or refused (``address``: who the report says it reached, checked against the notification)."""
     if s.scalar(select(DeliveryReport.id).where(DeliveryReport.report_key == key)) is not None:
         return False
+    when = at or db.utcnow()
+    refused = None
+    if n is not None:
+        refused = service_date.check_report(s, n, at=when, address=address, provider=provider)
+        if refused == "not_sent":
+            return False  # not recorded as seen: the provider's retry will apply once the send is recorded
     try:
         with s.begin_nested():
             s.add(DeliveryReport(provider=provider, report_key=key, notification_id=n.id if n else None,
-                                 success=success, code=(code or "")[:64] or None, reported_at=at))
+                                 success=success and refused is None,
+                                 code=((f"refused:{refused}" if refused else code) or "")[:64] or None, reported_at=at))
             s.flush()
     except IntegrityError:  # a concurrent delivery of the same report won
         return False
-    if n is not None:
-        when = at or db.utcnow()
-        if success:
-            delivered(s, n, when)
-        else:
-            failed_report(s, n, f"{provider} report: {code or 'failed'}", when)
+    if n is None or refused:
+        return False
+    when = service_date.clamp(n, when)
+    if success:
+        delivered(s, n, when)
+    else:
+        failed_report(s, n, f"{provider} report: {code or 'failed'}", when)
     return True

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
-from court import audit, crypto, db
+from court import audit, crypto, db, phones
 from court.i18n import _
 from court.models import DevMessage, Notification
 from notify import links, settings, status
@@ -104,7 +104,7 @@ def aliyun_report(token: str):  # type: ignore[no-untyped-def]
         success = item.get("success") in (True, "true", "True", 1)
         key = status.report_key("aliyun", biz_id, phone, out_id, success, item.get("err_code"), item.get("report_time"))
         status.apply_report(s, provider="aliyun", key=key, n=n, success=success, code=item.get("err_code"),
-                            at=status.china_time(item.get("report_time")))
+                            at=status.china_time(item.get("report_time")), address=phones.normalize(phone) or None)
     s.commit()
     if unknown:
         return jsonify(code=1, msg=f"{unknown} report(s) for unknown messages")
@@ -126,10 +126,11 @@ def tencent_report(token: str):  # type: ignore[no-untyped-def]
             continue
         success = str(item.get("report_status") or "").upper() == "SUCCESS"
         key = status.report_key("tencent", sid, item.get("report_status"), item.get("errmsg"),
-                                item.get("user_receive_time"))
+                                item.get("user_receive_time"), item.get("mobile"))
         status.apply_report(s, provider="tencent", key=key, n=n, success=success,
                             code=item.get("errmsg") or item.get("report_status"),
-                            at=status.china_time(item.get("user_receive_time")))
+                            at=status.china_time(item.get("user_receive_time")),
+                            address=phones.normalize(str(item.get("mobile") or "")) or None)
     s.commit()
     if unknown:
         return jsonify(result=1, errmsg=f"{unknown} report(s) for unknown messages")

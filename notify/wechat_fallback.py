@@ -5,6 +5,11 @@ A document's service notice needs nothing here: its failure already moves the se
 to SMS (:mod:`notify.serve`). Every other WeChat notice (hearing notices, summonses, receipts,
 face-check results) gets an SMS row in the outbox, linked to the failed one by its dedupe key,
 so the notification trace shows both.
+
+The SMS address comes from the consent service (:mod:`court.services.consent`, the one home of
+the rule): for a party, the first SMS address its eligibility gives (confirmed before
+court-entered). A party without consent in force gets nothing by SMS except the permitted notice
+that a document is waiting (``WAITING``); the refusal is audited as ``notification.no_fallback``.
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from court import audit
 from court.models import Case, ChannelBinding, Notification, Party, Person, ServiceRecord
-from court.services import outbox
+from court.services import consent, outbox
 from notify.providers.base import SendResult
 
+WAITING = frozenset({"document_ready", "sign_request"})  # "a document is waiting": allowed without consent
 BINDING_NOTE = "{name}的微信绑定无效（微信拒收：openid错误），请核实并解除绑定"
 
 
@@ -32,12 +38,17 @@ def apply(s: Session, results: list[SendResult]) -> None:
         _sms_instead(s, n)
 
 
-def _phone(s: Session, n: Notification) -> str | None:
+def _phone(s: Session, n: Notification) -> tuple[str | None, str]:
+    """The SMS address for ``n``'s recipient, or None and why not."""
     party = s.get(Party, n.party_id) if n.party_id else None
-    if party is not None and party.phone:
-        return party.phone
-    person = s.get(Person, n.person_id) if n.person_id else None
-    return person.phone if person is not None else None
+    if party is not None:
+        standing = consent.eligibility(s, party)
+        if not standing.may_serve and n.template not in WAITING:
+            return None, "no consent"
+        found = standing.first(channels=("sms",))
+        return (found.address if found is not None else None), "no phone"
+    person = s.get(Person, n.person_id) if n.person_id else None  # not about a case: the person's proven phone
+    return (person.phone if person is not None else None), "no phone"
 
 
 def _sms_instead(s: Session, n: Notification) -> None:
@@ -47,10 +58,10 @@ def _sms_instead(s: Session, n: Notification) -> None:
     key = f"fallback:{n.id}:sms"
     if s.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
         return
-    phone = _phone(s, n)
+    phone, why = _phone(s, n)
     if not phone:
         audit.record(s, "notification.no_fallback", case_id=n.case_id, subject=f"notification:{n.id}",
-                     details={"template": n.template, "reason": "no phone"})
+                     details={"template": n.template, "reason": why})
         return
     outbox.add(s, channel="sms", address=phone, template=n.template, params=dict(n.params or {}),
                case_id=n.case_id, party_id=n.party_id, person_id=n.person_id, document_id=n.document_id,

@@ -1,9 +1,11 @@
 """The e-service credential (电子送达凭证), which has the effect of a service receipt (送达回证).
 
-Built from the service record: court, case number, the served document's title and SHA-256,
-the recipient (name, masked ID number), every channel tried with its sent / delivered /
-opened times, the face check, when the party signed for it, and the legal date of service
-(the earliest time a channel reached the party's system; Online Litigation Rules art. 31).
+Built from the service record: court, case number, the served document's title and the SHA-256
+of the exact version served, the recipient (name, masked ID number), the recorded consent (how,
+when, which addresses; ``court.services.consent``), every channel tried with its sent / delivered
+/ opened times and the provider's message id, the face check, when the party signed for it, and
+the legal date of service (``court.services.service_date``). Without a consent in force when the
+party was served there is no e-service credential: the case is flagged for another method.
 The PDF is written with real, embedded Chinese text (a subset of the installed CJK font with
 a ToUnicode map), then sealed by the court like any other document, with its own
 anti-counterfeit code. It is stored as a document of kind CREDENTIAL in the same case and
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from court import audit, crypto, db, display, redis_conn
 from court.errors import Conflict, NotFound
 from court.models import (
+    Consent,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -30,6 +33,7 @@ from court.models import (
     ServiceRecord,
     Staff,
 )
+from court.services import consent as consent_rules
 from court.services import documents, identity_checks
 from signing import codes, fonts
 from signing.engine import CHINA, Placement
@@ -169,6 +173,7 @@ class CredentialData:
     document_sha256: str
     recipient: str
     recipient_id: str
+    consent: str
     channels: list[dict[str, str]]
     face_check: str
     signed_at: str
@@ -181,21 +186,21 @@ class CredentialData:
 def gather(s: Session, rec: ServiceRecord) -> CredentialData:
     doc = rec.document
     party = rec.party
-    served: DocumentVersion = doc.current
+    served: DocumentVersion = rec.served_version or doc.current
     channels: list[dict[str, str]] = []
     notes = list(s.scalars(select(Notification).where(
         Notification.party_id == rec.party_id, Notification.document_id == rec.document_id).order_by(Notification.id)))
     for n in notes:
         channels.append({"channel": CHANNELS.get(n.channel, n.channel), "address": _mask_address(n.channel, n.address),
                          "status": STATUSES.get(n.status.value, n.status.value), "sent": _t(n.sent_at),
-                         "delivered": _t(n.delivered_at), "opened": _t(n.opened_at)})
+                         "delivered": _t(n.delivered_at), "opened": _t(n.opened_at), "ref": n.provider_id or "—"})
     if not notes:
         for entry in rec.channels_tried or []:
             ch = str(entry.get("channel", ""))
             channels.append({"channel": CHANNELS.get(ch, ch), "address": _mask_address(ch, str(entry.get("address", ""))),
                              "status": STATUSES.get(str(entry.get("status", "")), str(entry.get("status", "—"))),
                              "sent": _t(entry.get("sent_at")), "delivered": _t(entry.get("delivered_at")),  # type: ignore[arg-type]
-                             "opened": _t(entry.get("opened_at"))})  # type: ignore[arg-type]
+                             "opened": _t(entry.get("opened_at")), "ref": "—"})  # type: ignore[arg-type]
     person = party.person
     # identity: the route by which the signer last proved who they were before signing (any method)
     check = identity_checks.last_pass(s, person_id=person.id, before=rec.signed_at) if person is not None else None
@@ -209,14 +214,26 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
         face = f"已通过：人脸识别（{person.face_provider or '人脸核验'}{score}，{_t(person.face_verified_at)}）"
     else:
         face = "未进行"
+    given = consent_rules.given_at_time(s, party, rec.signed_at or rec.effective_at or db.utcnow())
+    assert given is not None  # build() refuses before gathering
     return CredentialData(
         court=doc.case.court.name, case_number=doc.case.number, document_title=doc.title,
         document_sha256=served.sha256, recipient=party.name,
         recipient_id=party.id_number_masked or (person.id_number_masked if person is not None else "") or "—",
-        channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
+        consent=consent_line(given), channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
         effective_channel=CHANNELS.get(rec.effective_channel or "", rec.effective_channel or "—"),
         receipt_number=rec.receipt_number or f"SD{rec.id:08d}", issued_at=_t(db.utcnow()),
     )
+
+
+def consent_line(c: Consent) -> str:
+    """How, when and for which addresses the party consented, as the credential states it."""
+    info = consent_rules.describe(c)
+    addresses = "、".join(
+        f"{CHANNELS.get(ch, ch)}（{shown}）" if shown else CHANNELS.get(ch, ch)
+        for ch, shown in info["addresses"].items())  # type: ignore[union-attr]
+    paper = "，附当事人签名的确认书扫描件" if info["scan"] else ""
+    return f"{info['method_label']}，{_t(c.given_at)}，确认送达地址：{addresses or '—'}{paper}"
 
 
 def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, float, float, float], int]:
@@ -227,11 +244,13 @@ def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, fl
                  f"电子印章签章，具有与送达回证同等的效力。")
     rows = [("送达法院", data.court), ("案号", data.case_number), ("送达文书", data.document_title),
             ("文书指纹（SHA-256）", data.document_sha256), ("受送达人", data.recipient),
-            ("身份证件号码", data.recipient_id), ("身份核验", data.face_check),
+            ("身份证件号码", data.recipient_id), ("电子送达同意", data.consent),
+            ("身份核验", data.face_check),
             ("签收时间", data.signed_at), ("送达生效时间", f"{data.effective_at}（{data.effective_channel}）")]
     cols = [("渠道", 0), ("地址", 48), ("状态", 140), ("发送时间", 192), ("到达时间", 292), ("查阅时间", 392)]
     everything = (_STATIC + statement + "".join(a + b for a, b in rows) + "".join(c for c, _ in cols)
-                  + "".join("".join(c.values()) for c in data.channels) + data.receipt_number + data.issued_at)
+                  + "".join("".join(c.values()) for c in data.channels) + data.receipt_number + data.issued_at
+                  + "消息编号：")
     pdf = TextPdf(font_path)
     font = fonts.subset(font_path, everything)
     y = PAGE_H - 80
@@ -278,11 +297,13 @@ def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, fl
         pdf.text(MARGIN, y, 9, "（无渠道记录）", 0.3)
         y -= 15
     for ch in data.channels:
-        need(16)
+        need(28)
         for (key, dx) in zip(("channel", "address", "status", "sent", "delivered", "opened"), [c[1] for c in cols],
                              strict=True):
             pdf.text(MARGIN + dx, y, 8.5, ch[key])
-        y -= 14
+        y -= 12
+        pdf.text(MARGIN + 48, y, 7.5, f"消息编号：{ch.get('ref', '—')}", 0.35)
+        y -= 13
     y -= 10
     lines = wrap(statement, font, 10.5, PAGE_W - 2 * MARGIN)
     need(16 * len(lines) + 150)
@@ -302,9 +323,44 @@ def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, fl
 _STATIC = "电子送达凭证（具有送达回证效力）编号：送达渠道记录（无渠道记录）出具时间：—" + fonts.ASCII
 
 
-def build(service_record_id: int) -> DocumentVersion:
-    """Produce (once) the sealed credential for a service record; returns its version."""
+def refuse_without_consent(s: Session, rec: ServiceRecord) -> None:
+    """No consent, no e-service credential: flag the case for another method of service."""
+    consent_rules.flag(s, rec.party.case_id, f"{rec.party.name}：未同意电子送达，不出具电子送达凭证，请改用其他方式送达")
+    audit.record(s, "service.credential_refused", actor="system:credential", case_id=rec.party.case_id,
+                 subject=f"service_record:{rec.id}", details={"reason": "no_consent"})
+
+
+def _issue(s: Session, rec: ServiceRecord) -> DocumentVersion:
+    """Render, seal and store the credential for ``rec`` (consent already checked)."""
     settings = current()
+    data = gather(s, rec)
+    font_path = fonts.find_font(settings.cjk_font_path)
+    raw, rect, pages = render(data, font_path)
+    source = rec.document
+    doc = Document(case_id=source.case_id, kind=DocumentKind.CREDENTIAL, title=f"电子送达凭证（{source.title}）"[:200])
+    s.add(doc)
+    s.flush()
+    code = codes.assign(s, doc)
+    court = source.case.court
+    sealed = stamper(settings, court=court).stamp(
+        raw, code, placement=Placement(pages, rect), reason=f"{court.name}电子送达凭证",
+        max_bytes=settings.max_bytes, max_pages=settings.max_pages)
+    version = documents.add_version(s, doc, sealed.pdf, "issued", filename=f"电子送达凭证-{data.receipt_number}.pdf",
+                                    actor="system:credential")
+    doc.status = DocumentStatus.SEALED
+    rec.credential_version_id = version.id
+    audit.record(s, "service.credential_issued", actor="system:credential", case_id=source.case_id,
+                 subject=f"service_record:{rec.id}", details={
+                     "credential_document_id": doc.id, "sha256": version.sha256,
+                     "served_sha256": data.document_sha256})
+    return version
+
+
+def build(service_record_id: int) -> DocumentVersion:
+    """Produce (once) the sealed credential for a service record; returns its version.
+
+    Refused (``no_consent``, the case flagged and the flag committed) when the party had no
+    consent in force when served."""
     lock = redis_conn.client().lock(f"signing:credential:{service_record_id}", timeout=300, blocking_timeout=60,
                                     thread_local=False)
     if not lock.acquire(blocking=True):
@@ -318,30 +374,12 @@ def build(service_record_id: int) -> DocumentVersion:
                 existing = s.get(DocumentVersion, rec.credential_version_id)
                 assert existing is not None
                 return existing
-            if rec.signed_at is None and rec.effective_at is None:
+            if rec.document_id is None or (rec.signed_at is None and rec.effective_at is None):
                 raise Conflict("尚未送达，不能出具送达凭证", code="not_served")
-            data = gather(s, rec)
-            font_path = fonts.find_font(settings.cjk_font_path)
-            raw, rect, pages = render(data, font_path)
-            source = rec.document
-            doc = Document(case_id=source.case_id, kind=DocumentKind.CREDENTIAL,
-                           title=f"电子送达凭证（{source.title}）"[:200])
-            s.add(doc)
-            s.flush()
-            code = codes.assign(s, doc)
-            court = source.case.court
-            sealed = stamper(settings, court=court).stamp(
-                raw, code, placement=Placement(pages, rect), reason=f"{court.name}电子送达凭证",
-                max_bytes=settings.max_bytes, max_pages=settings.max_pages)
-            version = documents.add_version(s, doc, sealed.pdf, "issued", filename=f"电子送达凭证-{data.receipt_number}.pdf",
-                                            actor="system:credential")
-            doc.status = DocumentStatus.SEALED
-            rec.credential_version_id = version.id
-            audit.record(s, "service.credential_issued", actor="system:credential", case_id=source.case_id,
-                         subject=f"service_record:{rec.id}", details={
-                             "credential_document_id": doc.id, "sha256": version.sha256,
-                             "served_sha256": data.document_sha256})
-            return version
+            if consent_rules.given_at_time(s, rec.party, rec.signed_at or rec.effective_at) is not None:
+                return _issue(s, rec)
+            refuse_without_consent(s, rec)  # committed with the transaction, then refused below
+        raise Conflict("受送达人未同意电子送达，不能出具电子送达凭证", code="no_consent")
     finally:
         with contextlib.suppress(Exception):
             lock.release()

@@ -58,7 +58,13 @@ def refusal_note(step_id: int) -> str:
 @job
 def issue_credential(service_record_id: int) -> str:
     """Produce and seal the e-service credential for a service record (once)."""
+    from court.errors import Conflict
     from signing import credential
 
-    version = credential.build(service_record_id)
+    try:
+        version = credential.build(service_record_id)
+    except Conflict as exc:
+        if exc.code != "no_consent":
+            raise
+        return "refused:no_consent"  # the case is flagged; retrying cannot help
     return f"version:{version.id}"

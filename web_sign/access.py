@@ -32,6 +32,7 @@ from court.models import (
     StepStatus,
 )
 from court.services import binding, identity_checks, party_sessions
+from court.services import consent as consent_rules
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
 SESSION_KEY = "m_sid"  # the cookie's only identity content: an opaque token of a server-side PartySession
@@ -214,10 +215,22 @@ def gate(next_url: str, *, need_face: bool = True) -> ResponseReturnValue | None
 
 
 def consent_gate(view_args: dict[str, Any]) -> ResponseReturnValue | None:
-    """Hook for the consent rule (issue 10, consent half): the consent service in ``court/services``
-    is asked here, once, for every gated page, and its answer (a redirect to the consent page, a
-    refusal) returned; None lets the page go on. Until then every page behaves as before."""
-    return None
+    """The consent rule for every gated page about a document (DESIGN.md: consent gate): the
+    consent service in ``court/services/consent.py`` decides; without consent in force the
+    document page sends the party to the consent page, and every other page (images, the file,
+    signing, refusing, progress) is refused with 403: nothing is read, downloaded, signed or refused
+    without consent, by any request. None lets the page go on; pages without a document (home,
+    the consent page itself) are not gated here."""
+    document_id = view_args.get("document_id")
+    if document_id is None:
+        return None
+    acc = party_document(int(document_id))
+    if consent_rules.may_serve(db.session(), acc.party):
+        return None
+    if request.method != "GET" or request.endpoint != "party.document":
+        return _problem(_("尚未同意电子送达"), _("请先同意电子送达，再查看或签收本案文书。"), 403)
+    return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
+                            next=url_for("party.document", document_id=acc.document.id)))
 
 
 def wechat_landing(exchange_path: str) -> ResponseReturnValue | None:
@@ -242,9 +255,10 @@ def wechat_landing(exchange_path: str) -> ResponseReturnValue | None:
 
 
 def party_page(*, need_face: bool = True, refuse: str = "redirect", next_endpoint: str | None = None,
-               oauth: bool = False) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+               oauth: bool = False, consent: bool = True) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
     """Guard a party page: a live server-side session, a face check passed in it (``need_face``),
-    then the consent hook. ``refuse`` says how a page that cannot redirect says no (``"403"`` for
+    then the consent gate (``consent=False`` only for pages that show no document: the receipt of
+    a service already made, the desktop hand-off). ``refuse`` says how a page that cannot redirect says no (``"403"`` for
     images and files, ``"json"`` for polled status); ``next_endpoint`` is where to come back to
     (default: this page); ``oauth`` lets WeChat's OAuth code sign the browser in first."""
     def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
@@ -256,7 +270,7 @@ def party_page(*, need_face: bool = True, refuse: str = "redirect", next_endpoin
                     return landing
             back = url_for(next_endpoint, **kwargs) if next_endpoint else request.full_path.rstrip("?")
             stop = gate(back, need_face=need_face)
-            if stop is None:
+            if stop is None and consent:
                 stop = consent_gate(kwargs)
             if stop is not None:
                 if refuse == "403":

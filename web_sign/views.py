@@ -274,11 +274,11 @@ def face_status():  # type: ignore[no-untyped-def]
 
 def _after_face(s: Any, person: Person, next_url: str) -> str:
     """Where to go after the face check: consent first for any case that has none."""
-    from identity import consent
+    from court.services import consent as consent_rules
 
     for party_id in access.party_ids():
         party = s.get(Party, party_id)
-        if party is not None and not consent.has_consent(s, person.id, party.case_id):
+        if party is not None and not consent_rules.may_serve(s, party):
             return url_for("party.consent_page", case_id=party.case_id, next=next_url)
     return next_url
 
@@ -286,7 +286,8 @@ def _after_face(s: Any, person: Person, next_url: str) -> str:
 @bp.route("/consent/<int:case_id>", methods=["GET", "POST"])
 @access.party_page()
 def consent_page(case_id: int):  # type: ignore[no-untyped-def]
-    from identity import consent
+    """同意 or 不同意 electronic service for one case, and withdrawing an earlier consent."""
+    from court.services import consent as consent_rules
 
     next_url = _safe_next(request.values.get("next"))
     s = db.session()
@@ -297,19 +298,33 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     assert person is not None
     phone = person.phone or party.phone or ""
     channels = ["sms"]
+    actor = f"person:{person.id}"
     if request.method == "POST":
-        if request.form.get("agree") != "yes":
-            flash(_("请阅读并勾选同意电子送达"), "error")
-        else:
-            try:
-                consent.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web")
+        decision = request.form.get("decision", "agree")
+        try:
+            if decision == "decline":
+                consent_rules.decline(s, party, method="web", actor=actor, reason=request.form.get("reason", "")[:500])
+                s.commit()
+                return _problem(_("已记录您不同意电子送达"),
+                                _("法院将通过邮寄等其他方式向您送达本案文书。如改变主意，可重新打开本页面选择同意。"), 200)
+            if decision == "withdraw":
+                consent_rules.withdraw_for(s, party, actor=actor)
+                s.commit()
+                return _problem(_("已撤回电子送达同意"),
+                                _("撤回前已经完成的送达仍然有效，此后法院将通过其他方式向您送达本案文书。"), 200)
+            if request.form.get("agree") != "yes":
+                flash(_("请阅读并勾选同意电子送达"), "error")
+            else:
+                consent_rules.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web",
+                                   party=party)
                 s.commit()
                 return redirect(next_url)
-            except DomainError as exc:
-                s.rollback()
-                flash(exc.localized(), "error")
-    text = consent.consent_text(party.case, channels, None, {"sms": phone})
-    return render_template("m/consent.html", text=text, case=party.case, next_url=next_url)
+        except DomainError as exc:
+            s.rollback()
+            flash(exc.localized(), "error")
+    text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
+    return render_template("m/consent.html", text=text, case=party.case, next_url=next_url,
+                           state=consent_rules.state(s, party))
 
 
 @bp.post("/logout")
@@ -342,13 +357,6 @@ def _my_step(s: Any, doc: Document, party: Party) -> FlowStep | None:
 def document(document_id: int):  # type: ignore[no-untyped-def]
     acc = access.party_document(document_id)
     s = db.session()
-    person = access.person(s)
-    if person is not None:
-        from identity import consent
-
-        if not consent.has_consent(s, person.id, acc.document.case_id):
-            return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
-                                    next=url_for("party.document", document_id=document_id)))
     doc = acc.document
     version = doc.current
     count = pages.page_count(version)
@@ -356,6 +364,12 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     step = _my_step(s, doc, acc.party)
     rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
                                                ServiceRecord.document_id == doc.id))
+    if rec is not None:  # the party opened it: an act that fixes the date of service on any address
+        from court.services import service_date
+
+        rec.served_version_id = rec.served_version_id or version.id
+        service_date.record_event(s, rec, channel="web", event="read", at=db.utcnow())
+        s.commit()
     return render_template("m/document.html", doc=doc, party=acc.party, version=version, count=count, flow=flow,
                            step=step, rec=rec, show_order=doc.kind is DocumentKind.TRANSCRIPT or
                            (flow is not None and sum(1 for st in flow.steps if st.party_id or st.staff_id) > 1))
@@ -542,21 +556,21 @@ def _receipt_record(document_id: int) -> tuple[Any, ServiceRecord]:
 
 
 @bp.get("/documents/<int:document_id>/receipt")
-@access.party_page()
+@access.party_page(consent=False)
 def receipt(document_id: int):  # type: ignore[no-untyped-def]
     acc, rec = _receipt_record(document_id)
     return render_template("m/receipt.html", doc=acc.document, party=acc.party, rec=rec)
 
 
 @bp.get("/documents/<int:document_id>/receipt/status")
-@access.party_page(refuse="json")
+@access.party_page(refuse="json", consent=False)
 def receipt_status(document_id: int):  # type: ignore[no-untyped-def]
     _acc, rec = _receipt_record(document_id)
     return jsonify(ready=rec.credential_version_id is not None)
 
 
 @bp.get("/documents/<int:document_id>/receipt.pdf")
-@access.party_page(refuse="403")
+@access.party_page(refuse="403", consent=False)
 def receipt_pdf(document_id: int):  # type: ignore[no-untyped-def]
     _acc, rec = _receipt_record(document_id)
     if rec.credential is None:
@@ -570,7 +584,7 @@ def _handoff_key(token: str) -> str:
 
 
 @bp.get("/documents/<int:document_id>/handoff")
-@access.party_page(need_face=False)
+@access.party_page(need_face=False, consent=False)
 def handoff(document_id: int):  # type: ignore[no-untyped-def]
     """A QR code the party scans with their phone to carry on there (the phone still does the
     face check before reading or signing)."""

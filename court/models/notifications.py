@@ -56,15 +56,18 @@ class Notification(Base):
 
 
 class ServiceRecord(Base):
-    """Service of one document on one party. ``effective_at`` is the legal date of service:
-    the earliest time any channel reached the party's system (Online Litigation Rules art. 31)."""
+    """Service of one document (or one staff push: ``push_id``) on one party. ``effective_at``
+    is the legal date of service as decided by ``court.services.service_date`` (Online Litigation
+    Rules art. 31); ``served_version_id`` is the exact version the party was served."""
 
     __tablename__ = "service_record"
     __table_args__ = (UniqueConstraint("party_id", "document_id"),)
 
     id: Mapped[intpk]
     party_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    push_id: Mapped[int | None] = mapped_column(ForeignKey("notice_push.id"), index=True)
+    served_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_version.id"))
     channels_tried: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     effective_at: Mapped[when]
     effective_channel: Mapped[str | None] = mapped_column(String(16))
@@ -78,8 +81,9 @@ class ServiceRecord(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     party: Mapped[Party] = relationship()
-    document: Mapped[Document] = relationship()
-    credential: Mapped[DocumentVersion | None] = relationship()
+    document: Mapped[Document | None] = relationship()
+    credential: Mapped[DocumentVersion | None] = relationship(foreign_keys=[credential_version_id])
+    served_version: Mapped[DocumentVersion | None] = relationship(foreign_keys=[served_version_id])
 
 
 class NoticePush(Base):

@@ -149,19 +149,32 @@ class PartySession(Base):
 
 
 class Consent(Base):
-    """Recorded consent to electronic service for one case (CPL art. 90; Online Rules art. 29)."""
+    """A party's answer on electronic service for one case (CPL art. 90; Online Rules arts. 29-31).
+
+    ``decision`` is ``given`` or ``declined``; the newest row for a party and case that is not
+    withdrawn is the one in force (``court.services.consent``). ``party_id`` lets staff record
+    a paper form for a party who never registered; ``person_id`` is set when the person gave it
+    themselves. ``recorded_by`` says who entered it (``person:<id>`` or ``staff:<id>``) and
+    ``scan_key`` is the file-store key of the signed paper form's scan.
+    """
 
     __tablename__ = "consent"
 
     id: Mapped[intpk]
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16), default="given", server_default="given")
     channels: Mapped[list[str]] = mapped_column(JSON)
     address: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     text_shown: Mapped[str] = mapped_column(Text)
     method: Mapped[str] = mapped_column(String(16))  # bot | web | staff
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    scan_key: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
     given_at: Mapped[created]
     withdrawn_at: Mapped[when]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class FaceConsent(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, queue
 from court.models import FlowStep, ServiceRecord, StepAction, StepStatus
+from court.services import service_date
 
 CREDENTIAL_JOB = "signing.jobs.issue_credential"
 CONFIRM_JOB = "bot.jobs.receipt_confirmation"
@@ -35,9 +36,8 @@ def record_receipt(s: Session, step: FlowStep) -> ServiceRecord | None:
     if rec.signed_at is not None:
         return rec
     rec.signed_at = step.acted_at or db.utcnow()
-    if rec.effective_at is None:  # signing for it proves it reached the party
-        rec.effective_at = rec.signed_at
-        rec.effective_channel = "web"
+    # signing for it proves it reached the party (counts when the party had consented)
+    service_date.record_event(s, rec, channel="web", event="signed", at=rec.signed_at)
     if not rec.receipt_number:
         rec.receipt_number = f"SD{rec.signed_at.year}{rec.id:08d}"
     s.flush()

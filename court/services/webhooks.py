@@ -48,6 +48,7 @@ EVENTS: dict[str, str] = {
     "service.escalated_to_staff": "case.flagged",
     "consent.withdrawn": "case.flagged",
     "consent.declined": "case.flagged",
+    "service.credential_refused": "case.flagged",  # no consent, no e-service credential: the case is flagged
     "case.status_changed": "case.status_changed",
     "case.archived": "case.archived",
 }

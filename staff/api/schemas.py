@@ -89,6 +89,22 @@ class PartyOut(Out):
     code_used: bool
 
 
+class ConsentOut(Out):
+    """A party's answer on electronic service for its case: ``given`` | ``declined`` |
+    ``withdrawn`` | ``none``; how, when, by whom and which (masked) addresses."""
+
+    party_id: int
+    case_id: int
+    state: str
+    method: str | None = None
+    at: datetime | None = None
+    recorded_by: str | None = None
+    channels: list[str] = []
+    addresses: dict[str, str] = {}
+    scan: bool = False
+    reason: str | None = None
+
+
 class PartyWithCode(PartyOut):
     association_code: str = Field(description="shown once; stored only as a hash")
 

@@ -8,6 +8,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../t
 from staff.console import (  # noqa: E402,F401
     auth,
     cases,
+    consent,
     dashboard,
     documents,
     identity,

@@ -24,12 +24,14 @@ from court.models import (
     StepStatus,
 )
 from court.services import cases as case_service
+from court.services import consent as consent_rules
 from court.services import party_sessions
 from signing import qr
 from staff.console import bp, once
 from staff.console.auth import actor, has_role, login_required
 
 WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+CONSENT_LABELS = {"given": _("已同意"), "declined": _("不同意"), "withdrawn": _("已撤回"), "none": _("未确认")}
 
 
 def _case(case_id: int) -> Case:
@@ -103,9 +105,11 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
     writable = c.status not in (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
     templates = template_service.templates_of(s, c.court) if writable else []
     s.commit()  # the standard templates are added the first time a court's case page is shown
+    consents = {p.id: consent_rules.state(s, p) for p in c.parties}
     return render_template("console/case.html", case=c, next_statuses=sorted(lifecycle.MOVES[c.status]),
                            templates=templates, documents=docs, notifications=notes, services=services,
                            roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
+                           consents=consents, consent_labels=CONSENT_LABELS,
                            removable={p.id for p in c.parties if case_service.removable(s, p)}), status
 
 

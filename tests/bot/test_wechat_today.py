@@ -18,6 +18,7 @@ from court.services import outbox
 from notify import messages
 from notify.providers.base import ProviderConfigError
 from tests.handlers.test_flows import register, send_selfie, verify_face
+from tests.notify.conftest import consent_for
 
 OPENID = "oNOTICEaaaaaaaaaaaaaaaaaaaaa"
 LONG_TITLE = "张三诉李四网络购物合同纠纷一案关于管辖权异议的民事裁定书"
@@ -217,9 +218,13 @@ def test_a_window_we_thought_open_but_wechat_refuses_falls_back(make_user, run_j
 
 # --- errcodes, played by the simulator in WeChat's JSON ---------------------------------------
 
-def _hearing(run_jobs, s, court_case) -> tuple[Notification, list[Notification]]:  # type: ignore[no-untyped-def]
+def _hearing(run_jobs, s, court_case, *, consent: bool = True) -> tuple[Notification, list[Notification]]:  # type: ignore[no-untyped-def]
+    """A hearing notice to 张三 by WeChat (by default 张三 consented to electronic service, the
+    court-entered phone confirmed in it)."""
     case, parties = court_case
     party, _code = parties["张三"]
+    if consent:
+        consent_for(party)
     n = _send(run_jobs, "hearing_notice", PARAMS["hearing_notice"], case_id=case.id, party_id=party.id)
     s.expire_all()
     sms = list(s.scalars(select(Notification).where(Notification.channel == "sms")))
@@ -276,6 +281,39 @@ def test_invalid_openid_falls_back_to_sms_and_flags_the_binding_for_staff(wechat
     assert "微信绑定无效" in s.get(Case, n.case_id).needs_attention
     flag = s.scalar(select(AuditEvent).where(AuditEvent.action == "wechat.binding_invalid"))
     assert flag is not None and flag.details["suggestion"] == "unbind"
+
+
+def test_a_party_without_consent_gets_no_sms_when_wechat_fails(wechat, run_jobs, s, court_case):
+    """The fallback asks the consent service: no consent, no hearing notice by SMS (audited)."""
+    sim.fail_next(43004)
+    n, sms = _hearing(run_jobs, s, court_case, consent=False)
+    assert n.status is NotificationStatus.FAILED and sms == []
+    s.expire_all()
+    why = s.scalar(select(AuditEvent).where(AuditEvent.action == "notification.no_fallback"))
+    assert why is not None and why.details["reason"] == "no consent"
+
+
+def test_the_fallback_sms_goes_to_the_phone_confirmed_in_the_consent(wechat, run_jobs, s, court_case):
+    case, parties = court_case
+    party, _code = parties["张三"]
+    consent_for(party, address={"sms": "13900000009"})  # the party confirmed another number than the court's
+    sim.fail_next(43004)
+    n = _send(run_jobs, "hearing_notice", PARAMS["hearing_notice"], case_id=case.id, party_id=party.id)
+    s.expire_all()
+    sms = list(s.scalars(select(Notification).where(Notification.channel == "sms")))
+    assert n.status is NotificationStatus.FAILED and [m.address for m in sms] == ["13900000009"]
+
+
+def test_without_consent_only_the_document_waiting_notice_falls_back(wechat, run_jobs, s, court_case):
+    """"A document is waiting" may reach a party without consent (its link leads to the consent page)."""
+    case, parties = court_case
+    party, _code = parties["张三"]
+    sim.fail_next(43004)
+    n = _send(run_jobs, "document_ready", PARAMS["document_ready"], case_id=case.id, party_id=party.id)
+    s.expire_all()
+    sms = list(s.scalars(select(Notification).where(Notification.channel == "sms")))
+    assert n.status is NotificationStatus.FAILED
+    assert [(m.address, m.template) for m in sms] == [("13800000001", "document_ready")]
 
 
 def test_customer_message_refused_as_out_of_window_falls_back(make_user, run_jobs, s):

@@ -137,7 +137,9 @@ def test_scan_by_a_follower_with_a_stale_face_check_asks_for_a_selfie(make_user,
     assert "不同意电子送达" in _text(user.say("不同意"))
     s.expire_all()
     assert s.get(Party, party.id).person_id == person_id
-    assert s.scalars(select(Consent)).first() is None
+    [declined] = s.scalars(select(Consent)).all()  # the answer is recorded, and the case flagged
+    assert declined.decision == "declined" and declined.method == "bot"
+    assert "不同意电子送达" in s.get(Party, party.id).case.needs_attention
     assert s.scalar(select(AuditEvent).where(AuditEvent.action == "consent.declined")) is not None
 
 

@@ -49,10 +49,46 @@ def bind_wechat(party: Party, openid: str = "oWECHAT-openid-1") -> Person:
                     id_number_hash=crypto.lookup_hash(number), id_number_masked=crypto.mask_id_number(number))
     s.add(person)
     s.flush()
-    s.add(ChannelBinding(person_id=person.id, channel="wechat", address=openid))
+    # a binding proven by an identity check (the only kind notices go to)
+    s.add(ChannelBinding(person_id=person.id, channel="wechat", address=openid, verified_at=db.utcnow()))
     party.person_id = person.id
     s.commit()
     return person
+
+
+def consent_for(party: Party, channels: tuple[str, ...] = ("sms",), address: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """The party's consent to electronic service in its case, entered by staff (default: the
+    court-entered phone, now confirmed by the party)."""
+    from court.services import consent
+
+    s = db.session()
+    party = s.get(Party, party.id)
+    row = consent.give(s, None, party.case, channels=list(channels), address=address or {"sms": party.phone},
+                       method="staff", party=party, recorded_by="staff:test")
+    s.commit()
+    return row
+
+
+def bulk_consent(case_id: int) -> None:
+    """Consent (entered by staff) for every party of a case that has a phone, in one insert."""
+    from sqlalchemy import insert, select
+
+    from court.models import Consent
+
+    s = db.session()
+    rows = s.execute(select(Party.id, Party.phone).where(Party.case_id == case_id, Party.phone.is_not(None))).all()
+    now = db.utcnow()
+    s.execute(insert(Consent), [{"party_id": pid, "case_id": case_id, "decision": "given", "channels": ["sms"],
+                                 "address": {"sms": phone}, "text_shown": "电子送达确认书", "method": "staff",
+                                 "recorded_by": "staff:test", "given_at": now} for pid, phone in rows])
+    s.commit()
+
+
+def china(at) -> str:  # type: ignore[no-untyped-def]
+    """A time as the SMS providers report it (Beijing time, no zone)."""
+    from datetime import timedelta, timezone
+
+    return at.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from court.models import DeliveryReport, NotificationStatus, ServiceRecord
 from court.services import outbox
 from notify.providers import registry
 from notify.providers.base import ProviderConfigError
-from tests.notify.conftest import notifications, read, use_settings
+from tests.notify.conftest import bulk_consent, china, consent_for, notifications, read, use_settings
 
 S = NotificationStatus
 
@@ -58,13 +59,17 @@ def test_aliyun_wrong_secret_is_a_recorded_failure(s, aliyun, run_jobs, app):
     assert row.status is S.FAILED and "SignatureDoesNotMatch" in row.error
 
 
-def test_aliyun_batch_and_delivery_reports(serve_document, aliyun, run_jobs, client, app):
+def test_aliyun_batch_and_delivery_reports(serve_document, make_case, aliyun, run_jobs, client, app):
     use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
-    _case, parties, doc, _flow = serve_document()
+    case, parties = make_case()
+    for p in parties:
+        consent_for(p)
+    _case, parties, doc, _flow = serve_document(case, parties)
     run_jobs()
     rows = notifications()
     assert all(r.status is S.SENT for r in rows)
-    report = [{"phone_number": r.address, "send_time": "2026-11-23 09:00:00", "report_time": "2026-11-23 09:00:05",
+    arrived = max(r.sent_at for r in rows).replace(microsecond=0) + timedelta(seconds=5)
+    report = [{"phone_number": r.address, "send_time": china(r.sent_at), "report_time": china(arrived),
                "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "2",
                "biz_id": r.provider_id, "out_id": str(r.id) if aliyun.calls[0]["action"] == "SendSms" else ""}
               for r in rows]
@@ -75,7 +80,7 @@ def test_aliyun_batch_and_delivery_reports(serve_document, aliyun, run_jobs, cli
     assert resp.get_json()["code"] == 0
     assert len(read(select(DeliveryReport))) == len(rows)
     for rec in read(select(ServiceRecord)):
-        assert rec.effective_at.isoformat() == "2026-11-23T01:00:05+00:00"  # Beijing time -> UTC
+        assert rec.effective_at == arrived  # Beijing time -> UTC
         assert rec.effective_channel == "sms"
     assert all(r.status is S.DELIVERED for r in notifications())
     unknown = [{**report[0], "biz_id": "nope", "out_id": ""}]
@@ -86,6 +91,7 @@ def test_aliyun_uses_sendbatchsms_for_many(s, aliyun, run_jobs, make_case, app):
     from notify import push
 
     case, parties = make_case()
+    bulk_consent(case.id)
     push.start_push(s, court_id=case.court_id, case_ids=[case.id], recipients={"all": True},
                     template="hearing_notice", fields={"time": "2026年12月1日9时", "place": "第三法庭"})
     s.commit()
@@ -111,7 +117,7 @@ def test_tencent_sendsms_and_callbacks(serve_document, tencent, run_jobs, client
     assert body["TemplateId"] == "SMS_100001" and body["TemplateParamSet"] == ["246810", "5"]
     [row] = notifications()
     assert row.status is S.SENT and row.provider_id.startswith("2028:")
-    cb = [{"user_receive_time": "2026-11-23 10:00:00", "nationcode": "86", "mobile": "13900000009",
+    cb = [{"user_receive_time": china(db.utcnow()), "nationcode": "86", "mobile": "13900000009",
            "report_status": "FAIL", "errmsg": "MK:0005", "description": "用户关机", "sid": row.provider_id}]
     assert client.post("/notify/callbacks/tencent/cb-secret", json=cb).get_json() == {"result": 0, "errmsg": "OK"}
     [row] = notifications()

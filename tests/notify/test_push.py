@@ -7,7 +7,7 @@ from sqlalchemy import select
 from court import db
 from court.models import DevMessage, NotificationStatus, PartyRole
 from court.services import cases
-from tests.notify.conftest import bind_wechat, notifications, read
+from tests.notify.conftest import bind_wechat, bulk_consent, notifications, read
 
 S = NotificationStatus
 HEARING = {"time": "2026年12月1日9时", "place": "第三法庭"}
@@ -28,6 +28,7 @@ def _cases(api, n_cases=2):  # type: ignore[no-untyped-def]
             cases.PartyInput(PartyRole.THIRD_PARTY, "第三人"),
         ])
         s.commit()
+        bulk_consent(c.id)  # the parties with a phone agreed to electronic service (paper form)
         ids.append(c.id)
     return ids
 

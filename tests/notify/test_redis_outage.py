@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, update
 from court import db, queue, redis_conn
 from court.models import Case, DevMessage, NoticePush, Notification, NotificationStatus, Party, PartyRole
 from notify import dispatch, push, sweep
-from tests.notify.conftest import read, use_settings
+from tests.notify.conftest import bulk_consent, read, use_settings
 
 S = NotificationStatus
 PARTIES = 600
@@ -82,6 +82,9 @@ def test_redis_outage_mid_push_sends_everything_exactly_once(app, court, own_red
     s.flush()
     s.execute(insert(Party), [{"case_id": case.id, "role": PartyRole.PLAINTIFF, "name": f"当事人{i}",
                                 "phone": f"137{i:08d}", "created_at": db.utcnow()} for i in range(PARTIES)])
+    s.commit()
+    bulk_consent(case.id)
+    s = db.session()
     p = push.start_push(s, court_id=court.id, case_ids=[case.id], recipients={"all": True},
                         template="general_notice", fields={"content": "请按时参加庭前会议。"})
     s.commit()

@@ -22,7 +22,7 @@ from court.models import (
 )
 from court.services import flows
 from notify import jobs, links
-from tests.notify.conftest import bind_wechat, notifications, read
+from tests.notify.conftest import bind_wechat, consent_for, notifications, read
 
 S = NotificationStatus
 
@@ -31,8 +31,11 @@ def _link_from(body: str) -> str:
     return re.search(r"http://court\.test/s/([A-Za-z0-9_-]+)", body).group(1)
 
 
-def test_party_with_a_phone_gets_an_sms_link_and_opening_it_is_service(serve_document, run_jobs, client):
-    case, parties, doc, _flow = serve_document()
+def test_party_with_a_phone_gets_an_sms_link_and_opening_it_is_service(serve_document, make_case, run_jobs, client):
+    case, parties = make_case()
+    for p in parties:
+        consent_for(p)  # the parties confirmed these phones in their consent
+    case, parties, doc, _flow = serve_document(case, parties)
     run_jobs()
     sms = notifications(channel="sms")
     assert {n.party_id for n in sms} == {p.id for p in parties}
@@ -83,6 +86,7 @@ def test_bad_links_are_refused(serve_document, run_jobs, client):
 def test_wechat_first_then_sms_when_not_delivered_in_time(serve_document, make_case, run_jobs, wechat, app):
     case, parties = make_case()
     bind_wechat(parties[0], "oWX-zhang")
+    consent_for(parties[0])
     _case, _parties, doc, _flow = serve_document(case, parties[:1])
     run_jobs()
     [wx] = notifications(party_id=parties[0].id)
@@ -102,10 +106,12 @@ def test_wechat_first_then_sms_when_not_delivered_in_time(serve_document, make_c
     run_jobs()
     sms = notifications(channel="sms")
     assert len(sms) == 1 and sms[0].status is S.DELIVERED
-    # WeChat's TEMPLATESENDJOBFINISH arrives late but with an earlier time: the earliest counts
-    earlier = (sms[0].delivered_at - timedelta(minutes=1)).isoformat()
-    assert jobs.wechat_template_finished(msgid, "success", earlier) is True
-    assert jobs.wechat_template_finished(msgid, "success", earlier) is False  # a repeat
+    # WeChat's TEMPLATESENDJOBFINISH arrives late but with an earlier time (after its own send):
+    # the earliest counts
+    [wx] = notifications(channel="wechat")
+    earlier = (wx.sent_at + (sms[0].delivered_at - wx.sent_at) / 2).isoformat()
+    assert jobs.wechat_template_finished(msgid, "success", earlier, "oWX-zhang") is True
+    assert jobs.wechat_template_finished(msgid, "success", earlier, "oWX-zhang") is False  # a repeat
     [rec] = read(select(ServiceRecord))
     assert rec.effective_channel == "wechat" and rec.effective_at.isoformat() == earlier
     [wx] = notifications(channel="wechat")
@@ -115,10 +121,11 @@ def test_wechat_first_then_sms_when_not_delivered_in_time(serve_document, make_c
 def test_wechat_delivered_means_no_sms(serve_document, make_case, run_jobs, wechat):
     case, parties = make_case()
     bind_wechat(parties[0])
+    consent_for(parties[0])
     serve_document(case, parties[:1])
     run_jobs()
     [wx] = notifications()
-    jobs.wechat_template_finished(wx.provider_id, "success")
+    jobs.wechat_template_finished(wx.provider_id, "success", None, wx.address)
     s = db.session()
     s.execute(update(ServiceRecord).values(next_check_at=db.utcnow() - timedelta(seconds=1)))
     s.commit()
@@ -139,8 +146,11 @@ def test_blocked_wechat_falls_back_to_sms_at_once(serve_document, make_case, run
     assert sms.channel == "sms" and sms.status is S.DELIVERED
 
 
-def test_unopened_after_days_flags_the_case(serve_document, run_jobs):
-    case, parties, doc, _flow = serve_document()
+def test_unopened_after_days_flags_the_case(serve_document, make_case, run_jobs):
+    case, parties = make_case()
+    for p in parties:
+        consent_for(p)
+    case, parties, doc, _flow = serve_document(case, parties)
     run_jobs()
     s = db.session()
     s.execute(update(ServiceRecord).values(next_check_at=db.utcnow() - timedelta(seconds=1)))

@@ -92,3 +92,21 @@ def test_a_paused_endpoint_gets_the_events_of_its_pause_when_resumed(api, s, run
     sender.pump()
     run_jobs(("notify",))
     assert len(receiver.events(ep["secret"])) == 3
+
+
+def test_a_party_declining_or_withdrawing_consent_reaches_the_court_system_as_case_flagged(api, s, run_jobs, receiver):
+    """The action names the consent service writes are the ones EVENTS maps to ``case.flagged``."""
+    from court.services import consent
+
+    secret = api("post", "/webhooks", role="admin", json={"url": receiver.url, "events": ["case.flagged"]}).json["secret"]
+    world = make_world(db.session(), 2)
+    s = db.session()
+    consent.decline(s, world.parties[0], method="web", actor="person:1", reason="不会用手机")
+    given = consent.give(s, None, world.case, channels=["sms"], address={"sms": world.parties[1].phone},
+                         method="staff", party=world.parties[1], recorded_by="staff:test")
+    consent.withdraw(s, given, actor="staff:test")
+    s.commit()
+    assert sender.pump()["queued"] == 2
+    run_jobs(("notify",))
+    events = sorted((e["action"], e["type"]) for e in receiver.events(secret).values())
+    assert events == [("consent.declined", "case.flagged"), ("consent.withdrawn", "case.flagged")]

@@ -22,15 +22,23 @@ from tests.signing.helpers import (
 )
 
 
-def _served(s):
+def _served(s, *, consent: bool = True):
     world = make_world(s, 1)
     doc = upload(s, world, title="民事判决书")
     now = db.utcnow()
+    if consent:  # the party agreed on WeChat three hours before service, confirming their phone
+        from court.models import Consent
+
+        s.add(Consent(person_id=world.persons[0].id, party_id=world.parties[0].id, case_id=world.case.id,
+                      channels=["wechat", "sms"], address={"wechat": "oAbCdEfGh123456", "sms": "13800000001"},
+                      text_shown="电子送达确认书", method="bot", recorded_by=f"person:{world.persons[0].id}",
+                      given_at=now - timedelta(hours=3)))
     rec = ServiceRecord(party_id=world.parties[0].id, document_id=doc.id, effective_at=now - timedelta(hours=2),
                         effective_channel="wechat", signed_at=now - timedelta(minutes=5), receipt_number="SD2026000123")
     s.add(rec)
     s.add(Notification(case_id=world.case.id, party_id=world.parties[0].id, document_id=doc.id, channel="wechat",
                        address="oAbCdEfGh123456", template="document_served", status=NotificationStatus.OPENED,
+                       provider_id="200228332",
                        sent_at=now - timedelta(hours=2, minutes=1), delivered_at=now - timedelta(hours=2),
                        opened_at=now - timedelta(minutes=30)))
     s.add(Notification(case_id=world.case.id, party_id=world.parties[0].id, document_id=doc.id, channel="sms",
@@ -57,12 +65,29 @@ def test_credential_is_sealed_with_real_chinese_text(s, settings, run_jobs):
     text = pdftotext(data)
     for expected in ("电子送达凭证", "北京互联网法院", "（2026）京0491民初1号", "民事判决书", doc.current.sha256,
                      "张三", "1101**********", "微信", "短信", "138****0001", "已查阅", "SD2026000123",
-                     "送达生效时间", "人脸", "已通过", "民事诉讼法"):
+                     "送达生效时间", "人脸", "已通过", "民事诉讼法",
+                     # the consent (how, when, which addresses) and the provider's message id
+                     "电子送达同意", "微信公众号", "确认送达地址", "消息编号", "200228332"):
         assert expected in text, expected
     assert "13800000001" not in text and "oAbCdEfGh123456" not in text  # personal data masked
     assert footer_code(text) == cred_doc.verify_code
     # once only
     assert credential.build(rec.id).id == version.id
+
+
+def test_no_consent_no_credential_and_the_case_is_flagged(s, run_jobs):
+    """The credential says 经受送达人同意: without a consent in force when served there is none."""
+    from court import queue
+    from court.models import AuditEvent, Case
+
+    world, doc, rec = _served(s, consent=False)
+    queue.enqueue("signing.jobs.issue_credential", rec.id, queue_name="signing", job_id=f"credential-{rec.id}")
+    run_jobs(("signing",))
+    s = db.session()
+    s.expire_all()
+    assert s.get(ServiceRecord, rec.id).credential_version_id is None
+    assert "未同意电子送达，不出具电子送达凭证" in s.get(Case, world.case.id).needs_attention
+    assert s.query(AuditEvent).filter_by(action="service.credential_refused").count() == 1
 
 
 def test_credential_needs_service(s):

@@ -68,3 +68,35 @@ def test_console_generates_from_a_template_for_chosen_parties(console, s, run_jo
     assert doc.title == f"开庭通知书（{world.parties[1].name}）" and doc.kind is DocumentKind.NOTICE
     text = pdftotext(documents.read_version(doc.current))
     assert "2026年12月21日 09:30" in text  # Beijing time as typed, not UTC
+
+
+def test_generated_documents_are_served_through_the_consent_gate(api, s, run_jobs):
+    """Templated documents go SEAL → RECEIVE(party) through notify/serve.py, which asks the consent
+    service: the consenting party is served at the confirmed address and the arrival fixes the date;
+    the party without consent is only told a document is waiting, and nothing counts as service."""
+    from court.models import AuditEvent, Notification, ServiceRecord
+    from court.services import consent
+
+    world = make_world(s, 2)
+    agreed, silent = world.parties
+    consent.give(s, None, world.case, channels=["sms"], address={"sms": agreed.phone}, method="staff",
+                 party=agreed, recorded_by="staff:test")
+    s.commit()
+    subpoena = next(t for t in api("get", "/templates").json if t["name"] == "传票")
+    made = api("post", f"/cases/{world.case.id}/generate", json={
+        "template_id": subpoena["id"], "hearing_time": "2026-12-21T09:30:00+08:00",
+        "hearing_place": "第三法庭", "judge": "王法官"})
+    assert made.status_code == 201
+    run_jobs(("signing",))
+    run_jobs(("notify",))
+    s = db.session()
+    s.expire_all()
+    notified = {e.details["party_id"]: e.details for e in s.scalars(
+        select(AuditEvent).where(AuditEvent.action == "service.notified"))}
+    assert notified[agreed.id]["consent"] is True and notified[agreed.id]["confirmed"] is True
+    assert notified[silent.id]["consent"] is False and notified[silent.id]["confirmed"] is False
+    to_silent = s.scalars(select(Notification).where(Notification.party_id == silent.id)).all()
+    assert [n.template for n in to_silent] == ["document_ready"]  # the permitted "a document is waiting"
+    records = {r.party_id: r for r in s.scalars(select(ServiceRecord))}
+    assert records[agreed.id].effective_at is not None  # delivered at a confirmed address with consent
+    assert records[silent.id].effective_at is None  # no consent: no arrival counts

@@ -113,8 +113,14 @@ def test_push_a_notice_with_progress(console, client, s, run_jobs):
 
     court = console.members["clerk"][0].court
     case = cases.create_case(s, court, "（2026）京0491民初66号", "civil")
-    cases.add_parties(s, case, [cases.PartyInput(PartyRole.PLAINTIFF, "张三", id_number(seq="111"), "13800000001"),
-                                cases.PartyInput(PartyRole.DEFENDANT, "李四", id_number(seq="222"), "13800000002")])
+    added = cases.add_parties(s, case, [
+        cases.PartyInput(PartyRole.PLAINTIFF, "张三", id_number(seq="111"), "13800000001"),
+        cases.PartyInput(PartyRole.DEFENDANT, "李四", id_number(seq="222"), "13800000002")])
+    from court.services import consent
+
+    for party, _code in added:  # a push serves only parties who consented (here: on paper, entered by staff)
+        consent.give(s, None, case, channels=["sms"], address={"sms": party.phone}, method="staff", party=party,
+                     recorded_by="staff:test")
     s.commit()
     console.login()
     form = console.get(f"/console/notices/new?case_ids={case.id}").get_data(as_text=True)

@@ -1,0 +1,147 @@
+"""The legal date of service (CPL art. 90; Online Litigation Rules art. 31): one function decides.
+
+Every event on a service record goes through :func:`record_event`: it is written to
+``channels_tried`` (what the credential lists) and, when it counts, may fix ``effective_at``:
+
+- an **arrival** (a provider's delivery report, WeChat's template-finished event) counts when the
+  party had consented at that moment *and* the address is confirmed (a binding proven by an
+  identity check, or an address confirmed in the consent); an arrival at a court-entered address
+  the party never confirmed does not count;
+- the party **opening** the document (SMS link, the party page) or **signing** for it counts when
+  the party had consented at that moment, on any address;
+- without consent nothing counts;
+- the earliest counting event wins, and an event already recorded for the same notification is
+  not recorded again (a replayed report changes nothing).
+
+:func:`check_report` guards the arrivals: a delivery time before the message was sent (beyond
+the providers' one-second resolution and a small clock skew) or in the future, or a report from
+an address that is not the notification's, is refused and audited.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from court import audit, db
+from court.models import Consent, Notification, Party, ServiceRecord
+from court.services import consent
+
+ARRIVALS = ("delivered",)
+ACTS = ("opened", "read", "signed")
+SKEW = timedelta(seconds=60)  # provider clocks and their one-second resolution
+
+
+def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, address: str | None, event: str,
+           at: datetime, standing: consent.Eligibility | None = None) -> str | None:
+    """Why an event does not fix the date of service, or None when it does.
+
+    ``standing``: the party's eligibility when the caller already has it (bulk callers); then
+    ``party`` may be a loader, called only when the standing cannot answer."""
+    if event not in ARRIVALS + ACTS:
+        return "not_an_arrival"
+
+    def the_party() -> Party:
+        return party() if callable(party) else party
+
+    given = standing.consent if standing is not None else None
+    if given is None or given.given_at > at:
+        given = consent.given_at_time(s, the_party(), at)
+        if given is None:
+            return "no_consent"
+    if event in ARRIVALS:
+        in_consent = bool(address) and (getattr(given, "address", None) or {}).get(channel) == address  # as it stood then
+        if not in_consent and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or ""):
+            return "unconfirmed_address"
+    return None
+
+
+def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at: datetime,
+                 address: str | None = None, notification_id: int | None = None,
+                 detail: str | None = None, party: Party | None = None,
+                 standing: consent.Eligibility | None = None, audited: bool = True) -> bool:
+    """Add one event to the record; True when it fixed (an earlier) legal date of service.
+
+    Bulk callers (a push's batch) pass the ``party`` and its ``standing`` they loaded at once, and
+    ``audited=False`` when they audit the batch as a whole."""
+    tried = list(rec.channels_tried or [])
+    if any(e.get("notification_id") == notification_id and e.get("event") == event and e.get("channel") == channel
+           for e in tried):
+        return False  # a replay: the first report stands (and a page read or a signature counts once)
+    def load() -> Party:
+        return party or getattr(rec, "party", None) or s.get(Party, rec.party_id)  # type: ignore[return-value]
+
+    why = counts(s, load, channel=channel, address=address, event=event, at=at, standing=standing)
+    entry: dict[str, object] = {"channel": channel, "event": event, "at": at.isoformat(), "counts": why is None}
+    if notification_id is not None:
+        entry["notification_id"] = notification_id
+    if why and event in ARRIVALS + ACTS:
+        entry["why_not"] = why
+    if detail:
+        entry["detail"] = detail[:200]
+    rec.channels_tried = [*tried, entry]
+    fixed = why is None and (rec.effective_at is None or at < rec.effective_at)
+    if fixed:
+        rec.effective_at = at
+        rec.effective_channel = channel
+    if fixed and audited:
+        audit.record(s, "service.effective", case_id=load().case_id, subject=f"party:{rec.party_id}", details={
+            "document_id": rec.document_id, "push_id": rec.push_id, "channel": channel, "event": event,
+            "at": at.isoformat(), "notification_id": notification_id})
+    if audited:
+        s.flush()
+    return fixed
+
+
+def queued_standing(s: Session, records: list, addresses: dict[int, str],  # type: ignore[type-arg]
+                    at: datetime) -> dict[int, consent.Eligibility]:
+    """The standing a push's fan-out recorded on each record (its ``queued`` entry: consent and
+    whether the address it queued — ``addresses[record id]`` — was confirmed), for records whose
+    consent is still in force at ``at``; the others are left to :func:`counts` to look up."""
+    queued = {}
+    for rec in records:
+        entry = next((e for e in rec.channels_tried or [] if e.get("event") == "queued"), None)
+        if entry is not None and entry.get("consent_id"):
+            queued[rec.id] = (rec, entry)
+    if not queued:
+        return {}
+    ids = {int(entry["consent_id"]) for _rec, entry in queued.values()}
+    rows = {r.id: r for r in s.execute(select(Consent.id, Consent.given_at, Consent.withdrawn_at)
+                                       .where(Consent.id.in_(ids)))}
+    out = {}
+    for rec_id, (rec, entry) in queued.items():
+        row = rows.get(int(entry["consent_id"]))
+        if row is None or (row.withdrawn_at is not None and row.withdrawn_at <= at):
+            continue
+        out[rec_id] = consent.Eligibility(rec.party_id, 0, None, consent=row,  # type: ignore[arg-type]
+                                          addresses=[consent.Address(entry["channel"], addresses.get(rec_id, ""),
+                                                                     bool(entry["confirmed"]),
+                                                                     "queued")])
+    return out
+
+
+def check_report(s: Session, n: Notification, *, at: datetime, address: str | None,
+                 provider: str) -> str | None:
+    """Why a delivery report for ``n`` is refused (audited), or None when it may be applied."""
+    why = None
+    if address is None or address != n.address:
+        why = "address_mismatch"
+    elif n.sent_at is None:
+        why = "not_sent"
+    elif at < n.sent_at.replace(microsecond=0) - SKEW:
+        why = "before_send"
+    elif at > db.utcnow() + SKEW:
+        why = "in_future"
+    if why:
+        audit.record(s, "delivery.report_refused", actor=f"provider:{provider}", case_id=n.case_id,
+                     subject=f"notification:{n.id}", details={
+                         "reason": why, "reported_at": at.isoformat(),
+                         "sent_at": n.sent_at.isoformat() if n.sent_at else None, "channel": n.channel})
+    return why
+
+
+def clamp(n: Notification, at: datetime) -> datetime:
+    """A report within the clock skew before the send time is taken as the send time."""
+    return max(at, n.sent_at) if n.sent_at is not None else at

@@ -1,0 +1,60 @@
+"""A party declines electronic service on the phone: nothing can be read, and the clerk's console
+shows the case flagged for another method of service, with the reason."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from court.models import StepAction
+from tests.e2e.conftest import requires
+from tests.e2e.helpers import PASSWORD, at, court_with_staff, face_photo, open_sms_link, seed_flow
+
+pytestmark = requires("identity.otp", "signing.party", "notify.links")
+
+
+def _to_consent_page(page, phone: str, photo, shots) -> None:  # type: ignore[no-untyped-def]
+    """SMS link → SMS code → face check, stopping at the consent page."""
+    from tests.e2e.helpers import CODE, inbox, wait_for
+
+    page.click("#send-code")
+    page.wait_for_selector(".flash")
+    sms = page.context.new_page()
+    code = wait_for(lambda: CODE.search(inbox(sms, phone)), what="the SMS code").group(1)
+    sms.close()
+    page.fill("#code", code)
+    page.click("#verify-code")
+    page.wait_for_url(at(r"/m/face"))
+    page.set_input_files("#photo", str(photo))
+    page.click("#face-submit")
+    page.wait_for_url(at(r"/m/consent/\d+"), timeout=60_000)
+    shots(page, "consent-choice")
+
+
+def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, desktop, shots, tmp_path):
+    court, _staff = court_with_staff()
+    doc, _parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
+    page = phone()
+    open_sms_link(page, "13800000001", shots)
+    _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
+    assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
+    page.fill("#reason", "我没有智能手机，请邮寄")
+    page.click("#consent-decline")
+    page.wait_for_selector("text=已记录您不同意电子送达")
+    shots(page, "declined")
+    # nothing can be read: the document page leads back to the consent page
+    page.goto(f"/m/documents/{doc.id}")
+    assert "/m/consent/" in urlsplit(page.url).path
+    assert page.request.get(f"/m/documents/{doc.id}/file.pdf").status == 403
+
+    console = desktop
+    console.goto("/console/login")
+    console.fill("input[name=username]", "clerk1")
+    console.fill("input[name=password]", PASSWORD)
+    console.click("button:has-text('登录')")
+    console.wait_for_url(at(r"/console/$"))
+    alert = console.inner_text(".alert")
+    assert "张三" in alert and "不同意电子送达" in alert
+    shots(console, "console-flagged")
+    console.click(".alert a")
+    console.wait_for_url(at(r"/console/cases/\d+$"))
+    assert "不同意" in console.inner_text("table")
+    shots(console, "console-case-flagged")
