@@ -14,6 +14,7 @@ linked from ``ServiceRecord.credential_version_id``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from court.models import (
 )
 from court.services import consent as consent_rules
 from court.services import documents, identity_checks
-from signing import codes, fonts
+from signing import codes, fonts, seals
 from signing.engine import CHINA, Placement
 from signing.service import stamper
 from signing.settings import current
@@ -342,13 +343,18 @@ def _issue(s: Session, rec: ServiceRecord) -> DocumentVersion:
     s.flush()
     code = codes.assign(s, doc)
     court = source.case.court
-    sealed = stamper(settings, court=court).stamp(
+    seal = seals.default_seal(s, court)  # every use of the court seal is in the register
+    sealed = stamper(settings, court=court, seal=seal).stamp(
         raw, code, placement=Placement(pages, rect), reason=f"{court.name}电子送达凭证",
         max_bytes=settings.max_bytes, max_pages=settings.max_pages)
     version = documents.add_version(s, doc, sealed.pdf, "issued", filename=f"电子送达凭证-{data.receipt_number}.pdf",
                                     actor="system:credential")
     doc.status = DocumentStatus.SEALED
     rec.credential_version_id = version.id
+    seals.record(s, [seals.Use(
+        "credential", actor="system:credential", code=code, source_sha256=hashlib.sha256(raw).hexdigest(),
+        pdf=sealed.pdf, pages=sealed.pages, cert_fingerprint=seals.fingerprint(seal, settings), seal=seal,
+        case_id=source.case_id, document_id=doc.id, version_id=version.id, filename=version.filename)])
     audit.record(s, "service.credential_issued", actor="system:credential", case_id=source.case_id,
                  subject=f"service_record:{rec.id}", details={
                      "credential_document_id": doc.id, "sha256": version.sha256,

@@ -193,7 +193,7 @@ def held_fingerprints(session: Session | None = None, settings: SigningSettings 
 class Use:
     """One use of a seal, before it is written (the batch command collects these)."""
 
-    channel: str  # flow | cli | batch | note
+    channel: str  # flow | cli | batch | note | credential
     actor: str
     code: str
     source_sha256: str

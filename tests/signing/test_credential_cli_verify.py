@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from court import db
 from court.models import Notification, NotificationStatus, ServiceRecord
@@ -71,6 +72,11 @@ def test_credential_is_sealed_with_real_chinese_text(s, settings, run_jobs):
         assert expected in text, expected
     assert "13800000001" not in text and "oAbCdEfGh123456" not in text  # personal data masked
     assert footer_code(text) == cred_doc.verify_code
+    # the credential's use of the court seal is in the seal register
+    from court.models import SealUse
+
+    use = s.scalar(select(SealUse).where(SealUse.document_id == cred_doc.id))
+    assert use is not None and use.channel == "credential" and use.code == cred_doc.verify_code
     # once only
     assert credential.build(rec.id).id == version.id
 
