@@ -12,17 +12,13 @@ pytestmark = requires("identity.otp", "signing.party", "notify.links")
 
 
 def _to_consent_page(page, phone: str, photo, shots) -> None:  # type: ignore[no-untyped-def]
-    """SMS link → SMS code → face check, stopping at the consent page."""
-    from tests.e2e.helpers import CODE, inbox, wait_for
+    """SMS link → SMS code → the face notice (同意) → face check, stopping at the consent page."""
+    from tests.e2e.helpers import enter_sms_code
 
-    page.click("#send-code")
-    page.wait_for_selector(".flash")
-    sms = page.context.new_page()
-    code = wait_for(lambda: CODE.search(inbox(sms, phone)), what="the SMS code").group(1)
-    sms.close()
-    page.fill("#code", code)
-    page.click("#verify-code")
-    page.wait_for_url(at(r"/m/face"))
+    enter_sms_code(page, phone, shots)
+    page.wait_for_selector("#face-notice")
+    page.click("#face-agree")
+    page.wait_for_selector("#photo", state="attached")
     page.set_input_files("#photo", str(photo))
     page.click("#face-submit")
     page.wait_for_url(at(r"/m/consent/\d+"), timeout=60_000)
