@@ -202,9 +202,14 @@ def note_recorded(s: Session, step: FlowStep, version: DocumentVersion, *, actor
 # ----------------------------------------------------------------------------- flows
 
 def start_flow(
-    s: Session, doc: Document, steps: list[StepInput], *, ordered: bool = True, actor: str = "system",
+    s: Session, doc: Document, steps: list[StepInput], *, ordered: bool | None = None, actor: str = "system",
     seal_id: int | None = None,
 ) -> SigningFlow:
+    """Lay out and start a flow. ``ordered`` defaults by kind: a transcript is signed in a set order
+    (CPL art. 150: judges and clerk, then parties); parties receive other documents in parallel, so
+    one party's SMS never waits for another party's signature."""
+    if ordered is None:
+        ordered = doc.kind is DocumentKind.TRANSCRIPT
     lifecycle.require_writable(doc.case)
     if doc.status in (DocumentStatus.IN_FLOW,):
         raise Conflict("该文书已有进行中的签署流程", code="flow_running")

@@ -158,7 +158,7 @@ class StepIn(Strict):
 
 class FlowIn(Strict):
     steps: list[StepIn] = Field(min_length=1, max_length=100)
-    ordered: bool = True
+    ordered: bool | None = Field(default=None, description="default: in order for transcripts, parallel otherwise")
     seal_id: int | None = Field(default=None, description="which of the court's seals; default: the court seal")
 
 

@@ -260,3 +260,24 @@ def test_uploaded_seal_image_is_used(s, run_jobs, settings):
     data = documents.read_version(doc.current)
     assert_all_valid(data, settings, 1)
     assert b"/Width 200/Height 200" in data
+
+
+def test_receipts_are_parallel_by_default_and_transcripts_in_order(s, run_jobs):
+    """A second party's SMS never waits for the first party's signature; a transcript keeps the
+    CPL art. 150 order (judges and clerk, then parties)."""
+    from court.models import DocumentKind, SigningFlow
+    from court.services import flows
+
+    world = make_world(s, 2)
+    notice = upload(s, world, title="传票")
+    served = flows.start_flow(s, notice, [flows.StepInput(StepAction.SEAL)] + [
+        flows.StepInput(StepAction.RECEIVE, party_id=p.id) for p in world.parties])
+    transcript = upload(s, world, title="庭审笔录", kind=DocumentKind.TRANSCRIPT)
+    signed = flows.start_flow(s, transcript, [flows.StepInput(StepAction.SEAL)] + [
+        flows.StepInput(StepAction.SIGN, party_id=p.id) for p in world.parties])
+    s.commit()
+    assert served.ordered is False and signed.ordered is True
+    run_jobs(("signing",))
+    s = db.session()
+    assert [st.status for st in s.get(SigningFlow, served.id).steps[1:]] == [StepStatus.READY, StepStatus.READY]
+    assert [st.status for st in s.get(SigningFlow, signed.id).steps[1:]] == [StepStatus.READY, StepStatus.WAITING]
