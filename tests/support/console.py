@@ -20,7 +20,9 @@ def console(client, court_setup):
     class Console:
         def token(self, path="/console/login"):
             html = client.get(path).get_data(as_text=True)
-            return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+            found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+            assert found, f"no CSRF token on {path} (a page every console form needs it on)"
+            return found.group(1)
 
         def login(self, username="clerk1", password=PASSWORD):
             return client.post("/console/login", data={"username": username, "password": password,
