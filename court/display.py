@@ -6,8 +6,9 @@ party role is called the same everywhere.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
+from court.chinatime import CHINA
 from court.i18n import translate
 from court.models import (
     CaseStatus,
@@ -20,8 +21,6 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-
-CHINA = timezone(timedelta(hours=8))  # courts, parties and providers all use Beijing time
 
 # how each route to identity (IdentityCheck.method) is named in credentials and pages
 IDENTITY_METHOD = {"face": "人脸识别", "staff": "工作人员核验", "authority": "网络身份认证"}

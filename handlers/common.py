@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from court.chinatime import CHINA
 from court.i18n import _
 from court.models import Person
 from court.services import binding, identity_checks
 from handlers.state import State
 from handlers.types import Channel, Inbound, Reply
-
-CHINA = timezone(timedelta(hours=8))
 
 YES = {"同意", "是", "确认", "好", "好的", "yes", "y", "agree", "ok"}
 NO = {"不同意", "否", "不", "拒绝", "no", "n", "disagree"}

@@ -9,13 +9,11 @@ binding or signing.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, idnumbers, ratelimit
+from court import audit, crypto, idnumbers, names, ratelimit
 from court.errors import DomainError
 from court.models import Person
 from court.services import binding
@@ -23,25 +21,13 @@ from identity import phones
 
 log = logging.getLogger(__name__)
 
-# Chinese characters (with the extensions), and the middle dot in minority and transliterated names
-_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+(?:·[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+)*$")
-_DOTS = str.maketrans({"•": "·", "∙": "·", "‧": "·", "・": "·", ".": "·", "．": "·"})
 RL_SCOPE = "register"
 LIMIT = ratelimit.Limit(10, 86400)  # registrations per ID number a day
 
 
-def normalize_name(value: str) -> str:
-    v = unicodedata.normalize("NFKC", value or "").translate(_DOTS)
-    return "".join(v.split())
-
-
-def name_problem(value: str) -> str | None:
-    v = normalize_name(value)
-    if not v:
-        return "请输入您的真实姓名"
-    if not 2 <= len(v) <= 30 or not _NAME.match(v):
-        return "请输入与身份证一致的真实姓名（中文，少数民族姓名可用“·”分隔）"
-    return None
+# one rule for names on every channel (bot, party pages, console, API): court/names.py
+normalize_name = names.normalize
+name_problem = names.problem
 
 
 def find_by_id_number(s: Session, id_number: str) -> Person | None:

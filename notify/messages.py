@@ -11,9 +11,10 @@ the trace of what was sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from court import display
+from court.chinatime import CHINA
 from court.errors import DomainError
 from notify import wechat_rules
 
@@ -153,7 +154,6 @@ def provider_params(template: MessageTemplate, params: dict[str, object]) -> dic
 # defaults. A slot accepts only field types its values fit (a case number has Chinese
 # characters, so never ``character_string``).
 
-CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)

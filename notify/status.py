@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from court import audit, db, queue
+from court.chinatime import CHINA
 from court.models import DeliveryReport, Notification, NotificationStatus, ServiceRecord
 from court.services import service_date
 
-CHINA = timezone(timedelta(hours=8))  # providers report local (Beijing) time without a zone
 ESCALATE_JOB = "notify.jobs.escalate"
 REACHED = (NotificationStatus.DELIVERED, NotificationStatus.OPENED)
 LIVE_STAGES = ("wechat", "sms", "email")

@@ -18,10 +18,11 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from court import sandbox
+from court.chinatime import CHINA
 from signing import fonts, qr, recordpage
 from signing.cms import CmsSigner
 from signing.errors import SigningError, refusal
@@ -44,7 +45,6 @@ from signing.sealimage import PdfImage
 
 log = logging.getLogger(__name__)
 
-CHINA = timezone(timedelta(hours=8))
 FOOTER_CHARS = fonts.ASCII + "电子签章防伪码：扫描二维码或访问输入核验文书真伪（）第页共"
 CODE_LEN = 16
 SIG_SIZE = 8192  # bytes reserved for the CMS blob (B-B)

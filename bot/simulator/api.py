@@ -22,7 +22,7 @@ import json
 import re
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import wraps
 from html import escape
 from typing import Any
@@ -32,6 +32,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from bot import settings as bot_settings
 from court import redis_conn
+from court.chinatime import CHINA
 from notify import wechat_rules
 
 bp = Blueprint("wechat_simulator", __name__, url_prefix=bot_settings.SIMULATOR_PREFIX)
@@ -358,7 +359,7 @@ h2{font-size:18px} .phones{display:flex;flex-wrap:wrap;gap:16px;align-items:flex
 
 def _beijing(at: float) -> str:
     """A message's time as a phone in China shows it."""
-    return datetime.fromtimestamp(at, timezone(timedelta(hours=8))).strftime("%m-%d %H:%M")
+    return datetime.fromtimestamp(at, CHINA).strftime("%m-%d %H:%M")
 
 
 def _text_html(text: str) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db, idnumbers
+from court import audit, casenumbers, crypto, db, idnumbers, phones
 from court.errors import Conflict, DomainError, NotFound
 from court.models import (
     Case,
@@ -24,7 +24,6 @@ from court.models import (
 )
 from court.services import lifecycle
 
-CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]\S{2,40}号$")
 CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U): 5 bits a character.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -32,9 +31,7 @@ CODE_LENGTH = 12  # 30**12 ≈ 2**59: unguessable under the bot's 5-an-hour limi
 
 
 def create_case(s: Session, court: Court, number: str, type: str, title: str = "", actor: str = "system") -> Case:
-    number = number.strip().replace("(", "（").replace(")", "）")
-    if not CASE_NUMBER.match(number):
-        raise DomainError("案号格式不正确，例如：（2026）京0491民初123号", code="bad_case_number")
+    number = casenumbers.validated(number)
     if type not in CASE_TYPES:
         raise DomainError("案件类型不正确", code="bad_case_type", allowed=", ".join(CASE_TYPES))
     if s.scalar(select(Case).where(Case.court_id == court.id, Case.number == number)):
@@ -114,10 +111,7 @@ def add_parties(
             party.id_number_hash = crypto.lookup_hash(value)
             party.id_number_masked = crypto.mask_id_number(value)
         if item.phone:
-            phone = re.sub(r"[\s\-]", "", item.phone)
-            if not re.fullmatch(r"(\+?86)?1[3-9]\d{9}", phone):
-                raise DomainError("手机号码格式不正确", code="bad_phone")
-            party.phone = phone[-11:]
+            party.phone = phones.validated(item.phone)
         _refuse_duplicate(s, case, party)
         code = _assign_code(party, timedelta(days=ttl_days))
         s.add(party)

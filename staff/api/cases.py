@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from court import crypto, db
+from court import casenumbers, crypto, db
 from court.models import Case, Party, StaffRole
 from court.services import cases as case_service
 from court.services import party_sessions
@@ -73,7 +73,7 @@ def list_cases(query: CaseQuery) -> CaseList:
     s = db.session()
     where = [Case.court_id == current_staff().court_id]
     if query.number:
-        where.append(Case.number.contains(query.number.replace("(", "（").replace(")", "）")))
+        where.append(Case.number.contains(casenumbers.normalize(query.number)))
     total = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     rows = s.scalars(select(Case).where(*where).order_by(Case.id.desc()).limit(query.limit).offset(query.offset))
     return CaseList(items=[CaseOut.model_validate(c) for c in rows], total=total)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from court import audit as audit_log
-from court import crypto, db
+from court import casenumbers, crypto, db
 from court.errors import DomainError
 from court.i18n import _
 from court.models import (
@@ -80,7 +80,7 @@ def cases():  # type: ignore[no-untyped-def]
     q = request.args.get("q", "").strip()
     where = [Case.court_id == g.staff.court_id]
     if q:
-        where.append(Case.number.contains(q.replace("(", "（").replace(")", "）")))
+        where.append(Case.number.contains(casenumbers.normalize(q)))
     rows = s.scalars(select(Case).where(*where).order_by(Case.id.desc()).limit(200)).all()
     return render_template("console/cases.html", cases=rows, q=q, types=case_service.CASE_TYPES)
 
