@@ -1,19 +1,28 @@
-"""我的文书: the documents waiting for this person, each with a link to its signing page, and the
-receipts of what they have signed for; plus the confirmation sent after a signature."""
+"""我的文书 and 签收: the documents waiting for this person, each with a link to its signing page, and
+the documents already served on them with the legal date of service; plus the confirmation sent
+after a signature.
+
+The date of service shown is ``ServiceRecord.effective_at``, which only
+:mod:`court.services.service_date` sets (the earliest counting arrival, open or signature): the bot
+shows the rule's answer and never works it out itself. A case number is printed as stored, with
+its own brackets (:mod:`court.casenumbers`), never inside another pair.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from court.i18n import _
 from court.models import Document, FlowStep, Party, ServiceRecord, SigningFlow, StepAction, StepStatus
-from handlers.common import Context, local_time, need_registration
+from handlers.common import Context, Next, local_time, need_registration, stay
 from handlers.types import Link, Reply
 
 _ACTION = {StepAction.RECEIVE: "待签收", StepAction.SIGN: "待签名"}
 MAX_LISTED = 8
+MAX_SERVED = 5
 
 
-def waiting(s, person_id: int) -> list[tuple[FlowStep, Document]]:  # type: ignore[no-untyped-def]
+def waiting(s: Session, person_id: int) -> list[tuple[FlowStep, Document]]:
     """READY party steps of this person: the documents that wait for them, oldest first."""
     rows = s.execute(
         select(FlowStep, Document)
@@ -27,48 +36,74 @@ def waiting(s, person_id: int) -> list[tuple[FlowStep, Document]]:  # type: igno
     return [(step, doc) for step, doc in rows]
 
 
-def my_documents(ctx: Context) -> None:
-    if ctx.person is None:
-        need_registration(ctx)
-        return
-    pending = waiting(ctx.s, ctx.person.id)
-    signed = ctx.s.scalars(
+def served(s: Session, person_id: int, limit: int = MAX_SERVED) -> list[ServiceRecord]:
+    """This person's documents already served (a legal date of service fixed) or signed for, newest first."""
+    return list(s.scalars(
         select(ServiceRecord).join(Party, ServiceRecord.party_id == Party.id)
-        .where(Party.person_id == ctx.person.id, ServiceRecord.signed_at.is_not(None))
-        .order_by(ServiceRecord.signed_at.desc()).limit(5)
-    ).all()
-    if not pending and not signed:
+        .where(Party.person_id == person_id, ServiceRecord.document_id.is_not(None),
+               or_(ServiceRecord.effective_at.is_not(None), ServiceRecord.signed_at.is_not(None)))
+        .order_by(ServiceRecord.effective_at.desc().nulls_last(), ServiceRecord.id.desc()).limit(limit)
+    ))
+
+
+def _waiting_reply(ctx: Context, pending: list[tuple[FlowStep, Document]], head: str) -> Reply:
+    links = tuple(
+        Link(_("【{action}】{title} {number}", action=_(_ACTION[step.action]), title=doc.title,
+               number=doc.case.number), ctx.channel.document_url(doc.id))
+        for step, doc in pending[:MAX_LISTED])
+    text = head
+    if len(pending) > MAX_LISTED:
+        text += "\n" + _("另有 {n} 份未列出，请先处理以上文书。", n=len(pending) - MAX_LISTED)
+    return Reply(text, links)
+
+
+def _served_line(rec: ServiceRecord) -> str:
+    doc = rec.document
+    when = (_("{when} 送达", when=local_time(rec.effective_at)) if rec.effective_at
+            else _("送达日期待定"))
+    line = _("· 《{title}》{number}：{served}", title=doc.title, number=doc.case.number, served=when)
+    if rec.signed_at:
+        line += _("，{when} 签收，回执编号 {number}", when=local_time(rec.signed_at), number=rec.receipt_number or "—")
+    return line
+
+
+def my_documents(ctx: Context) -> Next:
+    if ctx.person is None:
+        return need_registration(ctx)
+    pending = waiting(ctx.s, ctx.person.id)
+    done = served(ctx.s, ctx.person.id)
+    if not pending and not done:
         ctx.say(_("目前没有需要您签收的文书。有新文书时我们会通知您。"))
-        return
-    parts: list[str] = []
-    links: list[Link] = []
+        return stay(ctx)
     if pending:
-        parts.append(_("待办文书 {n} 份，请点击链接查看并签署：", n=len(pending)))
-        for step, doc in pending[:MAX_LISTED]:
-            label = _("【{action}】{title}（{number}）", action=_(_ACTION[step.action]), title=doc.title,
-                      number=doc.case.number)
-            links.append(Link(label, ctx.channel.document_url(doc.id)))
-        if len(pending) > MAX_LISTED:
-            parts.append(_("另有 {n} 份未列出，请先处理以上文书。", n=len(pending) - MAX_LISTED))
-    if signed:
-        lines = [_("最近已签收：")]
-        for rec in signed:
-            lines.append(_("· {title}，{when} 签收，回执编号 {number}", title=rec.document.title,
-                           when=local_time(rec.signed_at), number=rec.receipt_number or "—"))
-        parts.append("\n".join(lines))
-    if pending:
-        ctx.replies.append(Reply(parts[0], tuple(links)))
-        if len(parts) > 1:
-            ctx.say("\n\n".join(parts[1:]))
-    else:
-        ctx.say("\n\n".join(parts))
+        ctx.replies.append(_waiting_reply(ctx, pending, _("待办文书 {n} 份，请点击链接查看并签署：", n=len(pending))))
+    if done:
+        ctx.say("\n".join([_("已送达的文书：")] + [_served_line(rec) for rec in done]))
+    if not pending:
+        ctx.say(_("目前没有需要您签收的文书。有新文书时我们会通知您。"))
+    return stay(ctx)
+
+
+def how_to_sign(ctx: Context) -> Next:
+    """签收 / 怎么签收 / 我要签字: how signing for a document works here, with the documents to sign."""
+    if ctx.person is None:
+        ctx.say(_("签收法院文书前，需要先在本服务号完成实名认证和人脸识别。"))
+        return need_registration(ctx)
+    pending = waiting(ctx.s, ctx.person.id)
+    how = _("签收方法：点击下面的文书，阅读全文后点“签收”，按提示手写签名即可；签收后会收到送达回执。")
+    if not pending:
+        ctx.say(_("目前没有需要您签收的文书。有新文书时我们会通知您，点击通知即可查看和签收。") + "\n"
+                + _("已签收的文书可发送“我的文书”查看。"))
+        return stay(ctx)
+    ctx.replies.append(_waiting_reply(ctx, pending, how))
+    return stay(ctx)
 
 
 def receipt_confirmation(record: ServiceRecord) -> Reply:
     """The message a party gets after signing for a document (sent by the channel's job)."""
     when = local_time(record.signed_at) if record.signed_at else ""
     return Reply(_(
-        "您已签收《{title}》（{number}），签收时间 {when}。\n送达回执编号：{receipt}\n"
+        "您已签收《{title}》{number}，签收时间 {when}。\n送达回执编号：{receipt}\n"
         "电子送达凭证已生成，可在“我的文书”中查看。",
         title=record.document.title, number=record.document.case.number, when=when,
         receipt=record.receipt_number or "—",

@@ -18,18 +18,18 @@ from court.i18n import _, get_locale
 from court.models import IdentityCheck
 from court.services import binding, face_consent, identity_checks
 from handlers import types
-from handlers.common import Context, claimed_person, is_no, is_yes, need_registration
+from handlers.common import Context, Next, claimed_person, is_no, is_yes, need_registration
+from handlers.state import IDLE
 
 CONSENT = "face.consent"
 SELFIE = "face.selfie"
 CHECKING = "face.checking"
 
 
-def start(ctx: Context) -> None:
+def start(ctx: Context) -> Next:
     if claimed_person(ctx) is None:
-        need_registration(ctx)
-        return
-    ask_selfie(ctx)
+        return need_registration(ctx)
+    return ask_selfie(ctx)
 
 
 def _agreed(ctx: Context) -> bool:
@@ -38,23 +38,23 @@ def _agreed(ctx: Context) -> bool:
     return person is not None and face_consent.current(ctx.s, person_id=person.id, holder_id=ctx.holder) is not None
 
 
-def ask_selfie(ctx: Context, reason: str | None = None) -> None:
+def ask_selfie(ctx: Context, reason: str | None = None) -> Next:
     """Ask for a photo, or first for the separate consent when this conversation has none."""
     if claimed_person(ctx) is not None and not _agreed(ctx):
-        ask_consent(ctx, reason)
-        return
-    ctx.state.go(SELFIE)
+        return ask_consent(ctx, reason)
     intro = reason or _("人脸认证：")
     ctx.say(intro + _("请点击输入框旁的“+”，选择“拍摄”，拍一张本人正脸照片发送给我们。"
                       "请在光线充足处，摘下帽子和口罩，面部完整清晰。"))
+    return SELFIE
 
 
-def ask_consent(ctx: Context, reason: str | None = None) -> None:
+def ask_consent(ctx: Context, reason: str | None = None) -> Next:
     from identity.face import notice
 
-    ctx.state.go(CONSENT, face_reason=reason)
+    ctx.state.data["face_reason"] = reason
     ctx.say((reason + "\n" if reason else "") + notice.current().text)
     ctx.say(_("同意人脸识别请回复“同意”；不同意请回复“不同意”，我们将告诉您其他核验身份的方式。"))
+    return CONSENT
 
 
 def alternatives_text() -> str:
@@ -66,63 +66,62 @@ def alternatives_text() -> str:
              routes=notice.alternatives())
 
 
-def on_consent(ctx: Context) -> None:
+def on_consent(ctx: Context) -> Next:
     """The answer to the notice: 同意 opens the way to the photo, 不同意 to the alternatives."""
     from identity.face import notice
 
     person = claimed_person(ctx)
     if person is None:
-        ctx.state.reset()
+        ctx.state.clear()
         need_registration(ctx)
-        return
+        return IDLE
     if ctx.inbound.kind == types.IMAGE:
         ctx.say(_("尚未取得您对人脸识别的单独同意，这张照片未被接收和处理。") + "\n"
                 + _("同意人脸识别请回复“同意”；不同意请回复“不同意”，我们将告诉您其他核验身份的方式。"))
-        return
+        return CONSENT
     text = ctx.inbound.text if ctx.inbound.kind == types.TEXT else ""
     if is_yes(text) or is_no(text):
         agreed = is_yes(text)
         notice.record_decision(ctx.s, person_id=person.id, holder_id=ctx.holder, channel=ctx.channel.name,
                                agreed=agreed)
         if agreed:
-            ask_selfie(ctx, ctx.state.data.pop("face_reason", None))
-            return
-        ctx.state.reset(keep=())
+            return ask_selfie(ctx, ctx.state.data.pop("face_reason", None))
+        ctx.state.clear()
         ctx.say(_("您未同意人脸识别，我们不会处理您的人脸信息。") + "\n" + alternatives_text())
-        return
+        return IDLE
     ctx.say(_("同意人脸识别请回复“同意”；不同意请回复“不同意”，我们将告诉您其他核验身份的方式。"))
+    return CONSENT
 
 
-def on_selfie(ctx: Context) -> None:
+def on_selfie(ctx: Context) -> Next:
     if ctx.inbound.kind != types.IMAGE or not ctx.inbound.media_id:
         if ctx.inbound.kind == types.TEXT and is_no(ctx.inbound.text):
-            on_consent_withdrawn(ctx)
-            return
+            return on_consent_withdrawn(ctx)
         ctx.say(_("请发送一张本人正脸照片（不是文字）。如需退出，请发送“取消”。"))
-        return
+        return SELFIE
     person = claimed_person(ctx)
     if person is None:
-        ctx.state.reset()
+        ctx.state.clear()
         need_registration(ctx)
-        return
+        return IDLE
     if not _agreed(ctx):  # the agreement lapsed or was withdrawn: the photo is not taken
         ctx.say(_("尚未取得您对人脸识别的单独同意，这张照片未被接收和处理。"))
-        ask_consent(ctx)
-        return
+        return ask_consent(ctx)
     ctx.channel.request_face_check(ctx.s, person.id, ctx.inbound)
     # the result that counts is the one for this photo (its media id travels with the check)
-    ctx.state.go(CHECKING, face_ref=ctx.inbound.media_id)
+    ctx.state.data["face_ref"] = ctx.inbound.media_id
     ctx.say(_("照片已收到，正在核验，请稍候，结果会通过消息通知您。"))
+    return CHECKING
 
 
-def on_checking(ctx: Context) -> None:
+def on_checking(ctx: Context) -> Next:
     if ctx.inbound.kind == types.TEXT and is_no(ctx.inbound.text) and claimed_person(ctx) is not None:
-        on_consent_withdrawn(ctx)  # a photo still waiting for the check is then dropped unchecked
-        return
+        return on_consent_withdrawn(ctx)  # a photo still waiting for the check is then dropped unchecked
     if ctx.inbound.kind == types.IMAGE:
         ctx.say(_("上一张照片正在核验中，请稍候。"))
-        return
+        return CHECKING
     ctx.say(_("正在核验您的照片，请稍候。如需退出，请发送“取消”。"))
+    return CHECKING
 
 
 def outcome_text(outcome: dict[str, Any]) -> str:
@@ -133,17 +132,17 @@ def outcome_text(outcome: dict[str, Any]) -> str:
     return text
 
 
-def on_result(ctx: Context, outcome: dict[str, Any], ref: str | None = None) -> bool:
+def on_result(ctx: Context, outcome: dict[str, Any], ref: str | None = None) -> tuple[Next, bool]:
     """Tell the user the outcome of the check *this conversation* queued for the photo ``ref``.
     On a pass, bind the conversation to the person it proved (and the phone it proved by SMS).
-    Returns True when the caller may go on with whatever was waiting for it."""
+    Returns the next step and True when the caller may go on with whatever was waiting for it."""
     check = ctx.s.get(IdentityCheck, outcome.get("check") or 0)
     mine = check is not None and check.holder == ctx.holder and ref is not None \
         and ref == ctx.state.data.get("face_ref")
     if not mine or ctx.state.step not in (CHECKING, SELFIE):
         # an older photo's result, or the user cancelled meanwhile: tell them, start nothing
         ctx.say(outcome_text(outcome))
-        return False
+        return ctx.state.step, False
     person = claimed_person(ctx)
     if check.status == identity_checks.PASS and person is not None and check.person_id == person.id:
         binding.bind_verified(ctx.s, person, ctx.channel.name, ctx.inbound.user, check)
@@ -153,15 +152,13 @@ def on_result(ctx: Context, outcome: dict[str, Any], ref: str | None = None) -> 
         for key in ("claim", "claim_phone", "face_ref"):
             ctx.state.data.pop(key, None)
         ctx.person = person
-        ctx.state.go("idle")
         ctx.say(outcome_text(outcome))
-        return True
+        return IDLE, True
     ctx.say(outcome_text(outcome))
-    ask_selfie(ctx, _("请重新拍摄："))
-    return False
+    return ask_selfie(ctx, _("请重新拍摄：")), False
 
 
-def on_consent_withdrawn(ctx: Context) -> None:
+def on_consent_withdrawn(ctx: Context) -> Next:
     """不同意 while a photo is awaited: the consent is withdrawn and the alternatives offered."""
     from identity.face import notice
 
@@ -169,5 +166,6 @@ def on_consent_withdrawn(ctx: Context) -> None:
     assert person is not None
     notice.record_decision(ctx.s, person_id=person.id, holder_id=ctx.holder, channel=ctx.channel.name,
                            agreed=False)
-    ctx.state.reset()
+    ctx.state.clear()
     ctx.say(_("已撤回您对人脸识别的同意，我们不会处理您的人脸信息。") + "\n" + alternatives_text())
+    return IDLE

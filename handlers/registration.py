@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
+from collections.abc import Callable
 
-from court import audit, crypto, i18n, idnumbers
+from court import audit, crypto, i18n, idnumbers, names, phones
 from court.errors import DomainError
 from court.i18n import _
 from handlers import face
-from handlers.common import Context, is_no, is_yes
+from handlers.common import Context, Next, is_no, is_yes, stay
+from handlers.state import IDLE
 
 NAME = "reg.name"
 ID_NUMBER = "reg.id_number"
@@ -36,8 +39,13 @@ TERMS = "reg.terms"
 
 OTP_PURPOSE = "register"
 TERMS_VERSION = "2026-01"
-_NAME_RE = re.compile(r"^[\u4e00-\u9fa5·•A-Za-z .\-]{2,40}$")
-_PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+# Each step that takes a value carries the validator the registration itself applies at the end
+# (identity.registration.find_or_create): a value is refused where it is typed, never steps later.
+VALIDATORS: dict[str, Callable[[str], str | None]] = {
+    NAME: names.problem,
+    ID_NUMBER: idnumbers.problem,
+    PHONE: phones.problem,
+}
 
 
 def terms_text() -> str:
@@ -54,12 +62,12 @@ def terms_text() -> str:
     )
 
 
-def start(ctx: Context) -> None:
+def start(ctx: Context) -> Next:
     if ctx.person is not None:
         ctx.say(_("您已完成实名认证：{name}，身份证号 {id}。", name=ctx.person.real_name, id=ctx.person.id_number_masked))
-        return
-    ctx.state.go(NAME)
+        return stay(ctx)
     ctx.say(_("开始实名认证（共5步，随时发送“取消”可退出）。\n第1步：请输入您的真实姓名。"))
+    return NAME
 
 
 def _ask_back(ctx: Context, heard: str) -> None:
@@ -67,50 +75,57 @@ def _ask_back(ctx: Context, heard: str) -> None:
     ctx.say(heard + "\n" + _("正确请回复“是”，不正确请直接打字输入。"))
 
 
-def on_name(ctx: Context) -> None:
-    name = re.sub(r"\s+", " ", ctx.inbound.text.strip())
+def _refused(ctx: Context, step: str, value: str) -> bool:
+    """Say why ``value`` cannot be used at ``step`` (the step's own validator), True if so."""
+    problem = VALIDATORS[step](value)
+    if problem:
+        ctx.say(_(problem) + "\n" + _("请重新输入。"))
+    return problem is not None
+
+
+def on_name(ctx: Context) -> Next:
+    typed = ctx.inbound.text
     heard = ctx.state.data.pop("heard_name", None)
-    if heard and is_yes(name):
+    if heard and is_yes(typed):
         name = heard
-    elif not _NAME_RE.match(name):
-        ctx.say(_("姓名格式不正确，请输入身份证上的姓名。"))
-        return
+    elif _refused(ctx, NAME, typed):
+        return NAME
     elif ctx.inbound.spoken:
-        ctx.state.data["heard_name"] = name
-        _ask_back(ctx, _("我们听到的姓名是：{name}。", name=name))
-        return
-    ctx.state.go(ID_NUMBER, name=name)
+        ctx.state.data["heard_name"] = names.normalize(typed)
+        _ask_back(ctx, _("我们听到的姓名是：{name}。", name=names.normalize(typed)))
+        return NAME
+    else:
+        name = names.normalize(typed)
+    ctx.state.data["name"] = name
     ctx.say(_("第2步：请输入您的18位居民身份证号码。"))
+    return ID_NUMBER
 
 
-def on_id_number(ctx: Context) -> None:
+def on_id_number(ctx: Context) -> Next:
     value = idnumbers.normalize(ctx.inbound.text)
     heard = ctx.state.secret("heard_id_number")
     ctx.state.data.pop("heard_id_number", None)
-    problem = idnumbers.problem(value)
     if heard and is_yes(ctx.inbound.text):
         value = heard
-    elif problem:
-        ctx.say(_(problem) + "\n" + _("请重新输入。"))
-        return
+    elif _refused(ctx, ID_NUMBER, value):
+        return ID_NUMBER
     elif ctx.inbound.spoken:
         ctx.state.put_secret("heard_id_number", value)
         _ask_back(ctx, _("我们听到的身份证号码是：{id}。", id=" ".join((value[:6], value[6:14], value[14:]))))
-        return
+        return ID_NUMBER
     ctx.state.put_secret("id_number", value)
-    ctx.state.go(PHONE)
     ctx.say(_("第3步：请输入您本人的手机号码，我们将发送验证码。"))
+    return PHONE
 
 
-def on_phone(ctx: Context) -> None:
-    m = _PHONE_RE.match(re.sub(r"[\s\-]", "", ctx.inbound.text))
-    if not m:
-        ctx.say(_("手机号码格式不正确，请输入11位手机号码。"))
-        return
-    phone = m.group(1)
-    if _send_code(ctx, phone):
-        ctx.state.put_secret("phone", phone)
-        ctx.state.go(CODE)
+def on_phone(ctx: Context) -> Next:
+    if _refused(ctx, PHONE, ctx.inbound.text):
+        return PHONE
+    phone = phones.normalize(ctx.inbound.text)
+    if not _send_code(ctx, phone):
+        return PHONE
+    ctx.state.put_secret("phone", phone)
+    return CODE
 
 
 def _send_code(ctx: Context, phone: str) -> bool:
@@ -126,51 +141,52 @@ def _send_code(ctx: Context, phone: str) -> bool:
     return True
 
 
-def on_code(ctx: Context) -> None:
+def on_code(ctx: Context) -> Next:
     from identity import otp
 
     text = ctx.inbound.text.strip()
     phone = ctx.state.secret("phone") or ""
-    if text in ("重发", "resend"):
+    if text.lower() in ("重发", "resend", "重新发送"):
         _send_code(ctx, phone)
-        return
-    code = re.sub(r"\s", "", text)
+        return CODE
+    code = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
     if not re.fullmatch(r"\d{4,8}", code):
         ctx.say(_("请输入短信中的6位数字验证码，或回复“重发”。"))
-        return
+        return CODE
     try:
         otp.verify_code(ctx.s, phone, OTP_PURPOSE, code)
     except DomainError as exc:
         ctx.say(exc.localized())
-        return
-    ctx.state.go(TERMS, phone_verified=True)
+        return CODE
+    ctx.state.data["phone_verified"] = True
     ctx.say(_("手机号码验证成功。第5步：") + "\n" + terms_text())
+    return TERMS
 
 
-def on_terms(ctx: Context) -> None:
+def on_terms(ctx: Context) -> Next:
     from identity import registration
 
     text = ctx.inbound.text
     if is_no(text):
-        ctx.state.reset(keep=("pending_code",))
+        ctx.state.clear(keep=("pending_code",))
         ctx.say(_("您未同意电子送达须知，实名认证未完成。法院将通过其他方式向您送达。如需继续，请发送“注册”。"))
-        return
+        return IDLE
     if not is_yes(text):
         ctx.say(_("请回复“同意”或“不同意”。"))
-        return
+        return TERMS
     if not ctx.state.data.get("phone_verified"):
-        ctx.state.reset()
+        ctx.state.clear()
         ctx.say(_("请先完成手机验证。请发送“注册”重新开始。"))
-        return
+        return IDLE
     try:
         person, created = registration.find_or_create(
             ctx.s, real_name=ctx.state.data["name"], id_number=ctx.state.secret("id_number") or "",
             phone=ctx.state.secret("phone") or "", phone_proven=True,
         )
     except DomainError as exc:
-        ctx.state.reset(keep=("pending_code",))
+        ctx.state.clear(keep=("pending_code",))
         ctx.say(exc.localized() + "\n" + _("请发送“注册”重新开始，或联系法院。"))
-        return
+        return IDLE
     if created and ctx.state.locale:
         person.locale = i18n.normalize(ctx.state.locale)
     text_shown = terms_text()
@@ -194,4 +210,4 @@ def on_terms(ctx: Context) -> None:
     else:
         ctx.say(_("该身份证号码已在本平台登记。为保护本人的权益，须通过人脸识别确认您是本人后，"
                   "才能在本服务号使用该身份；在此之前不会关联任何案件，也不会更改已登记的信息。"))
-    face.ask_selfie(ctx, _("请完成人脸认证以确认是您本人："))
+    return face.ask_selfie(ctx, _("请完成人脸认证以确认是您本人："))

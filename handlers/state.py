@@ -40,14 +40,15 @@ class State:
     def key(self) -> str:
         return _key(self.channel, self.user)
 
-    def go(self, step: str, **data: Any) -> None:
-        """Move to ``step``, adding ``data`` to what the conversation keeps."""
-        self.step = step
-        self.data.update(data)
-
-    def reset(self, *, keep: tuple[str, ...] = ()) -> None:
-        self.step = IDLE
+    def clear(self, *, keep: tuple[str, ...] = ()) -> None:
+        """Forget what the conversation kept, but ``keep``. The step is not changed here: a handler
+        says where the conversation goes next by returning it (:mod:`handlers.conversation`)."""
         self.data = {k: v for k, v in self.data.items() if k in keep}
+
+    def reset(self) -> None:
+        """Back to the start (an expired step, the user unfollowing)."""
+        self.step = IDLE
+        self.clear()
 
     def put_secret(self, name: str, value: str) -> None:
         self.data[name] = base64.b64encode(crypto.encrypt(value)).decode()

@@ -60,11 +60,11 @@ def test_register_verify_face_join_and_consent(make_user, court_case, identity_s
 
     assert "欢迎关注" in _text(user.subscribe())
     assert "真实姓名" in _text(user.click("REGISTER"))
-    assert "姓名格式不正确" in _text(user.say("1"))
+    assert "与身份证一致" in _text(user.say("1"))
     assert "身份证" in _text(user.say("张三"))
     assert "校验位" in _text(user.say(ZHANG_ID[:-1] + ("0" if ZHANG_ID[-1] != "0" else "1")))
     assert "手机号码" in _text(user.say(ZHANG_ID))
-    assert "格式不正确" in _text(user.say("12345"))
+    assert "11位中国大陆手机号码" in _text(user.say("12345"))
     reply = _text(user.say("138 0000 0001"))
     assert "138****0001" in reply and "13800000001" not in reply
     assert identity_services.sent == [("13800000001", "otp")]
@@ -85,7 +85,9 @@ def test_register_verify_face_join_and_consent(make_user, court_case, identity_s
     assert accepted.details["version"] and len(accepted.details["text_sha256"]) == 64
     s.rollback()  # end the read (SQLite: let the server's requests write)
 
-    assert any("人脸识别验证通过" in t for t in verify_face(user, run_jobs))
+    after_face = verify_face(user, run_jobs)
+    assert any("人脸识别验证通过" in t for t in after_face)
+    assert any("下一步" in t and "绑定 关联码" in t for t in after_face)  # what to do now
     assert identity_services.checks[0][1]["job"] == "bot.jobs.face_result"
     s.expire_all()
     bound = s.scalar(wechat_binding)
@@ -151,7 +153,9 @@ def test_a_failed_face_check_asks_again(make_user, court_case, run_jobs):
     texts = verify_face(user, run_jobs, image=face_photo("blank"))
     assert any("没有检测到人脸" in t and "重新拍摄" in t for t in texts)
     assert state.load("wechat", user.openid).step == "face.selfie"
-    assert any("人脸识别验证通过" in t for t in verify_face(user, run_jobs))
+    after_face = verify_face(user, run_jobs)
+    assert any("人脸识别验证通过" in t for t in after_face)
+    assert any("下一步" in t and "绑定 关联码" in t for t in after_face)  # what to do now
 
 
 def test_wrong_codes_are_limited_to_five_an_hour(make_user, court_case, run_jobs):
