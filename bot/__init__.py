@@ -1,8 +1,7 @@
-"""WeChat transport: webhook, message conversion, API client, menu, OAuth, local simulator.
+"""WeChat transport: webhook, message conversion, menu, OAuth, local simulator. The API client, the
+account's settings and WeChat's rules are in :mod:`wechat`, below this room and ``notify/``.
 
 Public API for other folders:
-- :func:`bot.client.get_client`, :func:`bot.client.send_text`,
-  :func:`bot.client.bind_qrcode` — the WeChat API (``notify/``, ``staff/``);
 - :func:`bot.oauth.authorize_url`, :func:`bot.oauth.document_url`,
   :func:`bot.oauth.openid_from_code` — web OAuth for ``web_sign/``;
 - jobs by dotted path: ``bot.jobs.face_result`` (``identity/`` reports a face check),
@@ -16,7 +15,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Read the WECHAT_* settings, mount ``/wechat`` (and the simulator in development), add
     the ``flask bot`` commands."""
-    from bot import settings as bot_settings
+    from wechat import settings as bot_settings
     from bot.cli import bot_cli
     from bot.webhook import bp
     from handlers import state

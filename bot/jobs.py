@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot import client, window
+from bot import late_replies
 from bot.channel import CHANNEL
-from court import audit, db, queue, redis_conn
+from court import audit, db, display, queue, redis_conn
 from court.models import ChannelBinding, Document, ServiceRecord
 from court.services import identity_checks
 from handlers import conversation
 from handlers.common import person_for
-from notify import messages
+from wechat import client
 
 log = logging.getLogger(__name__)
 FACE_RESULT_JOB = "bot.jobs.face_result"
@@ -76,7 +76,7 @@ def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
         person_id = person.id if person is not None else None
     _mark(marker)
     result = "认证通过" if outcome.get("ok") else "认证未通过"
-    window.deliver(openid, replies, window.Fallback(
+    late_replies.deliver(openid, replies, late_replies.Fallback(
         "face_result", f"face-result:{reply_to.get('ref') or openid}:{outcome.get('ok')}",
         {"result": result, "at": db.utcnow().isoformat()}, person_id=person_id))
 
@@ -101,10 +101,10 @@ def receipt_confirmation(service_record_id: int) -> None:
         return
     doc = s.get(Document, record.document_id)
     params = {"court": doc.case.court.name, "case_number": doc.case.number, "title": doc.title,
-              "kind": messages.KIND_LABELS.get(doc.kind.value, "诉讼文书"), "receipt_number": record.receipt_number or "",
+              "kind": "诉讼文书" if doc.kind.value == "other" else display.KIND.get(doc.kind, "诉讼文书"), "receipt_number": record.receipt_number or "",
               "at": record.signed_at.isoformat() if record.signed_at else None}
     for openid in openids:
-        window.deliver(openid, [reply], window.Fallback(
+        late_replies.deliver(openid, [reply], late_replies.Fallback(
             "receipt_confirmation", f"receipt:{service_record_id}:{openid}", params, person_id=person.id,
             party_id=record.party_id, case_id=doc.case_id))
     _mark(marker)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import requests
 
-from bot import settings as bot_settings
+from wechat import settings as bot_settings
 
 http = requests.Session()  # module-level so tests can mount a transport on it
 

@@ -20,13 +20,14 @@ import time
 from flask import Blueprint, Response, request
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
-from bot import convert, dedupe, replay, window
-from bot import settings as bot_settings
+from bot import convert, dedupe, replay
 from bot.channel import CHANNEL
 from bot.security import RefusedError, check_age, check_signature, check_xml_shape
 from court import db, queue
 from court.i18n import _
 from handlers import conversation, state
+from wechat import settings as bot_settings
+from wechat import window
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)

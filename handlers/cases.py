@@ -45,7 +45,7 @@ def code_from_text(text: str) -> str | None:
 
 
 def code_from_scene(scene: str | None) -> str | None:
-    """QR scenes carry ``bind:<code>`` (see ``bot.client.bind_qrcode``); a bare code works too."""
+    """QR scenes carry ``bind:<code>`` (see ``wechat.client.bind_qrcode``); a bare code works too."""
     if not scene:
         return None
     value = scene.split(":", 1)[1] if scene.startswith("bind:") else scene

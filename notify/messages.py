@@ -16,7 +16,8 @@ from datetime import datetime
 from court import display
 from court.chinatime import CHINA
 from court.errors import DomainError
-from notify import wechat_rules
+from wechat import rules as wechat_rules
+from wechat.templates import WECHAT_LAYOUTS
 
 SMS_MAX_CHARS = 500  # Aliyun and Tencent both cap a long SMS (signature included) at 500 characters
 SMS_SEGMENT_CHARS = 67  # characters per billed part of a long SMS
@@ -147,103 +148,15 @@ def provider_params(template: MessageTemplate, params: dict[str, object]) -> dic
 
 # --- WeChat template messages ----------------------------------------------------------------
 # Since 4 May 2023 the phone shows neither ``first`` nor ``remark``, so everything a party must
-# read is in the main fields: each message kind has named slots (the document, the case number,
-# what to do …), each filled by a field of a template from the platform's category library.
-# The template id and the field key of each slot come from settings (``WECHAT_TEMPLATE_IDS``);
-# the recommended template below is what README tells the court to pick, and its keys are the
-# defaults. A slot accepts only field types its values fit (a case number has Chinese
-# characters, so never ``character_string``).
+# read is in the main fields: the slots of each message kind are wechat.templates.WECHAT_LAYOUTS
+# (shared with the simulator); here is what each slot says.
 
-
-
-@dataclass(frozen=True)
-class WeChatSlot:
-    name: str  # what the value is: doc, case_number, action …
-    key: str  # the recommended template's field key (its type is the prefix)
-    label: str  # that field's name in the template library, as the phone shows it
-    required: bool = True
-
-
-@dataclass(frozen=True)
-class WeChatLayout:
-    title: str  # the recommended template's title in the category library
-    slots: tuple[WeChatSlot, ...]
-
-
-# slot -> the field types its values fit (an older template's keywordN takes any, cut at 20)
-SLOT_TYPES: dict[str, frozenset[str]] = {
-    "doc": frozenset({"thing"}), "case_number": frozenset({"thing"}), "court": frozenset({"thing"}),
-    "action": frozenset({"thing"}), "place": frozenset({"thing"}), "matter": frozenset({"thing"}),
-    "content": frozenset({"thing"}), "time": frozenset({"time"}), "status": frozenset({"thing", "phrase"}),
-    "receipt_number": frozenset({"character_string", "thing"}), "result": frozenset({"phrase", "thing"}),
-}
-_S = WeChatSlot
-WECHAT_LAYOUTS: dict[str, WeChatLayout] = {
-    "document_ready": WeChatLayout("文书送达通知", (
-        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"), _S("court", "thing3", "送达法院", False),
-        _S("time", "time4", "送达时间", False), _S("action", "thing5", "办理事项"))),
-    "sign_request": WeChatLayout("文书签署提醒", (
-        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"), _S("court", "thing3", "发起法院", False),
-        _S("time", "time4", "发起时间", False), _S("action", "thing5", "办理事项"))),
-    "flow_finished": WeChatLayout("文书签署完成通知", (
-        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"),
-        _S("status", "thing3", "签署状态"), _S("time", "time4", "完成时间", False))),
-    "hearing_notice": WeChatLayout("开庭提醒", (
-        _S("case_number", "thing1", "案号"), _S("time", "time2", "开庭时间"), _S("place", "thing3", "开庭地点"),
-        _S("court", "thing4", "法院", False), _S("action", "thing5", "温馨提示"))),
-    "summons": WeChatLayout("出庭传唤通知", (
-        _S("case_number", "thing1", "案号"), _S("time", "time2", "到庭时间"), _S("place", "thing3", "到庭地点"),
-        _S("matter", "thing4", "传唤事由"), _S("action", "thing5", "温馨提示"))),
-    "general_notice": WeChatLayout("案件通知", (
-        _S("case_number", "thing1", "案号"), _S("content", "thing2", "通知内容"), _S("court", "thing3", "法院", False),
-        _S("time", "time4", "通知时间", False))),
-    "receipt_confirmation": WeChatLayout("签收成功通知", (
-        _S("doc", "thing1", "文书名称"), _S("case_number", "thing2", "案号"),
-        _S("receipt_number", "character_string3", "回执编号"), _S("time", "time4", "签收时间"))),
-    "face_result": WeChatLayout("身份核验结果通知", (
-        _S("result", "phrase1", "核验结果"), _S("time", "time2", "核验时间"), _S("action", "thing3", "温馨提示"))),
-}
-del _S
 # what the party is asked to do, in the main fields (never in remark)
 WECHAT_ACTIONS: dict[str, str] = {
     "document_ready": "请点击查看并签收", "sign_request": "请点击查看并签名确认",
     "hearing_notice": "请准时到庭，点击查看详情", "summons": "请准时到庭，无故拒不到庭将依法处理",
     "face_result": "请回到服务号继续办理",
 }
-
-
-def default_wechat_fields(name: str) -> dict[str, str]:
-    """The recommended template's field key for each slot of message kind ``name``."""
-    return {slot.name: slot.key for slot in WECHAT_LAYOUTS[name].slots}
-
-
-def layout_problems(name: str, fields: dict[str, str]) -> list[str]:
-    """Why a configured template cannot carry message kind ``name`` (empty: it can)."""
-    layout = WECHAT_LAYOUTS.get(name)
-    if layout is None:
-        return [f"{name}: 不是可用微信模板发送的消息类型"]
-    out: list[str] = []
-    known = {slot.name for slot in layout.slots}
-    for extra in sorted(set(fields) - known):
-        out.append(f"{name}: 没有名为 {extra} 的内容")
-    for slot in layout.slots:
-        key = fields.get(slot.name)
-        if not key:
-            if slot.required:
-                out.append(f"{name}: 模板缺少“{slot.label}”字段（{slot.name}）")
-            continue
-        if key in wechat_rules.DROPPED:
-            out.append(f"{name}: {slot.name} 不能放在 {key}（手机上不显示）")
-            continue
-        ftype = wechat_rules.field_type(key)
-        if ftype is None and not wechat_rules.is_legacy(key):
-            out.append(f"{name}: 字段名 {key} 不是微信模板字段")
-        elif ftype is not None and ftype.name not in SLOT_TYPES[slot.name]:
-            allowed = "/".join(sorted(SLOT_TYPES[slot.name]))
-            out.append(f"{name}: “{slot.label}”需要 {allowed} 类型的字段，{key} 是 {ftype.name}")
-    if len(set(fields.values())) != len(fields):
-        out.append(f"{name}: 两项内容用了同一个字段")
-    return out
 
 
 def _doc_name(params: dict[str, object]) -> str:

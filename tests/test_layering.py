@@ -8,27 +8,22 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
-ROOMS = ("bot", "web_sign", "staff", "handlers", "notify", "identity", "signing", "court")
+ROOMS = ("bot", "web_sign", "staff", "handlers", "notify", "identity", "signing", "wechat", "court")
 TOP = {"app", "config", "cli", "security"}  # the wiring above every room: may import anything
 ALLOWED: dict[str, set[str]] = {
-    "bot": {"handlers", "court", "identity"},
+    "bot": {"handlers", "court", "identity", "wechat"},
     "web_sign": {"court", "identity", "signing"},
     "staff": {"court", "signing", "notify"},
     "handlers": {"court", "identity"},
-    "notify": {"court"},
+    "notify": {"court", "wechat"},
     "identity": {"court"},
     "signing": {"court"},
+    "wechat": {"court"},
     "court": set(),
 }
-# Known exceptions, each with its reason; the test fails when one is no longer needed.
-EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("notify", "bot"): "the one WeChat access token per account is shared through bot.client (see DESIGN note)",
-    ("bot", "notify"): "WeChat's template rules and notice texts live in notify/ (wechat_rules, messages); "
-                       "to move with bot.client into a room of their own below both",
-}
+# No exceptions: what both bot/ and notify/ need of WeChat (the client and its one access token,
+# the account's settings, the template and window rules) lives in wechat/, below both.
 
 
 def _imports(path: Path) -> set[str]:
@@ -54,11 +49,6 @@ def _room_edges() -> dict[tuple[str, str], list[str]]:
 
 def test_every_import_points_down_the_table() -> None:
     bad = {edge: files for edge, files in _room_edges().items()
-           if edge[1] not in ALLOWED[edge[0]] and edge not in EXCEPTIONS}
+           if edge[1] not in ALLOWED[edge[0]]}
     assert not bad, "imports DESIGN.md does not allow:\n" + "\n".join(
         f"  {a} -> {b}: {', '.join(files)}" for (a, b), files in sorted(bad.items()))
-
-
-@pytest.mark.parametrize("edge", sorted(EXCEPTIONS))
-def test_each_exception_is_still_needed(edge: tuple[str, str]) -> None:
-    assert edge in _room_edges(), f"{edge[0]} no longer imports {edge[1]}: drop the exception"

@@ -133,7 +133,8 @@ import pytest  # noqa: E402
 @pytest.fixture
 def wechat(app, monkeypatch):  # type: ignore[no-untyped-def]
     """The bot wired to the app's own WeChat simulator over (in-process) HTTP."""
-    from bot import client, oauth
+    from bot import oauth
+    from wechat import client
 
     client.reset_client()
     client.get_client()._http.mount(BASE, WSGIAdapter(app))
@@ -149,7 +150,7 @@ def identity_services(app, monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_user(wechat, identity_services):  # type: ignore[no-untyped-def]
-    from bot import settings as bot_settings
+    from wechat import settings as bot_settings
     from bot.simulator.user import SimulatedUser
 
     def make(openid: str = "oUSERaaaaaaaaaaaaaaaaaaaaaaa", *, safe: bool = True) -> SimulatedUser:

@@ -6,7 +6,7 @@ OAuth (snsapi_base) — checks app id, secret and token like WeChat does, and re
 message the server sends in Redis, so ``flask bot chat`` and the page at ``/dev/wechat/`` can
 show what a user would have received.
 
-It applies WeChat's rules as the platform does (:mod:`notify.wechat_rules`, the module the sender
+It applies WeChat's rules as the platform does (:mod:`wechat.rules`, the module the sender
 checks with): a template id the account does not have is 40037; a category-template value that
 breaks its type's rule is refused with 47003; ``first``/``remark`` and colours are dropped, emoji
 shown as □ and keyword fields cut at 20 characters, and the page shows the card as the phone
@@ -30,10 +30,10 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
-from bot import settings as bot_settings
 from court import redis_conn
 from court.chinatime import CHINA
-from notify import wechat_rules
+from wechat import rules as wechat_rules
+from wechat import settings as bot_settings
 
 bp = Blueprint("wechat_simulator", __name__, url_prefix=bot_settings.SIMULATOR_PREFIX)
 KEEP = 3 * 86400  # WeChat keeps temporary media three days
@@ -176,12 +176,11 @@ def custom_send() -> Response:
 
 def _library() -> dict[str, tuple[str, dict[str, str]]]:
     """The account's templates as configured: id -> (title, field key -> label)."""
-    from notify import messages
-    from notify.providers.wechat import template_specs
+    from wechat.templates import WECHAT_LAYOUTS, template_specs
 
     out: dict[str, tuple[str, dict[str, str]]] = {}
     for name, spec in template_specs(current_app.extensions["court_config"]).items():
-        layout = messages.WECHAT_LAYOUTS.get(name)
+        layout = WECHAT_LAYOUTS.get(name)
         if layout is None:
             continue
         labels = {spec.fields[slot.name]: slot.label for slot in layout.slots if slot.name in spec.fields}

@@ -16,7 +16,7 @@ import requests
 import xmltodict
 
 from bot.security import sign
-from bot.settings import SIMULATOR_PREFIX, BotSettings
+from wechat.settings import SIMULATOR_PREFIX, BotSettings
 
 ACCOUNT = "gh_c0de00sim0001"
 

@@ -1,15 +1,15 @@
 """WeChat template messages to parties bound to the official account.
 
 Each message kind is sent with the template configured for it (``WECHAT_TEMPLATE_IDS``: the
-template id and the field key of each slot, see :mod:`notify.messages`); every value is fitted
-to its field's type and checked against WeChat's rules (:mod:`notify.wechat_rules`) before
+template id and the field key of each slot, see :mod:`wechat.templates`); every value is fitted
+to its field's type and checked against WeChat's rules (:mod:`wechat.rules`) before
 sending, and :func:`check_templates` refuses at start-up a template that cannot carry its kind.
 
 What WeChat's errcodes mean here:
 
 ========================  ===================================================================
 40001, 40014, 42001       token invalid or expired: the client refreshes it once and retries
-                          (:mod:`bot.client`); still refused → retried later
+                          (:mod:`wechat.client`); still refused → retried later
 -1, 45047                 system busy / too many calls: retried later with the usual backoff
 45009                     the account's daily quota is used up: retried after the quota resets
                           (midnight, Beijing time); documents meanwhile escalate to SMS
@@ -19,9 +19,9 @@ What WeChat's errcodes mean here:
                           told to check (and probably remove) the WeChat binding
 ========================  ===================================================================
 
-The WeChat API client belongs to ``bot/`` (it caches the access token in Redis); this module
-gets it through :func:`client`, the one place to point at ``bot.client.get_client()`` (the
-documented exception to the import rule). Delivery is reported later by WeChat's
+The WeChat API client, with the account's one access token cached in Redis, is
+:func:`wechat.client.get_client`, in the room below both ``bot/`` and ``notify/``; this module gets
+it through :func:`client`, which tests may point elsewhere. Delivery is reported later by WeChat's
 ``TEMPLATESENDJOBFINISH`` event, which the bot hands to ``notify.jobs.wechat_template_finished``.
 """
 from __future__ import annotations
@@ -29,12 +29,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from notify import messages, notice_page, wechat_rules
+from notify import messages, notice_page
 from notify.providers.base import Outgoing, ProviderConfigError, SendResult, failure
+from wechat import rules as wechat_rules
+from wechat.templates import TemplateSpec, layout_problems, template_specs
 
 log = logging.getLogger(__name__)
 RETRYABLE = {-1, 40001, 40014, 42001, 45009, 45047}
@@ -55,44 +56,9 @@ def client() -> Any:
     """The wechatpy ``WeChatClient`` to send with."""
     if _factory is not None:
         return _factory()
-    from bot.client import get_client  # type: ignore[import-not-found]  # the documented exception
+    from wechat.client import get_client
 
     return get_client()
-
-
-@dataclass(frozen=True)
-class TemplateSpec:
-    """One configured template: its id and the field key of each slot of its message kind."""
-
-    template_id: str
-    fields: dict[str, str]
-
-    def data(self, values: dict[str, str]) -> dict[str, dict[str, str]]:
-        """The ``data`` of the API call: each slot's value fitted to its field, in template order."""
-        keyed = {self.fields[slot]: wechat_rules.fit(self.fields[slot], value)
-                 for slot, value in values.items() if slot in self.fields}
-        return {key: {"value": keyed[key]} for key in sorted(keyed, key=_field_order)}
-
-
-def _field_order(key: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in key if ch.isdigit())
-    return (int(digits) if digits else 0, key)
-
-
-def template_specs(cfg: Any) -> dict[str, TemplateSpec]:
-    """``WECHAT_TEMPLATE_IDS`` read: a bare id takes the recommended template's field keys."""
-    specs: dict[str, TemplateSpec] = {}
-    for name, value in dict(cfg.WECHAT_TEMPLATE_IDS).items():
-        if isinstance(value, dict):
-            template_id = str(value.get("id") or "")
-            raw = value.get("fields")
-            fields = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else None
-        else:
-            template_id, fields = str(value or ""), None
-        if fields is None and name in messages.WECHAT_LAYOUTS:
-            fields = messages.default_wechat_fields(name)
-        specs[name] = TemplateSpec(template_id, fields or {})
-    return specs
 
 
 def check_templates(cfg: Any) -> None:
@@ -101,7 +67,7 @@ def check_templates(cfg: Any) -> None:
     for name, spec in template_specs(cfg).items():
         if not spec.template_id:
             problems.append(f"{name}: 缺少模板ID（id）")
-        problems.extend(messages.layout_problems(name, spec.fields))
+        problems.extend(layout_problems(name, spec.fields))
     if problems:
         raise ProviderConfigError("WECHAT_TEMPLATE_IDS: " + "; ".join(problems))
 

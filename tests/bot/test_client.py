@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import client, oauth
-from bot import settings as bot_settings
+from bot import oauth
+from wechat import client
+from wechat import settings as bot_settings
 from bot.simulator import api as sim
 from court import redis_conn
 from tests.wechat_support import WSGIAdapter

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot import settings as bot_settings
+from wechat import settings as bot_settings
 from bot.simulator.user import event_xml, read_reply, sign_callback, text_xml
 from court import ratelimit
 from handlers import cases

@@ -6,7 +6,7 @@ import time
 import pytest
 import xmltodict
 
-from bot import settings as bot_settings
+from wechat import settings as bot_settings
 from bot.security import sign
 from bot.simulator.user import read_reply, sign_callback, text_xml
 

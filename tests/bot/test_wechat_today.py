@@ -10,7 +10,6 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot import client, window
 from bot.simulator import api as sim
 from court import db
 from court.models import AuditEvent, Notification, NotificationStatus
@@ -19,6 +18,7 @@ from notify import messages
 from notify.providers.base import ProviderConfigError
 from tests.handlers.test_flows import register, send_selfie, verify_face
 from tests.notify.conftest import consent_for
+from wechat import client, templates, window
 
 OPENID = "oNOTICEaaaaaaaaaaaaaaaaaaaaa"
 LONG_TITLE = "张三诉李四网络购物合同纠纷一案关于管辖权异议的民事裁定书"
@@ -61,18 +61,18 @@ def _send(run_jobs, template: str, params: dict, openid: str = OPENID, **kw) -> 
     return row
 
 
-@pytest.mark.parametrize("kind", sorted(messages.WECHAT_LAYOUTS))
+@pytest.mark.parametrize("kind", sorted(templates.WECHAT_LAYOUTS))
 def test_every_notice_says_what_matters_in_fields_the_phone_shows(wechat, run_jobs, kind):
     n = _send(run_jobs, kind, PARAMS[kind])
     assert n.status is NotificationStatus.SENT, n.error
     payload = _phone()
     assert not {"first", "remark"} & set(payload["data"])
     shown = payload["shown"]
-    assert shown["title"] == messages.WECHAT_LAYOUTS[kind].title
+    assert shown["title"] == templates.WECHAT_LAYOUTS[kind].title
     text = " ".join(f"{label}：{value}" for label, value in shown["fields"])
     for words in MUST_SHOW[kind]:
         assert words in text, (kind, text)
-    if "case_number" in {slot.name for slot in messages.WECHAT_LAYOUTS[kind].slots}:
+    if "case_number" in {slot.name for slot in templates.WECHAT_LAYOUTS[kind].slots}:
         assert "案号：（2026）京0491民初101号" in text
     for _label, value in shown["fields"]:
         assert len(value) <= 20 and "\n" not in value
@@ -138,9 +138,9 @@ def test_start_up_refuses_a_template_that_cannot_carry_its_kind(config):
 
     for spec, words in (
         ({"id": "tpl-1", "fields": {"doc": "thing1", "action": "thing3"}}, "案号"),
-        ({"id": "tpl-1", "fields": {**messages.default_wechat_fields("document_ready"),
+        ({"id": "tpl-1", "fields": {**templates.default_wechat_fields("document_ready"),
                                     "case_number": "character_string2"}}, "character_string"),
-        ({"id": "tpl-1", "fields": {**messages.default_wechat_fields("document_ready"), "action": "remark"}}, "remark"),
+        ({"id": "tpl-1", "fields": {**templates.default_wechat_fields("document_ready"), "action": "remark"}}, "remark"),
     ):
         bad = dataclasses.replace(config, WECHAT_TEMPLATE_IDS={"document_ready": spec})
         with pytest.raises(ProviderConfigError) as exc:

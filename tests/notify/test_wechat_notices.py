@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from court.models import NotificationStatus, Party, PartyRole
-from notify import wechat_rules
+from wechat import rules as wechat_rules
 from tests.notify.conftest import bind_wechat, notifications, read
 from tests.notify.test_push import _cases
 

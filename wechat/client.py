@@ -7,8 +7,8 @@ minutes shorter than WeChat's and refreshed under a Redis lock; a process that f
 rejecting its token (40001/42001) refreshes only if nobody else already has.
 
 The API base is configurable (``WECHAT_API_BASE``) so the same code talks to the local simulator.
-``notify/`` sends template messages through :func:`get_client`; ``web_sign/`` uses
-:mod:`bot.oauth`.
+``bot/`` answers and pushes through :func:`get_client`, ``notify/`` sends template messages
+through it: one room below both (:mod:`wechat`), so neither imports the other.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from bot import settings as bot_settings
+from wechat import settings as bot_settings
 from court import redis_conn
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, expired token
