@@ -33,8 +33,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wechat.settings import from_config  # noqa: E402
 from bot.simulator.user import sign_callback, text_xml  # noqa: E402
+from wechat.settings import from_config  # noqa: E402
 
 TOKEN, AES_KEY, APPID = "bench-token", "BenchAesKey0123456789abcdefghijklmnopqrstuv", "wxbench000000000001"
 

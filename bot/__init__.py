@@ -15,10 +15,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Read the WECHAT_* settings, mount ``/wechat`` (and the simulator in development), add
     the ``flask bot`` commands."""
-    from wechat import settings as bot_settings
     from bot.cli import bot_cli
     from bot.webhook import bp
     from handlers import state
+    from wechat import settings as bot_settings
 
     settings = bot_settings.from_config(app.config)
     bot_settings.configure(settings)

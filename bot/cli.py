@@ -16,8 +16,8 @@ bot_cli = AppGroup("bot", help="微信服务号 / WeChat official account comman
 @bot_cli.command("menu")
 def menu_command() -> None:
     """Install the custom menu (按钮) on the account through the WeChat API."""
-    from wechat import client
     from bot.menu import MENU, buttons
+    from wechat import client
 
     try:
         client.create_menu(MENU)
@@ -56,8 +56,8 @@ def chat_command(openid: str | None, plain: bool, base_url: str | None) -> None:
 @click.option("--days", default=30, show_default=True, help="Validity (WeChat allows at most 30 days).")
 def qrcode_command(code: str, days: int) -> None:
     """Create a QR code that joins the case of association code CODE when scanned."""
-    from wechat import client
     from court.services.cases import format_code, normalize_code
+    from wechat import client
 
     _ticket, url = client.bind_qrcode(format_code(normalize_code(code)), expire_seconds=days * 86400)
     click.echo(url)

@@ -1,5 +1,5 @@
 """The official account's custom menu. Button keys are the conversation's command keywords
-(matched case-insensitively by :mod:`handlers.conversation`), so a click and a typed keyword
+(words and keys of one intent in :mod:`handlers.intents`), so a click and a typed keyword
 do the same thing. Install it with ``flask bot menu``."""
 from __future__ import annotations
 

@@ -150,8 +150,8 @@ def identity_services(app, monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_user(wechat, identity_services):  # type: ignore[no-untyped-def]
-    from wechat import settings as bot_settings
     from bot.simulator.user import SimulatedUser
+    from wechat import settings as bot_settings
 
     def make(openid: str = "oUSERaaaaaaaaaaaaaaaaaaaaaaa", *, safe: bool = True) -> SimulatedUser:
         return SimulatedUser(bot_settings.current(), openid, BASE, safe=safe, http=session_for(wechat))

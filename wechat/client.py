@@ -22,8 +22,8 @@ from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from wechat import settings as bot_settings
 from court import redis_conn
+from wechat import settings as bot_settings
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, expired token
 TOKEN_MARGIN = 300  # forget a token this many seconds before WeChat expires it

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from bot import oauth
-from wechat import client
-from wechat import settings as bot_settings
 from bot.simulator import api as sim
 from court import redis_conn
 from tests.wechat_support import WSGIAdapter
+from wechat import client
+from wechat import settings as bot_settings
 
 OPENID = "oCLIENTaaaaaaaaaaaaaaaaaaaaa"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import threading
 import time
 
-from wechat import settings as bot_settings
 from bot.simulator.user import event_xml, read_reply, sign_callback, text_xml
 from court import ratelimit
 from handlers import cases
 from tests.wechat_support import face_checked_in_conversation
+from wechat import settings as bot_settings
 
 OPENID = "oRETRYaaaaaaaaaaaaaaaaaaaaaa"
 

@@ -6,9 +6,9 @@ import time
 import pytest
 import xmltodict
 
-from wechat import settings as bot_settings
 from bot.security import sign
 from bot.simulator.user import read_reply, sign_callback, text_xml
+from wechat import settings as bot_settings
 
 OPENID = "oSECaaaaaaaaaaaaaaaaaaaaaaaa"
 

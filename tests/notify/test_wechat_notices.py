@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from court.models import NotificationStatus, Party, PartyRole
-from wechat import rules as wechat_rules
 from tests.notify.conftest import bind_wechat, notifications, read
 from tests.notify.test_push import _cases
+from wechat import rules as wechat_rules
 
 
 def test_summons_on_wechat_has_typed_fields_the_phone_shows(api, run_jobs, wechat):
