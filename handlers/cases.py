@@ -221,5 +221,5 @@ def my_cases(ctx: Context) -> Next:
             lines.append(_("· 暂无待办日程"))
         blocks.append("\n".join(lines))
     ctx.say(_("您的案件：") + "\n\n" + "\n\n".join(blocks))
-    ctx.say(next_steps.text(ctx))
+    next_steps.say(ctx)
     return stay(ctx)

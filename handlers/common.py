@@ -55,6 +55,14 @@ class Context:
     def say(self, text: str, links: tuple = ()) -> None:
         self.replies.append(Reply(text, tuple(links)))
 
+    def add_line(self, text: str) -> None:
+        """Add ``text`` as a last line of the latest reply (one message on the phone, not two)."""
+        if not self.replies:
+            self.say(text)
+            return
+        last = self.replies[-1]
+        self.replies[-1] = Reply(f"{last.text}\n{text}", last.links)
+
 
 def person_for(s: Session, channel: str, user: str) -> Person | None:
     """The person this conversation proved to be (a verified binding); nobody otherwise."""

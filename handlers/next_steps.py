@@ -30,4 +30,5 @@ def text(ctx: Context) -> str:
 
 
 def say(ctx: Context) -> None:
-    ctx.say(text(ctx))
+    """Add the hint to what was just said (one message, not two)."""
+    ctx.add_line(text(ctx))
