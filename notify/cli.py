@@ -6,7 +6,7 @@ import time
 import click
 from sqlalchemy import or_, select
 
-from court import db
+from court import casenumbers, db
 from court.errors import DomainError
 from court.models import Case, Court, NoticePush, Staff
 from notify import messages
@@ -16,7 +16,7 @@ from notify import push as pushes
 def _case_ids(s, court: Court, refs: tuple[str, ...]) -> list[int]:  # type: ignore[no-untyped-def]
     ids: list[int] = []
     for ref in refs:
-        cond = Case.number == ref.replace("(", "（").replace(")", "）")
+        cond = Case.number == casenumbers.normalize(ref)
         if ref.isdigit():
             cond = or_(cond, Case.id == int(ref))
         case_id = s.scalar(select(Case.id).where(Case.court_id == court.id, cond))

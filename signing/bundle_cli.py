@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from court import db
+from court import casenumbers, db
 from court.models import Case
 
 
@@ -19,7 +19,7 @@ def export_command(case_number: str, out: Path, document_id: int | None) -> None
     """Export a case's electronic file and evidence bundle (ZIP, manifest signed by the court seal)."""
     from signing import bundle
 
-    number = case_number.strip().replace("(", "（").replace(")", "）")
+    number = casenumbers.normalize(case_number)
     with db.transaction() as s:
         case = s.scalar(select(Case).where(Case.number == number))
         if case is None:
