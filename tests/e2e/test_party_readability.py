@@ -52,6 +52,7 @@ MEASURE = """(minButton) => {
 
 def check_page(page: Any, name: str, *, large: bool) -> None:
     """Text and touch targets big enough, and no English source term, on the page as shown."""
+    page.wait_for_load_state("load")  # the stylesheets applied, not the browser's defaults
     found = page.evaluate(MEASURE, {"minText": 20 if large else 16, "minHeight": 48 if large else 44})
     assert found["count"] > 3, f"{name}: nothing measured"
     assert not found["small"], f"{name}: text too small: {found['small']}"
@@ -64,7 +65,7 @@ def check_page(page: Any, name: str, *, large: bool) -> None:
 
 
 def walk(page: Any, phone_number: str, doc_id: int, photo: Any, shots: Any, *, large: bool) -> None:
-    """identity → consent → document → sign → progress → receipt → problem, checking each page."""
+    """identity → consent → document → sign → progress → receipt → home → problem, checking each page."""
     mode = "large" if large else "normal"
     open_sms_link(page, phone_number, shots)
     if large:  # the switch, tapped once before anything else, holds for the whole journey
@@ -103,6 +104,9 @@ def walk(page: Any, phone_number: str, doc_id: int, photo: Any, shots: Any, *, l
     page.wait_for_selector("#credential", timeout=60_000)
     check_page(page, "receipt", large=large)
     shots(page, f"{mode}-receipt")
+    page.goto("/m/")
+    check_page(page, "home", large=large)
+    shots(page, f"{mode}-home")
     page.goto("/m/h/no-such-code")  # a spent QR code: the problem page
     page.wait_for_selector("text=二维码已失效")
     check_page(page, "problem", large=large)
