@@ -145,3 +145,18 @@ def check_report(s: Session, n: Notification, *, at: datetime, address: str | No
 def clamp(n: Notification, at: datetime) -> datetime:
     """A report within the clock skew before the send time is taken as the send time."""
     return max(at, n.sent_at) if n.sent_at is not None else at
+
+
+def what_fixed(rec: ServiceRecord) -> dict[str, object] | None:
+    """The event that fixed ``rec.effective_at`` (channel, event, ``at`` as a datetime), or None
+    while service has not taken effect.
+
+    Pages use it to tell the party *why* the date of service can be earlier than her signature:
+    the message reached her phone (an arrival) or she opened the document before signing."""
+    if rec.effective_at is None:
+        return None
+    counting = [e for e in rec.channels_tried or [] if e.get("counts") and e.get("event") in ARRIVALS + ACTS]
+    if not counting:
+        return {"channel": rec.effective_channel, "event": None, "at": rec.effective_at}
+    first = min(counting, key=lambda e: datetime.fromisoformat(str(e["at"])))
+    return {"channel": first.get("channel"), "event": first.get("event"), "at": rec.effective_at}

@@ -32,6 +32,7 @@ def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, des
     open_sms_link(page, "13800000001", shots)
     _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
+    page.click("#reason-box summary")
     page.fill("#reason", "我没有智能手机，请邮寄")
     page.click("#consent-decline")
     page.wait_for_selector("text=已记录您不同意电子送达")
