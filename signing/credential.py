@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, display, redis_conn
+from court.chinatime import CHINA
 from court.errors import Conflict, NotFound
 from court.models import (
     Consent,
@@ -37,7 +38,7 @@ from court.models import (
 from court.services import consent as consent_rules
 from court.services import documents, identity_checks
 from signing import codes, fonts, seals
-from signing.engine import CHINA, Placement
+from signing.engine import Placement
 from signing.service import stamper
 from signing.settings import current
 

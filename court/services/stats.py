@@ -14,7 +14,7 @@ from statistics import median
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import db, display
+from court import chinatime, db
 from court.models import Case, Notification, NotificationStatus, Party, ServiceRecord
 
 CHANNELS = ("wechat", "sms", "email")
@@ -55,7 +55,7 @@ class ServiceStats:
 
 
 def _day(dt: datetime) -> date:
-    return dt.astimezone(display.CHINA).date()
+    return dt.astimezone(chinatime.CHINA).date()
 
 
 def service_stats(s: Session, court_id: int, *, days: int = 30, now: datetime | None = None) -> ServiceStats:

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from notify import messages, notice_page
+from court.chinatime import CHINA
+from notify import notice_page
 from notify.providers.base import Outgoing, ProviderConfigError, SendResult, failure
 from wechat import rules as wechat_rules
 from wechat.templates import TemplateSpec, layout_problems, template_specs
@@ -74,7 +75,7 @@ def check_templates(cfg: Any) -> None:
 
 def seconds_to_quota_reset(now: datetime | None = None) -> int:
     """WeChat's daily quotas reset at midnight Beijing time."""
-    now = (now or datetime.now(messages.CHINA)).astimezone(messages.CHINA)
+    now = (now or datetime.now(CHINA)).astimezone(CHINA)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return math.ceil((midnight - now).total_seconds()) + QUOTA_RESET_MARGIN
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from court import db
-from court.display import CHINA
+from court.chinatime import CHINA
 from court.errors import DomainError
 from court.i18n import _
 from court.models import DocumentKind, StaffRole

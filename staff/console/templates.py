@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from court import db, display
+from court import chinatime, db
 from court.errors import DomainError
 from court.i18n import _
 from court.models import DocumentKind
@@ -68,7 +68,7 @@ def generate(case_id: int):  # type: ignore[no-untyped-def]
         chosen = {int(i) for i in f.getlist("party_ids")}
         parties = [p for p in case.parties if p.id in chosen]
         when = f.get("hearing_time", "").strip()
-        hearing = (datetime.fromisoformat(when).replace(tzinfo=display.CHINA).astimezone(UTC) if when else None)
+        hearing = (datetime.fromisoformat(when).replace(tzinfo=chinatime.CHINA).astimezone(UTC) if when else None)
         docs = templated.generate(s, template, case, parties, hearing_time=hearing,
                                   hearing_place=f.get("hearing_place", ""), judge=f.get("judge", ""),
                                   serve=bool(f.get("serve")), actor=actor(),

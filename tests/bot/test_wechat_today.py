@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.simulator import api as sim
 from court import db
+from court.chinatime import CHINA
 from court.models import AuditEvent, Notification, NotificationStatus
 from court.services import outbox
-from notify import messages
 from notify.providers.base import ProviderConfigError
 from tests.handlers.test_flows import register, send_selfie, verify_face
 from tests.notify.conftest import consent_for
@@ -258,8 +258,8 @@ def test_daily_quota_reached_is_retried_after_the_reset(wechat, run_jobs, s, cou
     sim.fail_next(45009)
     n, sms = _hearing(run_jobs, s, court_case)
     assert n.status is NotificationStatus.PENDING and "45009" in n.error and sms == []
-    due = n.next_attempt_at.replace(tzinfo=UTC).astimezone(messages.CHINA)
-    assert (due.hour, due.minute) == (0, 5) and due - datetime.now(messages.CHINA) < timedelta(days=1, minutes=6)
+    due = n.next_attempt_at.replace(tzinfo=UTC).astimezone(CHINA)
+    assert (due.hour, due.minute) == (0, 5) and due - datetime.now(CHINA) < timedelta(days=1, minutes=6)
 
 
 def test_not_following_falls_back_to_sms(wechat, run_jobs, s, court_case):
