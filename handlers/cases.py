@@ -194,6 +194,7 @@ def withdraw_consent(ctx: Context) -> Next:
     consent.withdraw_for(ctx.s, party, actor=f"person:{ctx.person.id}")
     ctx.say(_("已撤回您在案件 {number} 中对电子送达的同意。撤回前已经完成的送达仍然有效，法院将通过其他方式向您送达。",
               number=party.case.number))
+    next_steps.say(ctx)
     return stay(ctx)
 
 

@@ -176,3 +176,15 @@ def test_my_documents_lists_waiting_and_served_with_the_date_of_service(chat, co
     in_beijing = (opened_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     assert f"{in_beijing} 送达" in reply
     assert "（（" not in reply and "））" not in reply  # a case number is printed once, with its own brackets
+
+
+def test_withdrawing_consent_finds_the_case_however_its_brackets_are_typed(chat, court_case):
+    case, parties = court_case
+    party, code = parties["张三"]
+    register(chat)
+    prove_face(chat)
+    chat.say(f"绑定 {code}")
+    chat.say("同意")
+    reply = chat.say("撤回同意 (2026)京0491民初１０１号")
+    assert "已撤回您在案件 （2026）京0491民初101号 中对电子送达的同意" in reply
+    assert "下一步" in reply
