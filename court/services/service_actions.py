@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, queue, ratelimit
 from court.errors import Conflict, DomainError, NotFound, RateLimited
-from court.models import FlowStatus, FlowStep, SmsLink, Staff, StepAction, StepStatus
+from court.models import FlowStatus, FlowStep, SigningFlow, SmsLink, Staff, StepAction, StepStatus
 from court.services import consent
 
 RESEND_JOB = "notify.jobs.resend"
@@ -71,6 +71,14 @@ def open_step(s: Session, staff: Staff, step_id: int, *, for_update: bool = Fals
     if step.flow.status is not FlowStatus.RUNNING or step.status not in (StepStatus.READY, StepStatus.RUNNING):
         raise Conflict("该事项已办结或流程已结束", code="item_closed")
     return step
+
+
+def court_flow(s: Session, staff: Staff, flow_id: int) -> SigningFlow:
+    """A flow of a case of ``staff``'s court (404 otherwise)."""
+    flow = s.get(SigningFlow, flow_id)
+    if flow is None or flow.document.case.court_id != staff.court_id:
+        raise NotFound("签署流程不存在", code="flow_not_found")
+    return flow
 
 
 def choices(s: Session, step: FlowStep) -> list[Choice]:
