@@ -113,9 +113,9 @@ def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: 
     """Send the step's notice again to the chosen consented address (through the outbox)."""
     found = target(s, step, key)
     try:
-        ratelimit.hit("worklist-resend", str(step.id), RESEND_GAP, message="十分钟内已重新发送过，请稍后再试")
-    except RateLimited as exc:
-        raise DomainError(exc.message, code="resent_recently", status=429) from None
+        ratelimit.hit("worklist-resend", str(step.id), RESEND_GAP)
+    except RateLimited:
+        raise DomainError("十分钟内已重新发送过，请稍后再试", code="resent_recently", status=429) from None
     nonce = crypto.random_token(6)
     chosen = address_key(found.channel, found.address)
     queue.enqueue(RESEND_JOB, step.id, chosen, nonce, queue_name="notify", job_id=f"resend-{step.id}-{nonce}",
