@@ -390,11 +390,12 @@ def cancel_flow(s: Session, flow: SigningFlow, reason: str, *, actor: str) -> Si
 
     Nothing of the flow happens afterwards: :func:`seal_permitted` refuses a queued seal job,
     no step can be completed (so no receipt and no e-service credential), messages still waiting
-    in the outbox are cancelled, and the finishing job revokes the parties' SMS links. What was
+    in the outbox are cancelled, and the parties' SMS links stop working at once. What was
     already done (a receipt signed, a date of service fixed) stays on record, as the law requires."""
     from sqlalchemy import update
 
     from court.models import Notification, NotificationStatus
+    from court.services import service_actions
 
     reason = (reason or "").strip()
     if not reason:
@@ -414,6 +415,8 @@ def cancel_flow(s: Session, flow: SigningFlow, reason: str, *, actor: str) -> Si
             Notification.status == NotificationStatus.PENDING,
         ).values(status=NotificationStatus.CANCELLED, error="flow cancelled").execution_options(
             synchronize_session=False)).rowcount or 0
+    for pid in dict.fromkeys(party_ids):  # at once, not when the finishing job runs
+        service_actions.revoke_where(s, party_id=pid, document_id=doc.id)
     s.flush()
     audit.record(s, "flow.cancelled", actor=actor, case_id=doc.case_id, subject=f"flow:{flow.id}",
                  details={"document_id": doc.id, "reason": reason[:500], "cancelled_notifications": cancelled,
