@@ -6,7 +6,9 @@ party role is called the same everywhere.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from court.i18n import translate
 from court.models import (
@@ -32,7 +34,7 @@ KIND = {DocumentKind.JUDGMENT: "判决书", DocumentKind.RULING: "裁定书", Do
         DocumentKind.CREDENTIAL: "电子送达凭证", DocumentKind.OTHER: "其他文书"}
 # per enum class: these enums subclass str, so members of different enums with the same value
 # ("running", "failed") are equal as dict keys; the class keeps them apart
-LABELS: dict[type[enum.Enum], dict[enum.Enum, str]] = {
+LABELS: dict[type[enum.Enum], Mapping[Any, str]] = {
     PartyRole: ROLE,
     DocumentKind: KIND,
     StaffRole: {StaffRole.JUDGE: "法官", StaffRole.CLERK: "书记员", StaffRole.SEAL_APPROVER: "用印审批人",

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
@@ -82,8 +82,8 @@ def _evidence(s: Session, case: Case, document_id: int | None) -> dict[str, Any]
     reports = s.scalars(select(DeliveryReport).where(DeliveryReport.notification_id.in_(ids))
                         .order_by(DeliveryReport.id)).all() if ids else []
     party_ids = [p.id for p in case.parties]
-    link_where = [SmsLink.party_id.in_(party_ids)]
-    rec_where = [ServiceRecord.party_id.in_(party_ids)]
+    link_where: list[ColumnElement[bool]] = [SmsLink.party_id.in_(party_ids)]
+    rec_where: list[ColumnElement[bool]] = [ServiceRecord.party_id.in_(party_ids)]
     if document_id is not None:
         link_where.append(SmsLink.document_id == document_id)
         rec_where.append(ServiceRecord.document_id == document_id)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypedDict, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -138,7 +138,8 @@ def _rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
     columns = (Consent.id, Consent.person_id, Consent.party_id, Consent.case_id, Consent.decision, Consent.channels,
                Consent.address, Consent.method, Consent.given_at, Consent.withdrawn_at)
     # plain rows, not ORM objects: a push asks this for thousands of parties at a time
-    for r in s.execute(select(*columns).where(Consent.case_id.in_(case_ids), or_(*who)).order_by(Consent.id.desc())):
+    for row in s.execute(select(*columns).where(Consent.case_id.in_(case_ids), or_(*who)).order_by(Consent.id.desc())):
+        r = cast(Consent, row)  # a Core row with the columns above, read like the ORM object
         if r.party_id is not None:
             by_party[r.party_id].append(r)
         if r.person_id is not None:
@@ -438,7 +439,17 @@ def _stop(s: Session, case_id: int, person_id: int | None, party_id: int | None,
     return [n.id for n in pending]
 
 
-def describe(c: Consent) -> dict[str, object]:
+class ConsentSummary(TypedDict):
+    method: str
+    method_label: str
+    given_at: datetime | None
+    recorded_by: str | None
+    channels: list[str]
+    addresses: dict[str, str]
+    scan: bool
+
+
+def describe(c: Consent) -> ConsentSummary:
     """What the credential and the console say about a consent: how, when, by whom, which addresses."""
     return {"method": c.method, "method_label": METHOD_LABELS.get(c.method, c.method), "given_at": c.given_at,
             "recorded_by": c.recorded_by, "channels": list(c.channels or []),

@@ -19,6 +19,7 @@ Seal control lives here too (DESIGN: seal control), and every channel asks it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -291,7 +292,7 @@ def _actionable(step: FlowStep) -> None:
 
 
 def complete_step(
-    s: Session, step: FlowStep, *, actor: str, version: DocumentVersion | None = None, details: dict | None = None
+    s: Session, step: FlowStep, *, actor: str, version: DocumentVersion | None = None, details: dict[str, Any] | None = None
 ) -> FlowStep:
     """Record that ``step`` was done (optionally producing ``version``) and move the flow on."""
     if step.status is StepStatus.DONE and version is not None and step.result_version_id == version.id:

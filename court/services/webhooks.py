@@ -191,7 +191,7 @@ def claim_due(s: Session, *, now: datetime | None = None, limit: int = 200) -> l
         got = s.execute(update(WebhookDelivery).where(
             WebhookDelivery.id == did, WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
         ).values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-        if got.rowcount:
+        if db.rowcount(got):
             claimed.append(did)
     return claimed
 
