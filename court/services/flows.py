@@ -411,11 +411,11 @@ def cancel_flow(s: Session, flow: SigningFlow, reason: str, *, actor: str) -> Si
     party_ids = [st.party_id for st in flow.steps if st.party_id is not None]
     cancelled = 0
     if party_ids:
-        cancelled = s.execute(update(Notification).where(
+        cancelled = db.rowcount(s.execute(update(Notification).where(
             Notification.document_id == doc.id, Notification.party_id.in_(party_ids),
             Notification.status == NotificationStatus.PENDING,
         ).values(status=NotificationStatus.CANCELLED, error="flow cancelled").execution_options(
-            synchronize_session=False)).rowcount or 0
+            synchronize_session=False)))
     for pid in dict.fromkeys(party_ids):  # at once, not when the finishing job runs
         service_actions.revoke_where(s, party_id=pid, document_id=doc.id)
     s.flush()

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, queue, ratelimit
 from court.errors import Conflict, DomainError, NotFound, RateLimited
-from court.models import FlowStatus, FlowStep, SigningFlow, SmsLink, Staff, StepAction, StepStatus
+from court.models import FlowStatus, FlowStep, Party, SigningFlow, SmsLink, Staff, StepAction, StepStatus
 from court.services import consent
 
 RESEND_JOB = "notify.jobs.resend"
@@ -54,6 +54,12 @@ class RowResult:
     party_name: str = ""
     channel: str = ""  # where a reminder went
     links: int = 0  # how many links a revoke stopped
+
+
+def _party(step: FlowStep) -> Party:
+    """The party of a party step (``open_step`` made sure there is one)."""
+    assert step.party is not None
+    return step.party
 
 
 def address_key(channel: str, address: str) -> str:
@@ -84,7 +90,7 @@ def court_flow(s: Session, staff: Staff, flow_id: int) -> SigningFlow:
 def choices(s: Session, step: FlowStep) -> list[Choice]:
     """Where this step's notice may be sent again: the party's confirmed addresses while consent
     is in force (empty without consent)."""
-    standing = consent.eligibility(s, step.party)
+    standing = consent.eligibility(s, _party(step))
     if not standing.may_serve:
         return []
     out = []
@@ -98,7 +104,7 @@ def choices(s: Session, step: FlowStep) -> list[Choice]:
 def target(s: Session, step: FlowStep, key: str | None) -> consent.Address:
     """The address ``key`` names (the first confirmed one when None), refused unless the party
     may be served there now. ``notify.jobs.resend`` asks again when it writes the message."""
-    standing = consent.eligibility(s, step.party)
+    standing = consent.eligibility(s, _party(step))
     if not standing.may_serve:
         raise DomainError("当事人未同意电子送达，不能通过电子方式重新发送", code="no_consent", status=409)
     confirmed = [a for a in standing.addresses if a.confirmed]
@@ -138,7 +144,7 @@ def revoke_where(s: Session, *, party_id: int | None = None, document_id: int | 
         stmt = stmt.where(SmsLink.document_id == document_id)
     if link_id is not None:
         stmt = stmt.where(SmsLink.id == link_id)
-    return s.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    return db.rowcount(s.execute(stmt.execution_options(synchronize_session=False)))
 
 
 def revoke_links(s: Session, staff: Staff, step: FlowStep, *, actor: str) -> int:
@@ -167,11 +173,11 @@ def bulk(s: Session, staff: Staff, step_ids: list[int], action: str, *, actor: s
                 step = open_step(s, staff, step_id)
                 if action == "remind":
                     found = resend(s, staff, step, None, actor=actor)
-                    results.append(RowResult(step_id, True, "queued", party_name=step.party.name,
+                    results.append(RowResult(step_id, True, "queued", party_name=_party(step).name,
                                              channel=found.channel))
                 else:
                     count = revoke_links(s, staff, step, actor=actor)
-                    results.append(RowResult(step_id, True, "revoked", party_name=step.party.name, links=count))
+                    results.append(RowResult(step_id, True, "revoked", party_name=_party(step).name, links=count))
         except DomainError as exc:
             results.append(RowResult(step_id, False, exc.code, exc.localized()))
     audit.record(s, f"worklist.bulk_{action}", actor=actor,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -191,7 +192,7 @@ def _steps(s: Session, staff: Staff, query: Query) -> list:  # type: ignore[type
     return list(s.execute(stmt.order_by(FlowStep.id).limit(MAX_SCAN + 1)).all())
 
 
-@dataclass(frozen=True)
+@dataclass
 class _PartyRow:
     """What the consent rules need of a party (``consent.PartyLike``)."""
 
@@ -204,14 +205,14 @@ class _PartyRow:
 
 def _step_items(s: Session, rows: list, now: datetime) -> list[Item]:  # type: ignore[type-arg]
     doc_ids = sorted({r.document_id for r in rows})
-    records: dict[tuple[int, int], object] = {}
+    records: dict[tuple[int, int], Any] = {}
     latest: dict[tuple[int, int], tuple[NotificationStatus, bool]] = {}
     expiry: dict[tuple[int, int], datetime] = {}
     if doc_ids:
-        for rec in s.execute(select(ServiceRecord.party_id, ServiceRecord.document_id, ServiceRecord.effective_at,
+        for row in s.execute(select(ServiceRecord.party_id, ServiceRecord.document_id, ServiceRecord.effective_at,
                                     ServiceRecord.stage, ServiceRecord.created_at)
                              .where(ServiceRecord.document_id.in_(doc_ids))):
-            records[(rec.party_id, rec.document_id)] = rec
+            records[(row.party_id, row.document_id)] = row
         opened: set[tuple[int, int]] = set()
         for n in s.execute(select(Notification.party_id, Notification.document_id, Notification.status,
                                   Notification.opened_at)
@@ -236,19 +237,19 @@ def _step_items(s: Session, rows: list, now: datetime) -> list[Item]:  # type: i
         kinds = ["awaiting"]
         if status is NotificationStatus.FAILED:
             kinds.append("failed")
-        elif status in UNDELIVERED and not was_opened and (rec is None or rec.effective_at is None):  # type: ignore[attr-defined]
+        elif status in UNDELIVERED and not was_opened and (rec is None or rec.effective_at is None):
             kinds.append("not_delivered")
         state = states.get(r.party_id, "none")
         if state in ("declined", "withdrawn"):
             kinds.append("declined")
-        if rec is not None and rec.stage == "flagged":  # type: ignore[attr-defined]
+        if rec is not None and rec.stage == "flagged":
             kinds.append("flagged")
         until = expiry.get(key)
         if until is not None and until - now <= LINK_WARN:
             kinds.append("link_expiring")
         items.append(Item(
             key=f"step:{r.step_id}", kinds=kinds, case_id=r.case_id, case_number=r.number, case_status=r.case_status,
-            since=rec.created_at if rec is not None else r.flow_at,  # type: ignore[attr-defined]
+            since=rec.created_at if rec is not None else r.flow_at,
             party_id=r.party_id, party_name=r.name, document_id=r.document_id, document_title=r.title,
             document_kind=r.kind, flow_id=r.flow_id, step_id=r.step_id, action=r.action, delivery=status,
             consent_state=state, link_expires_at=until,
