@@ -122,6 +122,8 @@ def test_clerk_lands_on_the_worklist_and_sees_what_is_outstanding(console, court
     assert "当事人001" in found and "当事人000" not in found
     # rubbish filters are ignored, never a 500
     assert console.get("/console/work?kind=<script>&page=-4&per_page=99999&min_age_days=x&sort=;drop").status_code == 200
+    english = console.get("/console/work?lang=en").get_data(as_text=True)
+    assert "Service desk" in english and "Awaiting receipt/signature" in english and "送达工作台" not in english
     older = console.get("/console/work?min_age_days=3").get_data(as_text=True)
     assert "当事人000" not in older and "第一次开庭" in older
 
