@@ -27,15 +27,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, db, storage
+from court import audit, db, display, storage
 from court.display import CHINA
 from court.errors import Conflict, DomainError, NotFound
 from court.models import Case, CaseStatus, Document, OtherService, Party, ServiceRecord
 from court.pdfcheck import check_pdf
 from court.services import service_date
 
-METHODS: dict[str, str] = {"postal": "邮寄送达", "public_notice": "公告送达", "direct": "直接送达",
-                           "left": "留置送达"}
+METHODS: dict[str, str] = {m: display.CHANNEL[m] for m in service_date.OTHER_METHODS}  # names: court.display
 NEEDS_CARD = ("postal", "direct", "left")  # the return card (送达回证) is the evidence of these
 MAX_WITNESSES = 5
 MAX_CARD_BYTES = 20 * 1024 * 1024

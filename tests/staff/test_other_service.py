@@ -137,3 +137,25 @@ def test_a_document_already_served_electronically_is_not_served_again(api):
     t = other_service.today().isoformat()
     r = _post(api, party["id"], doc["id"], method="postal", tracking_number=TRACKING, posted_on=t, received_on=t)
     assert _code(r) == (409, "already_served")
+
+
+def test_console_shows_the_flag_records_postal_service_and_the_case_page_shows_the_date(console, api):
+    case, party, doc = _declined_party(api, "（2026）京0491民初807号")
+    console.login()
+    page = console.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert "赵六：当事人不同意电子送达" in page and "录入其他方式送达" in page
+    form = console.get(f"/console/parties/{party['id']}/other-service").get_data(as_text=True)
+    assert "EMS单号" in form and "送达回证扫描件" in form
+    t = other_service.today().isoformat()
+    bad = console.post(f"/console/parties/{party['id']}/other-service", content_type="multipart/form-data", data={
+        "document_id": str(doc["id"]), "method": "postal", "tracking_number": "EA123456784CN", "posted_on": t,
+        "received_on": t, "card": (io.BytesIO(pdf_bytes()), "card.pdf")})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "校验位不符" in html and 'value="EA123456784CN"' in html  # nothing typed is lost
+    r = console.post(f"/console/parties/{party['id']}/other-service", content_type="multipart/form-data", data={
+        "document_id": str(doc["id"]), "method": "postal", "tracking_number": TRACKING, "posted_on": t,
+        "received_on": t, "card": (io.BytesIO(pdf_bytes()), "card.pdf")}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert f"已录入赵六的邮寄送达，送达日期为{t}" in html
+    assert "当事人不同意电子送达" not in html  # the flag is gone from the case page
+    assert f"<td>{t}</td>" in html and "邮寄送达，EMS EA123456785CN" in html
