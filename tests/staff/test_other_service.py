@@ -159,3 +159,27 @@ def test_console_shows_the_flag_records_postal_service_and_the_case_page_shows_t
     assert f"已录入赵六的邮寄送达，送达日期为{t}" in html
     assert "当事人不同意电子送达" not in html  # the flag is gone from the case page
     assert f"<td>{t}</td>" in html and "邮寄送达，EMS EA123456785CN" in html
+
+
+def test_the_case_bundle_carries_the_other_service_and_its_return_card(api, tmp_path):
+    case, party, doc = _declined_party(api, "（2026）京0491民初808号")
+    t = other_service.today().isoformat()
+    card = pdf_bytes(text="Return card signed by Zhao Liu")
+    assert _post(api, party["id"], doc["id"], card=card, method="postal", tracking_number=TRACKING,
+                 posted_on=t, received_on=t).status_code == 201
+    r = api("get", f"/cases/{case['id']}/export")
+    assert r.status_code == 200
+    path = tmp_path / "case.zip"
+    path.write_bytes(r.data)
+    import json
+    import zipfile
+
+    from signing import bundle
+
+    with zipfile.ZipFile(path) as zf:
+        [entry] = json.loads(zf.read("evidence/other_service.json"))
+        assert entry["method"] == "postal" and entry["tracking_number"] == TRACKING and entry["served_on"] == t
+        assert zf.read(entry["return_card"]) == card
+        records = json.loads(zf.read("evidence/delivery.json"))["service_records"]
+        assert [r["effective_channel"] for r in records if r["party_id"] == party["id"]] == ["postal"]
+    assert bundle.verify_bundle(path).ok
