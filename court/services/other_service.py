@@ -27,9 +27,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, db, display, storage
+from court import audit, db, display, i18n, storage
 from court.display import CHINA
 from court.errors import Conflict, DomainError, NotFound
+from court.i18n import N_, _
 from court.models import Case, CaseStatus, Document, OtherService, Party, ServiceRecord
 from court.pdfcheck import check_pdf
 from court.services import service_date
@@ -147,20 +148,24 @@ def _same(row: OtherService, clean: dict[str, object], card_sha: str | None) -> 
         (card_sha is None or row.scan_sha256 == card_sha)
 
 
-def describe(row: OtherService) -> str:
-    """One line for pages and the credential: the method and its evidence."""
-    parts = [METHODS[row.method]]
+def describe(row: OtherService, locale: str | None = None) -> str:
+    """One line for pages: the method and its evidence (``locale``: default the current language)."""
+    def tr(message: str, **params: object) -> str:
+        return i18n.translate(message, locale).format(**params)
+
+    parts = [tr(METHODS[row.method])]
     if row.tracking_number:
         parts.append(f"EMS {row.tracking_number}")
     if row.posted_on:
-        parts.append(f"{row.posted_on.isoformat()}交寄")
+        parts.append(tr(N_("{day}交寄"), day=row.posted_on.isoformat()))
     if row.received_on:
-        parts.append(f"{row.received_on.isoformat()}{'留置' if row.method == 'left' else '签收'}")
-    if row.published_in:
-        parts.append(f"{row.published_on.isoformat() if row.published_on else ''}刊登于{row.published_in}")
+        parts.append(tr(N_("{day}留置") if row.method == "left" else N_("{day}签收"), day=row.received_on.isoformat()))
+    if row.published_in and row.published_on:
+        parts.append(tr(N_("{day}刊登于{where}"), day=row.published_on.isoformat(), where=row.published_in))
     if row.witnesses:
-        parts.append("见证人：" + "、".join(row.witnesses))
-    return "，".join(parts)
+        parts.append(tr(N_("见证人：{names}"), names="、".join(row.witnesses)))
+    chinese = (i18n.normalize(locale) if locale else i18n.get_locale()) == i18n.DEFAULT_LOCALE
+    return ("，" if chinese else ", ").join(parts)
 
 
 def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: bytes | None, actor: str,
@@ -208,7 +213,7 @@ def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: by
     rec.stage, rec.next_check_at = "done", None
     rec.channels_tried = [*(rec.channels_tried or []), {
         "channel": ev.method, "event": "served", "at": at.isoformat(), "counts": True,
-        "detail": describe(row)[:200], "recorded_by": actor}]
+        "detail": describe(row, i18n.DEFAULT_LOCALE)[:200], "recorded_by": actor}]
     s.flush()
     _clear_flag(s, case, party, doc)
     audit.record(s, "service.effective", actor=actor, case_id=case.id, subject=f"party:{party.id}", details={
@@ -252,7 +257,7 @@ def served_on_text(row: OtherService) -> str:
     """The legal date as people read it, with why for public notice (published + 30 or 60 days)."""
     if row.method == "public_notice" and row.published_on is not None:
         days = (row.served_on - row.published_on).days
-        return f"{row.served_on.isoformat()}（公告之日起经过{days}日）"
+        return _("{day}（公告之日起经过{days}日）", day=row.served_on.isoformat(), days=days)
     return row.served_on.isoformat()
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
 from court.errors import DomainError, NotFound
+from court.i18n import N_
 from court.models import (
     AuditEvent,
     AuditHead,
@@ -138,11 +139,6 @@ def address_refused(ip: str, rule: Destinations | None = None) -> str | None:
 
 def _resolve(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Mark a message for extraction; DomainError translates it when shown."""
-    return message
 
 
 REFUSED = {"loopback": N_("接收地址指向本机回环地址（{ip}），不能向其发送事件"),

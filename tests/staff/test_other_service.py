@@ -183,3 +183,15 @@ def test_the_case_bundle_carries_the_other_service_and_its_return_card(api, tmp_
         records = json.loads(zf.read("evidence/delivery.json"))["service_records"]
         assert [r["effective_channel"] for r in records if r["party_id"] == party["id"]] == ["postal"]
     assert bundle.verify_bundle(path).ok
+
+
+def test_the_console_in_english_names_the_method_and_evidence_in_english(console, api):
+    _case, party, doc = _declined_party(api, "（2026）京0491民初809号")
+    t = other_service.today().isoformat()
+    assert _post(api, party["id"], doc["id"], method="left", received_on=t, witnesses="居委会李主任").status_code == 201
+    console.login()
+    html = console.get(f"/console/parties/{party['id']}/other-service?lang=en").get_data(as_text=True)
+    assert f"Left at the address, left {t}, witnesses: 居委会李主任" in html
+    assert "Record service by another method" in html and "留置" not in html
+    rec = db.session().query(ServiceRecord).filter_by(party_id=party["id"]).one()
+    assert rec.channels_tried[-1]["detail"] == f"留置送达，{t}留置，见证人：居委会李主任"  # the record keeps Chinese
