@@ -195,3 +195,20 @@ def test_the_console_in_english_names_the_method_and_evidence_in_english(console
     assert "Record service by another method" in html and "留置" not in html
     rec = db.session().query(ServiceRecord).filter_by(party_id=party["id"]).one()
     assert rec.channels_tried[-1]["detail"] == f"留置送达，{t}留置，见证人：居委会李主任"  # the record keeps Chinese
+
+
+def test_the_court_system_receives_the_postal_service_as_service_effective(api, run_jobs, receiver):
+    from notify import webhooks as sender
+
+    ep = api("post", "/webhooks", role="admin", json={"url": receiver.url, "events": ["service.effective"]}).json
+    _case, party, doc = _declined_party(api, "（2026）京0491民初810号")
+    t = other_service.today().isoformat()
+    assert _post(api, party["id"], doc["id"], method="postal", tracking_number=TRACKING, posted_on=t,
+                 received_on=t).status_code == 201
+    sender.pump()
+    run_jobs(("notify",))
+    [event] = receiver.events(ep["secret"]).values()
+    assert event["type"] == "service.effective" and event["subject"] == f"party:{party['id']}"
+    data = event["data"]
+    assert data["channel"] == "postal" and data["served_on"] == t and data["tracking_number"] == TRACKING
+    assert data["document_id"] == doc["id"] and len(data["return_card_sha256"]) == 64
