@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from court import audit, db, display, i18n, storage
@@ -198,15 +199,28 @@ def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: by
         raise Conflict("该文书已于{at}向{name}电子送达，无需再以其他方式送达", code="already_served",
                        at=rec.effective_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"), name=party.name)
     if rec is None:
-        rec = ServiceRecord(party_id=party.id, document_id=doc.id, channels_tried=[])
-        s.add(rec)
+        try:
+            with s.begin_nested():  # the serving job may open the record at the same moment
+                rec = ServiceRecord(party_id=party.id, document_id=doc.id, channels_tried=[])
+                s.add(rec)
+                s.flush()
+        except IntegrityError:
+            rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == party.id,
+                                                       ServiceRecord.document_id == doc.id))
+            assert rec is not None
     if rec.served_version_id is None and doc.versions:
         rec.served_version_id = doc.current.id
     s.flush()
     key = storage.store().put(card) if card else None
     row = OtherService(case_id=case.id, party_id=party.id, document_id=doc.id, service_record_id=rec.id,
                        scan_key=key, scan_sha256=card_sha, recorded_by=actor, **clean)
-    s.add(row)
+    try:
+        with s.begin_nested():  # two clerks at once: the second gets the conflict, not a crash
+            s.add(row)
+            s.flush()
+    except IntegrityError:
+        raise Conflict("{name}对该文书的送达刚由他人录入，请刷新后查看", code="already_recorded",
+                       name=party.name) from None
     served_on: date = clean["served_on"]  # type: ignore[assignment]
     at = service_date.start_of_day(served_on)
     rec.effective_at, rec.effective_channel = at, ev.method
