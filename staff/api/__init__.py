@@ -59,8 +59,9 @@ from staff.api import (  # noqa: E402,F401
     flows,
     members,
     notices,
+    other_service,
     seals,
     templates,
     webhooks,
-    worklist,  # noqa: E402,F401  (its own line: other branches add modules above)
+    worklist,
 )
