@@ -5,7 +5,7 @@ code look-up on the public verify page (which verifies the stored file every tim
 
 A two-page judgment is sealed by the seal job (so its last page carries the seal widget, drawn
 since PDFium's form environment is loaded), then the last page is drawn at every width of
-``web_sign.pages.WIDTHS`` straight through the sandboxed renderer (no cache), ``--rounds`` times
+``signing.pages.WIDTHS`` straight through the sandboxed renderer (no cache), ``--rounds`` times
 each; the script prints the median wall time, the PNG size and the child's peak RSS. Then it
 times ``GET /verify/<code>`` (the verification report of the stored file plus the page count).
 """
@@ -32,9 +32,8 @@ def main() -> int:
     from court.models import Document, StepAction
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
-    from signing import codes, service
+    from signing import codes, pages, service
     from tests.factories import pdf_bytes
-    from web_sign import pages
 
     tmp = Path(tempfile.mkdtemp(prefix="pages-bench-"))
     cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",

@@ -21,7 +21,7 @@ from court import crypto, db, ratelimit
 from court.errors import RateLimited
 from court.i18n import _
 from court.models import Document
-from web_sign import pages
+from signing import pages
 
 bp = Blueprint("verify", __name__, url_prefix="/verify", template_folder="templates")
 

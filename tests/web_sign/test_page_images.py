@@ -97,7 +97,7 @@ def test_an_odd_page_size_stays_within_the_pixel_bound(app):
     from court.models import DocumentKind
     from court.services import cases, documents
     from court.services import staff as staff_service
-    from web_sign import pages
+    from signing import pages
 
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=14000)
