@@ -177,3 +177,27 @@ def test_upload_of_the_original_before_sealing_says_so_and_points_to_the_sealed_
     text = bad.get_data(as_text=True)
     assert "验证未通过" in text and "这是本院盖章前的原件" not in text and 'class="verdict bad"' in text
     assert "平台未存档与此完全相同的文件" in text
+
+
+@needs_signing
+def test_the_original_with_a_forged_seal_is_not_passed_off_as_the_original(client, app, run_jobs):
+    """The attacker holds the court's original and certifies it with another organisation's
+    certificate from the same root, drawn with the court's seal image: red, never "原件"."""
+    from signing import codes, pki, service
+    from signing.cms import CmsSigner
+    from signing.engine import SealStamper
+    from signing.settings import current
+
+    doc, original = _sealed_judgment(run_jobs)
+    settings = current()
+    creds = pki.issue_event_certificate(pki.platform_ca(settings), "某科技有限公司", None, org="某科技有限公司")
+    real = service.stamper(settings, court_name="北京互联网法院")
+    fake = SealStamper(signer=CmsSigner(creds), seal=real.seal, verify_base=real.verify_base,
+                       font_path=real.font_path, signer_name="北京互联网法院")
+    forged = fake.stamp(original, doc.verify_code).pdf
+    token = csrf(client)
+    page = client.post("/verify", data={"csrf_token": token, "pdf": (io.BytesIO(forged), "judgment.pdf")})
+    text = page.get_data(as_text=True)
+    assert "验证未通过" in text and "不是本院签发" in text and 'class="verdict bad"' in text
+    assert "这是本院盖章前的原件" not in text and "平台未存档与此完全相同的文件" in text
+    assert codes.format_code(doc.verify_code) not in text  # no link to the genuine one from a forgery
