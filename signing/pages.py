@@ -48,8 +48,8 @@ def _cached(key: str, build: Callable[[], bytes]) -> bytes:
     or ``build()`` stored there for ``CACHE_SECONDS``."""
     r = redis_conn.cache()
     cached = r.get(key)
-    if cached is not None:
-        return bytes(cached)
+    if isinstance(cached, bytes):  # the cache client returns bytes (no decode_responses)
+        return cached
     data = build()
     r.set(key, data, ex=CACHE_SECONDS)
     return data
