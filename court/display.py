@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from court.chinatime import CHINA
+from court.chinatime import CHINA as CHINA  # re-exported: callers that read display.CHINA
 from court.i18n import translate
 from court.models import (
     CaseStatus,
@@ -56,6 +56,8 @@ LABELS: dict[type[enum.Enum], Mapping[Any, str]] = {
                          NotificationStatus.CANCELLED: "已取消"},
 }
 CHANNEL = {"sms": "短信", "wechat": "微信", "email": "电子邮件", "web": "网页", "console": "站内通知"}
+CHANNEL.update({"postal": "邮寄送达", "public_notice": "公告送达", "direct": "直接送达",  # service by other methods
+                "left": "留置送达"})
 
 
 def label(value: object, locale: str | None = None) -> str:

@@ -230,7 +230,8 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
         document_sha256=served.sha256, recipient=party.name,
         recipient_id=party.id_number_masked or (person.id_number_masked if person is not None else "") or "—",
         consent=consent_line(given), channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
-        effective_channel=CHANNELS.get(rec.effective_channel or "", rec.effective_channel or "—"),
+        effective_channel=CHANNELS.get(rec.effective_channel or "")
+        or display.CHANNEL.get(rec.effective_channel or "", rec.effective_channel or "—"),  # 邮寄送达 …
         receipt_number=rec.receipt_number or f"SD{rec.id:08d}", issued_at=_t(db.utcnow()),
     )
 

@@ -46,8 +46,8 @@ from court.models import (
 from court.services import binding, identity_checks, party_sessions
 from court.services import documents as document_service
 from court.services import flows as flow_service
-from signing import qr
-from web_sign import access, pages
+from signing import pages, qr
+from web_sign import access
 
 bp = Blueprint("party", __name__, url_prefix="/m", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -376,7 +376,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
         service_date.record_event(s, rec, channel="web", event="read", at=db.utcnow())
         s.commit()
     return render_template("m/document.html", doc=doc, party=acc.party, version=version, count=count, flow=flow,
-                           step=step, rec=rec, show_order=doc.kind is DocumentKind.TRANSCRIPT or
+                           step=step, rec=rec, page_widths=pages.WIDTHS, show_order=doc.kind is DocumentKind.TRANSCRIPT or
                            (flow is not None and sum(1 for st in flow.steps if st.party_id or st.staff_id) > 1))
 
 
@@ -388,8 +388,10 @@ def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
         ratelimit.hit("m-page", str(access.auth()["person_id"]), PAGE_LIMIT)
     except RateLimited:
         abort(429)
-    zoom = 2 if request.args.get("zoom") == "2" else 1
-    png = pages.render(acc.document.current, number, zoom)
+    width = pages.parse_width(request.args.get("w"))
+    if width is None:
+        abort(400)
+    png = pages.render(acc.document.current, number, width)
     if png is None:
         abort(404)
     resp = Response(png, mimetype="image/png")

@@ -474,3 +474,12 @@ def describe(c: Consent) -> ConsentSummary:
             "recorded_by": c.recorded_by, "channels": list(c.channels or []),
             "addresses": {ch: mask(ch, v) or ("已绑定" if ch == "wechat" else "") for ch, v in (c.address or {}).items()},
             "scan": bool(c.scan_key)}
+
+
+def states_many(s: Session, parties: list[PartyLike]) -> dict[int, str]:
+    """:func:`state` of many parties in one query (the clerk's worklist asks it per page)."""
+    out: dict[int, str] = {}
+    for pid, rows in _rows_for(s, parties).items():
+        current = _in_force(rows)
+        out[pid] = current.decision if current is not None else ("withdrawn" if rows else "none")
+    return out

@@ -9,6 +9,10 @@
       zoom = Math.max(100, Math.min(300, zoom + 50 * Number(btn.dataset.zoom)));
       var pages = document.getElementById("pages");
       if (pages) { pages.style.setProperty("--zoom", zoom + "%"); }
+      // ask for a render as wide as the zoomed page (the browser picks it from the srcset)
+      document.querySelectorAll("img[data-page-image]").forEach(function (img) {
+        img.sizes = "(max-width: 720px) " + zoom + "vw, " + (7.2 * zoom) + "px";
+      });
     });
   });
 
