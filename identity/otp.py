@@ -19,10 +19,9 @@ import re
 import secrets
 import time
 import unicodedata
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
-
-from datetime import timedelta
 
 from court import audit, crypto, db, display, ratelimit, redis_conn
 from court.errors import DomainError, NotFound, RateLimited
@@ -142,14 +141,13 @@ def verify_code(s: Session, phone: str, purpose: str, code: str) -> None:
     if int(record.get("expires", 0)) < time.time():
         raise DomainError("验证码已过期（有效期{minutes}分钟），请重新获取", code="otp_expired",
                           minutes=LIFETIME_SECONDS // 60)
+    _refuse_past_daily_wrong(subject)  # before any comparison: past the cap, nothing is an oracle
     digest = _digest(purpose, subject, entered)
     right = hmac.compare_digest(record["digest"], digest)
     if not right and record.get("last_wrong") == digest:  # the same slip again: not a new guess
         left = max(0, MAX_TRIES - int(record.get("tries", 0)))
         if left > 0:
             raise DomainError("验证码不正确，还可以再试{left}次", code="otp_wrong", left=left)
-    if not right:
-        _count_wrong(subject)
     tries = int(r.hincrby(key, "tries", 1))
     if not r.hexists(key, "digest"):  # expired between the two calls
         r.delete(key)
@@ -158,6 +156,7 @@ def verify_code(s: Session, phone: str, purpose: str, code: str) -> None:
         raise DomainError("验证码输入错误次数过多，已失效，请重新获取", code="otp_locked", status=429)
     if not right:
         r.hset(key, "last_wrong", digest)
+        ratelimit.hit(WRONG_SCOPE, subject, WRONG_LIMIT)
         left = MAX_TRIES - tries
         if left <= 0:
             _scrub(s, record.get("notification"))
@@ -174,14 +173,14 @@ def verify_code(s: Session, phone: str, purpose: str, code: str) -> None:
                  subject=f"phone:{subject[:16]}", details={"purpose": purpose})
 
 
-def _count_wrong(subject: str) -> None:
-    """One more different wrong code for this number today; refuse, saying until when, past the cap."""
+def _refuse_past_daily_wrong(subject: str) -> None:
+    """Past the day's cap of wrong codes for this number, say until when (Beijing time) nothing
+    is checked: at most :data:`WRONG_LIMIT` guesses a day, however many codes are sent."""
     if ratelimit.remaining(WRONG_SCOPE, subject, WRONG_LIMIT) <= 0:
         wait = ratelimit.retry_after(WRONG_SCOPE, subject, WRONG_LIMIT) or WRONG_LIMIT.seconds
         raise RateLimited("今天输错验证码的次数过多（{count}次），为保护您的信息已暂停短信验证，请于{until}（北京时间）后再试，"
                           "或联系承办法院", code="otp_wrong_daily", retry_after=wait, count=WRONG_LIMIT.count,
                           until=until(wait))
-    ratelimit.hit(WRONG_SCOPE, subject, WRONG_LIMIT)
 
 
 def _scrub(s: Session, notification_id: str | None) -> None:

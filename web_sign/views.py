@@ -221,9 +221,7 @@ def face():  # type: ignore[no-untyped-def]
     if holder is None or row is None:
         return access.gate(url_for("party.home"))
     from court.services import face_consent
-    from identity.face import attempts_left, notice
-
-    from identity.face import fresh
+    from identity.face import attempts_left, fresh, notice
 
     next_url = _safe_next(request.args.get("next"))
     s = db.session()
