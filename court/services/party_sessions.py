@@ -108,11 +108,17 @@ def revoke_party(s: Session, party: Party, *, actor: str) -> int:
 
 
 def returning(s: Session, row: PartySession, party: Party) -> bool:
-    """This session came back by the lighter step for ``party``: it entered the SMS code sent to
-    the person's *verified* phone (one proven in a session whose identity check passed), and the
-    party was joined to this person after an identity check. Knowing a name, an ID number or a
+    """This session came back by a lighter step for ``party``, which was joined to this person after
+    an identity check: either it entered the SMS code sent to the person's *verified* phone (one
+    proven in a session whose identity check passed), or it was signed in from a *verified* WeChat
+    binding (``via`` ``wechat``: only :func:`court.services.binding.person_for` starts those, and a
+    binding is verified only by a check in that conversation). Knowing a name, an ID number or a
     stale cookie never gets here; a new phone, a first visit or someone else's party does not."""
-    if row.via != "sms" or not row.proven_phone or party.person_id != row.person_id:
+    if party.person_id != row.person_id or identity_checks.last_pass(s, person_id=row.person_id) is None:
+        return False
+    if row.via == "wechat":
+        return True
+    if row.via != "sms" or not row.proven_phone:
         return False
     person = s.get(Person, row.person_id)
     if person is None or person.phone != row.proven_phone or person.phone_verified_at is None:
@@ -121,7 +127,7 @@ def returning(s: Session, row: PartySession, party: Party) -> bool:
                                                    ChannelBinding.address == row.proven_phone,
                                                    ChannelBinding.person_id == person.id,
                                                    ChannelBinding.verified_at.is_not(None)))
-    return proven is not None and identity_checks.last_pass(s, person_id=person.id) is not None
+    return proven is not None
 
 
 def served(s: Session, party: Party, document: Document) -> bool:

@@ -137,3 +137,24 @@ def test_a_face_pass_in_another_browser_does_not_let_an_sms_session_sign(app, wo
     step = db.session().scalar(select(FlowStep).join(FlowStep.flow).where(FlowStep.party_id == world.alice.id)
                                .order_by(FlowStep.id.desc()))
     assert step.status is StepStatus.READY  # nothing was signed
+
+
+def test_a_returning_wechat_party_rereads_without_a_face_check_but_signs_with_one(app, client, world, run_jobs):
+    """The bot's route in (WeChat OAuth from a verified binding) follows the same rule."""
+    from court.models import ChannelBinding
+
+    app.config["WECHAT_OAUTH_EXCHANGE"] = "tests.web_sign.test_wechat.fake_exchange"
+    _first_visit(app.test_client(), world.alice, world.doc.id, run_jobs)
+    _signed_for(world.alice, world.doc.id)
+    new_id = _new_document(world)
+    s = db.session()
+    person_id = s.get(Party, world.alice.id).person_id
+    s.add(ChannelBinding(person_id=person_id, channel="wechat", address="oWECHAT-alice", verified_at=db.utcnow()))
+    s.commit()
+    checks = _checks(person_id)
+    r = client.get(f"/m/documents/{world.doc.id}?code=good-code&state=doc{world.doc.id}")
+    assert r.status_code == 302
+    assert client.get(f"/m/documents/{world.doc.id}").status_code == 200
+    assert client.get(f"/m/documents/{world.doc.id}/file.pdf").data.startswith(b"%PDF-")
+    assert _checks(person_id) == checks
+    assert "/m/face" in client.get(f"/m/documents/{new_id}/sign").headers["Location"]
