@@ -53,8 +53,9 @@ def test_every_identity_and_consent_form_answers_with_a_redirect(client, world, 
     failed = client.post(consent_url, data={"csrf_token": token, "next": f"/m/documents/{world.doc.id}"})
     assert failed.status_code == 302  # a failed submit too: back and reload show a page, not a re-post
     shown = client.get(failed.headers["Location"]).get_data(as_text=True)
-    assert "请阅读并勾选同意电子送达" in shown and 'id="consent-submit"' in shown
-    ok = client.post(consent_url, data={"csrf_token": token, "agree": "yes", "next": f"/m/documents/{world.doc.id}"})
+    assert "请选择同意或不同意电子送达" in shown and 'id="consent-submit"' in shown
+    ok = client.post(consent_url, data={"csrf_token": token, "decision": "agree",
+                                          "next": f"/m/documents/{world.doc.id}"})
     assert ok.status_code == 302 and ok.headers["Location"].endswith(f"/m/documents/{world.doc.id}")
     assert client.get(f"/m/documents/{world.doc.id}").status_code == 200
     out = client.post("/m/logout", data={"csrf_token": token})

@@ -42,7 +42,7 @@ def _first_visit(client, party: Party, document_id: int, run_jobs) -> None:
     status = client.get(f"/m/face/status?next={doc_url}").get_json()
     assert status["ok"], status
     if "/m/consent/" in status["next"]:
-        client.post(status["next"], data={"csrf_token": token, "agree": "yes", "next": doc_url})
+        client.post(status["next"], data={"csrf_token": token, "decision": "agree", "next": doc_url})
     assert client.get(doc_url).status_code == 200
 
 
