@@ -46,8 +46,8 @@ from court.models import (
 from court.services import binding, identity_checks, party_sessions
 from court.services import documents as document_service
 from court.services import flows as flow_service
-from signing import qr
-from web_sign import access, pages
+from signing import pages, qr
+from web_sign import access
 
 bp = Blueprint("party", __name__, url_prefix="/m", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -1,4 +1,5 @@
-"""Document pages as images, rendered on the server with pypdfium2.
+"""Document pages as images, rendered on the server with pypdfium2 (the party pages and the
+staff console both show them, so they live here, below both).
 
 A phone (and WeChat's in-app browser above all) shows PDFs badly or not at all, so the review
 page shows each page as a PNG. Renders are cached in Redis by the version's SHA-256, page and
