@@ -106,10 +106,12 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
     templates = template_service.templates_of(s, c.court) if writable else []
     s.commit()  # the standard templates are added the first time a court's case page is shown
     consents = {p.id: consent_rules.state(s, p) for p in c.parties}
+    # a credential document is one party's: name the party, so two parties' rows differ
+    credential_party = {r.credential.document_id: r.party for r in services if r.credential is not None}
     return render_template("console/case.html", case=c, next_statuses=sorted(lifecycle.MOVES[c.status]),
                            templates=templates, documents=docs, notifications=notes, services=services,
                            roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
-                           consents=consents, consent_labels=CONSENT_LABELS,
+                           consents=consents, consent_labels=CONSENT_LABELS, credential_party=credential_party,
                            removable={p.id for p in c.parties if case_service.removable(s, p)}), status
 
 
@@ -204,8 +206,11 @@ def revoke_sessions(party_id: int):  # type: ignore[no-untyped-def]
 def audit(case_id: int):  # type: ignore[no-untyped-def]
     c = _case(case_id)
     s = db.session()
+    from staff.console import audit_view
+
     events = audit_log.events_for_case(s, c.id)
-    return render_template("console/audit.html", case=c, events=events, report=audit_log.verify_recent(s, events))
+    return render_template("console/audit.html", case=c, rows=audit_view.rows(s, events),
+                           report=audit_log.verify_recent(s, events))
 
 
 def _ttl() -> int:
