@@ -45,7 +45,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(case_type=display.case_type, version_reason=display.version_reason,
                                  push_status=display.push_status, field_label=display.field,
                                  error_text=display.error_text, audit_action=display.audit_action,
-                                 detail_key=display.detail_key)
+                                 detail_key=display.detail_key, seal_channel=display.seal_channel,
+                                 webhook_event=display.webhook_event)
 
     @app.before_request
     def _check_csrf() -> None:

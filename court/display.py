@@ -144,10 +144,19 @@ DETAIL_KEY = {
 SUBJECT = {"document": "文书", "party": "当事人", "flow": "签署流程", "step": "流程步骤", "service_record": "送达记录",
            "notification": "通知", "push": "推送通知", "case": "案件", "seal": "印章", "staff": "工作人员",
            "template": "文书模板", "webhook": "系统对接", "person": "当事人本人", "version": "文书版本",
-           "binding": "账号绑定", "court": "法院", "link": "短信链接", "session": "网页会话"}
+           "binding": "账号绑定", "court": "法院", "link": "短信链接", "session": "网页会话",
+           "seal_use": "用印记录"}
+# how a seal was used (SealUse.channel)
+SEAL_CHANNEL = {"flow": "签署流程", "cli": "命令行盖章", "batch": "批量盖章", "note": "拒签记录", "credential": "送达凭证"}
+# the events sent to the court's own systems (court.services.webhooks): named for staff, the code
+# itself stays visible beside the words because the receiving system matches on it
+WEBHOOK_EVENT = {"document.sealed": "文书已盖章", "step.signed": "签名或签收", "step.approved": "用印审批通过",
+                 "step.refused": "拒签", "flow.finished": "签署流程完成", "flow.returned": "用印审批未通过，已退回",
+                 "service.effective": "送达生效", "credential.issued": "送达凭证已出具", "case.flagged": "案件需另行送达",
+                 "case.status_changed": "案件状态变更", "case.archived": "案件已归档", "*": "全部事件"}
 # every plain table above, so scripts/i18n.py puts their words in the English catalogue
 WORDS: tuple[dict[str, str], ...] = (CASE_TYPE, VERSION_REASON, PUSH_STATUS, FIELD, ERROR, ACTOR_KIND, SYSTEM_ACTOR,
-                                     AUDIT_ACTION, DETAIL_KEY, SUBJECT)
+                                     AUDIT_ACTION, DETAIL_KEY, SUBJECT, SEAL_CHANNEL, WEBHOOK_EVENT)
 _CODE = re.compile(r"^([a-z][a-z0-9_]*)(?::\s*(.*))?$", re.S)
 
 
@@ -181,6 +190,14 @@ def version_reason(code: object) -> str:
 
 def push_status(code: object) -> str:
     return word(PUSH_STATUS, code)
+
+
+def seal_channel(code: object) -> str:
+    return word(SEAL_CHANNEL, code)
+
+
+def webhook_event(code: object) -> str:
+    return word(WEBHOOK_EVENT, code)
 
 
 def field(code: object) -> str:

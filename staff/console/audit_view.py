@@ -56,30 +56,37 @@ def _value(key: str, value: Any) -> str:
         if key in ("role", "roles", "kind", "steps", "action") and text in {m.value for m in enum_cls}:
             return display.label(enum_cls(text))
     if key in ("channel", "channels", "via"):
-        return display.label(text)
+        return display.seal_channel(text) if text in display.SEAL_CHANNEL else display.label(text)
     if key == "template" and text in messages.TEMPLATES:
         return translate(messages.TEMPLATES[text].title)
+    if key == "reason" and text in display.VERSION_REASON:
+        return display.version_reason(text)
     if key in ("error", "reason"):
         text = display.error_text(text)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
+def actor_names(s: Session, actors: list[str]) -> dict[str, str]:
+    """``staff:3`` → ``吴书记员（书记员）``, ``party:5`` → ``张三（原告）`` for the actors given."""
+    def ids(kind: str) -> set[int]:
+        return {int(n) for k, _, n in (a.partition(":") for a in actors) if k == kind and n.isdigit()}
+
+    names = {f"staff:{m.id}": f"{m.name}（{display.label(m.role)}）"
+             for m in s.scalars(select(Staff).where(Staff.id.in_(ids("staff"))))}
+    names |= {f"party:{p.id}": f"{p.name}（{display.label(p.role)}）"
+              for p in s.scalars(select(Party).where(Party.id.in_(ids("party"))))}
+    return names
+
+
 def rows(s: Session, events: list[AuditEvent]) -> list[Row]:
-    staff = {m.id: m for m in s.scalars(select(Staff).where(Staff.id.in_(_ids(events, "staff", "actor"))))}
-    parties = {p.id: p for p in s.scalars(select(Party).where(Party.id.in_(
-        _ids(events, "party", "actor") | _ids(events, "party", "subject"))))}
+    names = actor_names(s, [e.actor for e in events] + [e.subject or "" for e in events])
     docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(_ids(events, "document", "subject"))))}
-    names: dict[str, str] = {}
-    for i, m in staff.items():
-        names[f"staff:{i}"] = f"{m.name}（{display.label(m.role)}）"
-    for i, p in parties.items():
-        names[f"party:{i}"] = f"{p.name}（{display.label(p.role)}）"
     out = []
     for e in events:
         kind, _, ref = (e.subject or "").partition(":")
         if kind == "document" and ref.isdigit() and int(ref) in docs:
             subject = f"{display.word(display.SUBJECT, kind)}《{docs[int(ref)].title}》"
-        elif kind == "party" and ref.isdigit() and int(ref) in parties:
+        elif kind == "party" and f"party:{ref}" in names:
             subject = names[f"party:{ref}"]
         elif e.subject:
             subject = f"{display.word(display.SUBJECT, kind)} #{ref}" if ref else display.word(display.SUBJECT, kind)
