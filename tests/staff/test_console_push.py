@@ -97,7 +97,7 @@ def test_preview_shows_the_message_parties_get_then_one_confirmation_sends_once(
     rows = re.findall(r"<tr><td>(张三|李四|王五)</td>.*?</tr>", page, re.S)
     assert rows == ["张三", "李四", "王五"]
     assert re.search(r"张三 原告 （2026）京0491民初300号 短信 138\*\*\*\*0041 已(发送|送达)", text)
-    assert "王五 第三人 （2026）京0491民初300号 短信 发送失败 当事人未登记手机号码、电子邮箱或微信" in text
+    assert "王五 第三人 （2026）京0491民初300号 — 发送失败 当事人未登记手机号码、电子邮箱或微信" in text
     assert not leaks(text)
     status = console.get(first.headers["Location"] + "/status").json
     assert status["status_label"] == "已全部处理" and status["failures"][0]["reason"].startswith("当事人未登记")
