@@ -66,7 +66,7 @@ VERSION_REASON = {"uploaded": "上传原件", "corrected": "上传更正版本",
 PUSH_STATUS = {"queued": "排队中", "running": "正在生成发送任务", "dispatched": "正在发送", "done": "已全部处理",
                "failed": "失败"}
 # what a staff member or the system fills in a notice template (notify.messages field names)
-FIELD = {"time": "开庭时间", "place": "地点", "matter": "事项", "content": "通知内容", "action": "办理事项",
+FIELD = {"time": "时间", "place": "地点", "matter": "事项", "content": "通知内容", "action": "办理事项",
          "code": "验证码", "minutes": "有效分钟数"}
 # why a message was not sent or a step failed: codes written before a colon in ``error``
 ERROR = {"no_address": "当事人未登记手机号码、电子邮箱或微信", "no_consent": "当事人未同意电子送达，需以其他方式送达",
