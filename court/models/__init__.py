@@ -12,6 +12,7 @@ from court.models.notifications import (
     ServiceRecord,
     SmsLink,
 )
+from court.models.other_service import OtherService
 from court.models.people import (
     ChannelBinding,
     Consent,
@@ -53,6 +54,7 @@ __all__ = [
     "NoticePush",
     "Notification",
     "NotificationStatus",
+    "OtherService",
     "Party",
     "PartyRole",
     "PartySession",

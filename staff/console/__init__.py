@@ -17,4 +17,5 @@ from staff.console import (  # noqa: E402,F401
     seals,
     templates,
     webhooks,
+    worklist,
 )

@@ -62,7 +62,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     version = doc.current
     return render_template("console/document.html", doc=doc, flows=flows, members=members,
                            preview=version, preview_pages=min(pages.page_count(version), PREVIEW_PAGES),
-                           all_pages=pages.page_count(version), start_blocked=flow_service.start_blocked(s, doc),
+                           all_pages=pages.page_count(version), page_widths=pages.WIDTHS, start_blocked=flow_service.start_blocked(s, doc),
                            approvals=[st for f in flows for st in f.steps if st.action is StepAction.APPROVE
                                       and st.status is StepStatus.READY and st.staff_id == g.staff.id],
                            seals=seals.court_seals(s, doc.case.court),
@@ -118,7 +118,10 @@ def page_image(document_id: int, number: int, page: int):  # type: ignore[no-unt
     """One page drawn by the same sandboxed renderer as the party pages, so the seal approver reads
     the document on the page next to approve/refuse instead of downloading it."""
     version = _version(document_id, number)
-    png = pages.render(version, page, 2 if request.args.get("zoom") == "2" else 1)
+    width = pages.parse_width(request.args.get("w"))
+    if width is None:
+        abort(400)
+    png = pages.render(version, page, width)
     if png is None:
         abort(404)
     resp = Response(png, mimetype="image/png")

@@ -1,6 +1,7 @@
 """The seal approver reads the document on the page, next to approve and refuse (#12 item 14)."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -32,15 +33,17 @@ def test_the_approver_sees_every_page_beside_approve_and_refuse(console, client,
     page = client.get(f"/console/documents/{waiting.id}").get_data(as_text=True)
     box = page[page.index('class="card approve-box"'):page.index('id="preview"')]
     assert "待您审批用印" in box and "批准用印" in box and "拒绝并退回" in box and "共 3 页" in box
-    images = re.findall(r'<img loading="lazy" src="([^"]+)" alt="第 (\d) 页">', page)
+    images = re.findall(r'<img loading="lazy" src="([^"]+)" srcset="[^"]+" sizes="[^"]+" alt="第 (\d) 页">', page)
     assert [n for _src, n in images] == ["1", "2", "3"]
     assert page.index('id="preview"') < page.index("<h2>版本</h2>")  # near the decision, above the history
     assert '<details class="card preview" open' in page
     for src, _n in images:
         r = client.get(src)
         assert r.status_code == 200 and r.mimetype == "image/png"
-        image = Image.open(__import__("io").BytesIO(r.data))
-        assert image.width > 500 and image.height > image.width  # an A4 page, readable
+        image = Image.open(io.BytesIO(r.data))
+        assert image.width == 1080 and image.height > image.width  # an A4 page, readable
+    assert Image.open(io.BytesIO(client.get(images[0][0] + "?w=480").data)).width == 480  # a phone's size
+    assert client.get(images[0][0] + "?w=99999").status_code == 400  # only the renderer's widths
     assert client.get(f"/console/documents/{waiting.id}/versions/1/pages/4.png").status_code == 404
     assert client.get(f"/console/documents/{waiting.id}/versions/9/pages/1.png").status_code == 404
 
