@@ -24,7 +24,7 @@ def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/$"))
+    page.wait_for_url(at(r"/console/(work)?$"))  # clerks land on the service desk
 
 
 def _case_with_parties(court) -> int:  # type: ignore[no-untyped-def]
