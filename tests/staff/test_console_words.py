@@ -36,8 +36,9 @@ LEAKS = [re.compile(r"\{'|'\}|\bNone\b|\bTrue\b|\bFalse\b"), re.compile(r"\b[a-z
 
 def visible_text(page: str) -> str:
     """The words a reader sees: no scripts, styles or tags; nor what is shown as a code on purpose,
-    beside its words: the raw audit record behind its click, an event name the court's own
-    system matches on (``<code class="wire">``), a template's ``{placeholder}`` its author types."""
+    beside its words: the raw audit record behind its click, a name another system matches on (a
+    webhook event, an API key's prefix: ``<code class="wire">``), a template's ``{placeholder}``
+    its author types."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
     page = re.sub(r"<pre data-raw>.*?</pre>", " ", page, flags=re.S)
     page = re.sub(r'<code class="wire">[^<]*</code>', " ", page)
