@@ -150,6 +150,8 @@ SUBJECT = {"document": "文书", "party": "当事人", "flow": "签署流程", "
            "template": "文书模板", "webhook": "系统对接", "person": "当事人本人", "version": "文书版本",
            "binding": "账号绑定", "court": "法院", "link": "短信链接", "session": "网页会话",
            "seal_use": "用印记录"}
+# a party's standing on electronic service (court.services.consent.state)
+CONSENT = {"given": "已同意", "declined": "不同意", "withdrawn": "已撤回", "none": "未确认"}
 # how a seal was used (SealUse.channel)
 SEAL_CHANNEL = {"flow": "签署流程", "cli": "命令行盖章", "batch": "批量盖章", "note": "拒签记录", "credential": "送达凭证"}
 # the events sent to the court's own systems (court.services.webhooks): named for staff, the code
@@ -160,7 +162,7 @@ WEBHOOK_EVENT = {"document.sealed": "文书已盖章", "step.signed": "签名或
                  "case.status_changed": "案件状态变更", "case.archived": "案件已归档", "*": "全部事件"}
 # every plain table above, so scripts/i18n.py puts their words in the English catalogue
 WORDS: tuple[dict[str, str], ...] = (CASE_TYPE, VERSION_REASON, PUSH_STATUS, FIELD, ERROR, ACTOR_KIND, SYSTEM_ACTOR,
-                                     AUDIT_ACTION, DETAIL_KEY, SUBJECT, SEAL_CHANNEL, WEBHOOK_EVENT)
+                                     AUDIT_ACTION, DETAIL_KEY, SUBJECT, SEAL_CHANNEL, WEBHOOK_EVENT, CONSENT)
 _CODE = re.compile(r"^([a-z][a-z0-9_]*)(?::\s*(.*))?$", re.S)
 
 
