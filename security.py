@@ -42,6 +42,11 @@ def init_app(app: Flask) -> None:
     protected: set[str] = app.extensions.setdefault("csrf_blueprints", set())
     app.jinja_env.globals.update(csrf_token=csrf_token, _=i18n._, get_locale=i18n.get_locale)
     app.jinja_env.filters.update(label=display.label, local_time=display.local_time)
+    app.jinja_env.filters.update(case_type=display.case_type, version_reason=display.version_reason,
+                                 push_status=display.push_status, field_label=display.field,
+                                 error_text=display.error_text, audit_action=display.audit_action,
+                                 detail_key=display.detail_key, seal_channel=display.seal_channel,
+                                 webhook_event=display.webhook_event)
 
     @app.before_request
     def _check_csrf() -> None:

@@ -80,3 +80,19 @@ def find_or_create(s: Session, *, real_name: str, id_number: str, phone: str,
                  details={"changed": False})
     log.info("person %s registered again (identity check needed before anything is granted)", person.id)
     return person, False
+
+
+def for_court_record(s: Session, *, real_name: str, id_number: str, phone: str) -> Person:
+    """The person behind a party record the *court* entered, created from it the first time.
+
+    The name and ID number come from the court, not from whoever is typing, so nothing here is
+    guessed and the per-ID-number registration limit (meant for typed attempts) does not apply:
+    an SMS-link party tapping the code buttons is never told about a "registration" she never
+    made (issue 12, item 1). Knowing the person still grants nothing without the SMS code and,
+    for binding, an identity check in the same session.
+    """
+    person = find_by_id_number(s, id_number)
+    if person is not None:
+        binding.refuse_wrong_name(s, person, normalize_name(real_name))
+        return person
+    return find_or_create(s, real_name=real_name, id_number=id_number, phone=phone)[0]

@@ -10,12 +10,14 @@ the trace of what was sent.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from court import display
 from court.chinatime import CHINA
 from court.errors import DomainError
+from court.i18n import translate
 from wechat import rules as wechat_rules
 from wechat.templates import WECHAT_LAYOUTS
 
@@ -95,7 +97,7 @@ def get(name: str) -> MessageTemplate:
         raise DomainError("未知的消息模板：{name}", code="unknown_template", name=name) from None
 
 
-def check_fields(template: MessageTemplate, fields: dict[str, object]) -> dict[str, str]:
+def check_fields(template: MessageTemplate, fields: dict[str, object], *, now: datetime | None = None) -> dict[str, str]:
     """Validate caller-supplied fields: every required one present, none unknown, none too long."""
     unknown = sorted(set(fields) - set(template.fields))
     if unknown:
@@ -104,16 +106,49 @@ def check_fields(template: MessageTemplate, fields: dict[str, object]) -> dict[s
     out: dict[str, str] = {}
     for name in template.fields:
         value = str(fields.get(name) if fields.get(name) is not None else "").strip()
+        label = field_label(template, name)
         if not value:
-            raise DomainError("缺少字段：{name}", code="missing_field", name=name)
+            raise DomainError("缺少字段：{label}", code="missing_field", name=name, label=label)
         limit = 300 if name in template.long_fields else FIELD_MAX_CHARS
         if len(value) > limit:
-            raise DomainError("字段{name}过长（最多{limit}字）", code="field_too_long", name=name, limit=limit)
+            raise DomainError("{label}过长（最多{limit}字）", code="field_too_long", name=name, label=label, limit=limit)
         if any(ch in value for ch in "【】"):
-            raise DomainError("字段{name}不能包含【】", code="bad_field", name=name)
+            raise DomainError("{label}不能包含【】", code="bad_field", name=name, label=label)
+        if name == "time":
+            value = check_time(value, label, now=now)
         out[name] = value
     check_wechat_fields(template, out)
     return out
+
+
+def field_label(template: MessageTemplate, name: str) -> str:
+    """A field's name for people in this template (开庭时间, 到庭地点 …): the slot's name in its
+    WeChat layout, else the general name in :mod:`court.display`."""
+    layout = WECHAT_LAYOUTS.get(template.name)
+    slot = next((sl for sl in layout.slots if sl.name == name), None) if layout else None
+    return translate(slot.label) if slot is not None else display.field(name)
+
+
+ISO_LOCAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?$")
+
+
+def check_time(value: str, label: str, *, now: datetime | None = None) -> str:
+    """A date and time staff gave: a picker's ``2026-12-01T09:30`` is Beijing time and reads
+    ``2026年12月1日 09:30`` in the message; any time we can read must not be in the past (a party
+    told to come to a hearing that has happened is not told anything)."""
+    m = ISO_LOCAL.match(value)
+    when = None
+    if m:
+        try:
+            when = datetime(*(int(g) for g in m.groups()))
+        except ValueError:
+            raise DomainError("{label}不是有效的日期时间：{value}", code="bad_time", label=label, value=value) from None
+        value = f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}"
+    else:
+        when = wechat_rules.parse_time(value)
+    if when is not None and when.replace(tzinfo=CHINA) < (now or datetime.now(CHINA)):
+        raise DomainError("{label}不能早于当前时间：{value}", code="time_in_past", label=label, value=value)
+    return value
 
 
 def render_sms(template: MessageTemplate, params: dict[str, object], sign_name: str) -> str:

@@ -17,6 +17,7 @@ message (a failed row saying so) and their case is flagged for another method of
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -61,10 +62,23 @@ def _party_filter(push_case_ids: list[int], spec: dict[str, Any]) -> list[Any]:
     return where
 
 
-def start_push(
+@dataclass(frozen=True)
+class Checked:
+    """A push request that passed every check: what :func:`start_push` stores and
+    :func:`preview` shows."""
+
+    template: messages.MessageTemplate
+    fields: dict[str, str]
+    case_ids: list[int]
+    recipients: dict[str, Any]
+    total: int
+
+
+def check(
     s: Session, *, court_id: int, case_ids: list[int], recipients: dict[str, Any], template: str,
-    fields: dict[str, Any], actor: str = "system",
-) -> NoticePush:
+    fields: dict[str, Any],
+) -> Checked:
+    """Everything a person can get wrong in a push, checked before anything is stored."""
     tpl = messages.get(template)
     if not tpl.pushable:
         raise DomainError("该模板不能用于推送：{name}", code="unknown_template", name=template)
@@ -85,23 +99,134 @@ def start_push(
         raise DomainError("所选案件中没有符合条件的当事人", code="no_recipients")
     # every rendered message must fit the SMS rules: check with the longest court name / case number
     sample = s.execute(select(Case.number).where(Case.id.in_(case_ids)).order_by(func.length(Case.number).desc())).first()
-    messages.render_sms(tpl, {**clean, "court": _court_name(s, court_id), "case_number": sample[0]},
-                        settings.get().SMS_SIGN_NAME)
-    push = NoticePush(court_id=court_id, template=template, fields=clean, case_ids=case_ids, recipients=spec,
-                      total=total, status="queued")
+    messages.render_sms(tpl, message_params(clean, _court_name(s, court_id), sample[0]), settings.get().SMS_SIGN_NAME)
+    return Checked(tpl, clean, case_ids, spec, total)
+
+
+def start_push(
+    s: Session, *, court_id: int, case_ids: list[int], recipients: dict[str, Any], template: str,
+    fields: dict[str, Any], actor: str = "system",
+) -> NoticePush:
+    ok = check(s, court_id=court_id, case_ids=case_ids, recipients=recipients, template=template, fields=fields)
+    push = NoticePush(court_id=court_id, template=template, fields=ok.fields, case_ids=ok.case_ids,
+                      recipients=ok.recipients, total=ok.total, status="queued")
     if actor.startswith("staff:"):
         push.created_by_id = int(actor.split(":")[1])
     s.add(push)
     s.flush()
     audit.record(s, "notice.push_created", actor=actor, subject=f"push:{push.id}",
-                 details={"template": template, "cases": len(case_ids), "recipients": spec, "total": total})
+                 details={"template": template, "cases": len(ok.case_ids), "recipients": ok.recipients,
+                          "total": ok.total})
     queue.enqueue(FAN_OUT_JOB, push.id, queue_name="notify", job_id=f"push-{push.id}", session=s)
     return push
 
 
+def message_params(fields: dict[str, Any], court_name: str, case_number: str) -> dict[str, Any]:
+    """What one party's message is rendered from: the push's fields and their case (the sender
+    and the preview both use this, so the preview is the message)."""
+    return {**fields, "court": court_name, "case_number": case_number}
+
+
+def _target(e: consent.Eligibility) -> tuple[str, str, str | None]:
+    """(channel, address, why not sent) for one party, as the consent rules decide."""
+    target = e.first()
+    if target is None:
+        return "sms", "", "no_address: 当事人未登记手机号码、电子邮箱或微信"
+    if not e.may_serve:
+        return target.channel, target.address, "no_consent: 当事人未同意电子送达，需以其他方式送达"
+    return target.channel, target.address, None
+
+
+def _masked(channel: str, address: str | None) -> str:
+    """An address as staff pages show it: phone and e-mail masked, a WeChat openid not at all."""
+    from court import crypto
+
+    if not address or channel == "wechat":
+        return ""
+    if channel == "email" and "@" in address:
+        user, _, domain = address.partition("@")
+        return f"{user[:1]}***@{domain}"
+    return crypto.mask_phone(address) if channel == "sms" else address
+
+
+@dataclass(frozen=True)
+class PreviewRecipient:
+    party_id: int
+    name: str
+    role: PartyRole
+    case_number: str
+    channel: str
+    address: str  # masked for the page
+    problem: str | None  # why the party would get nothing (code: words)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The push exactly as parties will see it, before anything is stored or sent."""
+
+    checked: Checked
+    case_number: str  # the case the sample message is rendered for
+    sms: str  # the SMS as the phone shows it (signature included)
+    sms_parts: int
+    wechat_title: str
+    wechat: list[tuple[str, str]]  # (field name on the phone, text shown)
+    recipients: list[PreviewRecipient]  # the first PREVIEW_RECIPIENTS, with the channel each gets
+
+
+PREVIEW_RECIPIENTS = 200
+
+
+def _wechat_shown(tpl: messages.MessageTemplate, params: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    """The WeChat template message as the phone shows it: the sender's slot values
+    (:func:`messages.wechat_data`) in the configured template's fields, fitted and cut as WeChat does."""
+    from wechat import rules as wechat_rules
+    from wechat.templates import WECHAT_LAYOUTS, default_wechat_fields, template_specs
+
+    layout = WECHAT_LAYOUTS.get(tpl.name)
+    if layout is None:
+        return "", []
+    keys = default_wechat_fields(tpl.name)
+    try:
+        spec = template_specs(settings.get()).get(tpl.name)
+        keys = dict(spec.fields) if spec is not None else keys
+    except Exception:  # noqa: BLE001 - a misconfigured template shows the recommended layout
+        pass
+    labels = {keys[slot.name]: slot.label for slot in layout.slots if slot.name in keys}
+    values = messages.wechat_data(tpl, params)
+    data = {keys[slot]: {"value": wechat_rules.fit(keys[slot], v)} for slot, v in values.items() if slot in keys}
+    shown = wechat_rules.shown(data)
+    return layout.title, [(labels.get(k, k), text) for k, text in shown.fields]
+
+
+def preview(
+    s: Session, *, court_id: int, case_ids: list[int], recipients: dict[str, Any], template: str,
+    fields: dict[str, Any],
+) -> Preview:
+    """Check a push and render it for its first case and first recipients, with the channel each
+    would be sent on (the same consent rules as :func:`fan_out`), storing nothing."""
+    ok = check(s, court_id=court_id, case_ids=case_ids, recipients=recipients, template=template, fields=fields)
+    court_name = _court_name(s, court_id)
+    parties = s.execute(
+        select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name, Party.role)
+        .where(*_party_filter(ok.case_ids, ok.recipients)).order_by(Party.id).limit(PREVIEW_RECIPIENTS)).all()
+    numbers = dict(s.execute(select(Case.id, Case.number).where(Case.id.in_(ok.case_ids))).all())
+    standing = consent.eligibility_many(s, parties)
+    listed = []
+    for p in parties:
+        channel, address, problem = _target(standing[p.id])
+        listed.append(PreviewRecipient(p.id, p.name, p.role, numbers[p.case_id], channel, _masked(channel, address),
+                                       problem))
+    number = numbers[parties[0].case_id] if parties else numbers[ok.case_ids[0]]
+    params = message_params(ok.fields, court_name, number)
+    sms = messages.render_sms(ok.template, params, settings.get().SMS_SIGN_NAME)
+    title, wechat = _wechat_shown(ok.template, params)
+    return Preview(ok, number, sms, messages.sms_parts(sms), title, wechat, listed)
+
+
 def template_label(name: str) -> str:
-    """The notice's name for staff (``hearing_notice`` → 开庭通知)."""
-    return {"hearing_notice": "开庭通知", "summons": "传票"}.get(name, "通知")
+    """The notice's name for staff (``hearing_notice`` → 开庭通知), from the templates' table."""
+    tpl = messages.TEMPLATES.get(name)
+    return tpl.title if tpl is not None else "通知"
 
 
 def _court_name(s: Session, court_id: int) -> str:
@@ -141,21 +266,19 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
             standing = consent.eligibility_many(s, parties)
             rows, records, unserved = [], [], {}
             for p in parties:
-                params = {**push.fields, "court": court_name, "case_number": case_numbers[p.case_id]}
+                params = message_params(push.fields, court_name, case_numbers[p.case_id])
                 row = {"case_id": p.case_id, "party_id": p.id, "person_id": p.person_id, "document_id": None,
                        "template": push.template, "params": params, "status": S.PENDING, "attempts": 0,
                        "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now, "error": None}
                 e = standing[p.id]
                 target = e.first()
-                if target is None:
-                    row.update(channel="sms", address="", status=S.FAILED,
-                               error="no_address: 当事人未登记手机号码、电子邮箱或微信")
-                elif not e.may_serve:
-                    row.update(channel=target.channel, address=target.address, status=S.FAILED,
-                               error="no_consent: 当事人未同意电子送达，需以其他方式送达")
-                    unserved.setdefault(p.case_id, []).append(p.name)
-                else:
-                    row.update(channel=target.channel, address=target.address)
+                channel, address, problem = _target(e)
+                row.update(channel=channel, address=address)
+                if problem is not None:
+                    row.update(status=S.FAILED, error=problem)
+                    if target is not None:  # reachable but not consented: another method of service
+                        unserved.setdefault(p.case_id, []).append(p.name)
+                elif target is not None:
                     # what the rules decided when the message was queued, so the delivery of a
                     # 100,000-party push need not ask again (court.services.service_date re-checks withdrawals)
                     queued = {"event": "queued", "channel": target.channel, "at": now.isoformat(), "counts": False,
@@ -207,3 +330,35 @@ def failures(s: Session, push: NoticePush, limit: int = 100) -> list[dict[str, A
 
 
 STALE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One recipient of a push: who, which case, which channel and address, and what happened."""
+
+    party_id: int | None
+    name: str
+    role: PartyRole | None
+    case_number: str
+    channel: str
+    address: str  # masked
+    status: NotificationStatus
+    sent_at: Any
+    delivered_at: Any
+    opened_at: Any
+    error: str | None
+
+
+def deliveries(s: Session, push: NoticePush, *, limit: int = 500) -> list[Delivery]:
+    """Who the push went to, on which channel, and the delivery state of each (party order)."""
+    rows = s.execute(
+        select(Notification, Party.name, Party.role, Case.number)
+        .join(Party, Notification.party_id == Party.id, isouter=True)
+        .join(Case, Notification.case_id == Case.id, isouter=True)
+        .where(Notification.push_id == push.id).order_by(Notification.party_id, Notification.id).limit(limit)).all()
+    out = []
+    for n, name, role, number in rows:
+        out.append(Delivery(n.party_id, name or "", role, number or "", n.channel, _masked(n.channel, n.address),
+                            n.status, n.sent_at,
+                            n.delivered_at, n.opened_at, n.error))
+    return out

@@ -47,6 +47,7 @@ def main() -> int:
     from court import display  # value names live in tables, not in _() calls
 
     extracted |= {name for table in display.LABELS.values() for name in table.values()} | set(display.CHANNEL.values())
+    extracted |= {name for table in display.WORDS for name in table.values() if is_chinese(name)}
     # entries not found by extraction (texts kept in constants and passed to translate()) stay
     for msgid in sorted(extracted | set(known), key=str):
         new.add(msgid, known.get(msgid, ""))

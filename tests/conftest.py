@@ -180,4 +180,5 @@ def production_config(config):
     config.MAIL_PROVIDER = "smtp"
     config.WECHAT_REQUIRE_ENCRYPTION = True
     config.AUDIT_KEY = "prod-audit-key-0123456789abcdef0123456789"
+    config.WEBHOOK_ALLOW_LOOPBACK = False  # the tests' receiver on loopback is a development convenience
     return config

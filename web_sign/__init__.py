@@ -34,8 +34,9 @@ truth on every web server: logout, a face check passed in another session, or st
 party's access end it, and a copied cookie stops working at once. Face checks are owned by the
 session (``court.services.identity_checks.holder``); a pass elsewhere unlocks nothing here, and
 no photo is taken before this session agreed to the face notice (``court.services.face_consent``).
-Every page goes through ``@access.party_page`` (session, face check in this session, then the
-consent hook). ``party_ids`` are the parties this browser may act for; a document is shown only
+Every page goes through ``@access.party_page`` (session, then the identity step the act needs
+(``court.services.party_sessions.may_read``: a face check in this session, or a returning party
+re-reading what was served on her), then the consent hook; signing always needs a fresh check). ``party_ids`` are the parties this browser may act for; a document is shown only
 when one of those parties has a step in its flow or a service record for it. Ids in URLs are never
 enough on their own: anything else is 404.
 """

@@ -110,6 +110,23 @@ def face_done() -> bool:
     return bool(row and h and identity_checks.latest_pass(db.session(), person_id=row.person_id, holder_id=h))
 
 
+def may_read(document_id: int | None = None) -> bool:
+    """May this session read (the list, or one document) without a face check now? The rule is
+    :func:`court.services.party_sessions.may_read`; this only finds its arguments."""
+    row, h = current(), holder()
+    if row is None or h is None:
+        return False
+    s = db.session()
+    parties = [p for p in (s.get(Party, i) for i in row.party_ids or []) if p is not None]
+    doc = s.get(Document, document_id) if document_id is not None else None
+    if document_id is not None:
+        if doc is None:
+            return face_done()
+        visible = _visible(s, doc, {p.id for p in parties})
+        parties = [visible] if visible is not None else []
+    return party_sessions.may_read(s, row, h, parties, doc)
+
+
 def person(s: Session) -> Person | None:
     row = current()
     return s.get(Person, row.person_id) if row else None
@@ -189,12 +206,13 @@ def _problem(title: str, text: str, status: int) -> ResponseReturnValue:
     return render_template("m/problem.html", title=title, text=text, action=None), status
 
 
-def gate(next_url: str, *, need_face: bool = True) -> ResponseReturnValue | None:
+def gate(next_url: str, *, need_face: bool = True, document_id: int | None = None) -> ResponseReturnValue | None:
     """The step this browser still has to do (a response), or None when it may go on.
 
     No session and no link: a clear 403 page. A link but no session: the SMS-code page. A session
-    whose face check has not passed *in this session*: the face page. A new link for a party this
-    session does not act for ends the session (prove it again)."""
+    that may not read without one (:func:`may_read`: no face check passed *in this session*, and
+    not a returning party re-reading what was served on her): the face page. A new link for a
+    party this session does not act for ends the session (prove it again)."""
     data = link()
     if data is not None and current() is not None and data["party_id"] not in party_ids():
         sign_out(party_sessions.REPLACED)
@@ -206,7 +224,7 @@ def gate(next_url: str, *, need_face: bool = True) -> ResponseReturnValue | None
                             _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
                             403)
         return redirect(url_for("party.identity", next=next_url))
-    if need_face and not face_done():
+    if need_face and not may_read(document_id):
         return redirect(url_for("party.face", next=next_url))
     if row.expires_at is not None and row.expires_at - db.utcnow() < timedelta(minutes=_minutes() / 2):
         party_sessions.touch(row, minutes=_minutes())  # an active party is not signed out mid-reading
@@ -269,7 +287,8 @@ def party_page(*, need_face: bool = True, refuse: str = "redirect", next_endpoin
                 if landing is not None:
                     return landing
             back = url_for(next_endpoint, **kwargs) if next_endpoint else request.full_path.rstrip("?")
-            stop = gate(back, need_face=need_face)
+            doc_id = kwargs.get("document_id")
+            stop = gate(back, need_face=need_face, document_id=int(doc_id) if doc_id is not None else None)
             if stop is None and consent:
                 stop = consent_gate(kwargs)
             if stop is not None:

@@ -127,14 +127,22 @@ def _doc_state(s: Any, doc: Document, party: Party) -> str:
 
 @bp.get("/identity")
 def identity():  # type: ignore[no-untyped-def]
+    """The SMS-code step, drawn from the server's state every time (back, reload, reopening the
+    link): done when this browser's live session already acts for the link's party; otherwise
+    when another code may be asked for (a countdown, and the clock time for pages without JS)."""
+    from identity import otp
+
     s = db.session()
     party = _link_party(s)
     if party is None:
         return access.gate(url_for("party.home")) or redirect(url_for("party.home"))
     next_url = _safe_next(request.args.get("next"))
+    done = access.current() is not None and party.id in access.party_ids()
+    wait = otp.send_wait(party.phone) if party.phone and not done else 0
     return render_template("m/identity.html", party=party, court=party.case.court, next_url=next_url,
                            phone=crypto.mask_phone(party.phone) if party.phone else None,
-                           sent=session.get("m_otp_sent") == party.id)
+                           sent=session.get("m_otp_sent") == party.id, done=done, wait=wait,
+                           until=otp.until(wait) if wait else None)
 
 
 def _person_for(s: Any, party: Party) -> Person:
@@ -147,8 +155,8 @@ def _person_for(s: Any, party: Party) -> Person:
         return person
     if not party.id_number_enc or not party.phone:
         raise DomainError("法院登记的信息不完整，无法在线核验身份，请联系承办法院", code="party_incomplete")
-    return registration.register(s, real_name=party.name, id_number=crypto.decrypt(party.id_number_enc),
-                                 phone=party.phone)
+    return registration.for_court_record(s, real_name=party.name, id_number=crypto.decrypt(party.id_number_enc),
+                                         phone=party.phone)
 
 
 def _identity_request() -> tuple[Any, Party, str]:
@@ -183,19 +191,27 @@ def identity_verify():  # type: ignore[no-untyped-def]
     from identity import otp
 
     s, party, next_url = _identity_request()
+    if access.current() is not None and party.id in access.party_ids():
+        return redirect(next_url)  # this step is already done here (a re-submit, or back then 下一步)
     try:
-        otp.verify_code(s, party.phone or "", OTP_PURPOSE, request.form.get("code", "")[:16])
+        # who the court's record names is settled before the code is spent, so a problem there
+        # never burns a right code (which would then be refused as used)
         person = _person_for(s, party)
         if party.person_id is not None and party.person_id != person.id:
             raise DomainError("身份信息与法院登记不一致，请联系承办法院", code="party_mismatch", status=403)
+        otp.verify_code(s, party.phone or "", OTP_PURPOSE, request.form.get("code", "")[:16])
         s.commit()
     except (DomainError, RateLimited) as exc:
         s.commit()  # keep the counted attempt and the audit row
         flash(exc.localized(), "error")
         return redirect(url_for("party.identity", next=next_url))
     session.pop("m_otp_sent", None)
-    access.set_auth(person, access.own_parties(s, person.id, [party.id]), "sms", proven_phone=party.phone)
+    row = access.set_auth(person, access.own_parties(s, person.id, [party.id]), "sms", proven_phone=party.phone)
     s.commit()
+    if party_sessions.returning(s, row, party):
+        # no face check to re-read what was served on her; the pages still ask for one before
+        # anything new is read or signed (party_sessions.may_read, identity.face.require_fresh)
+        return redirect(next_url)
     return redirect(url_for("party.face", next=next_url))
 
 
@@ -205,10 +221,15 @@ def face():  # type: ignore[no-untyped-def]
     if holder is None or row is None:
         return access.gate(url_for("party.home"))
     from court.services import face_consent
-    from identity.face import attempts_left, notice
+    from identity.face import attempts_left, fresh, notice
 
     next_url = _safe_next(request.args.get("next"))
-    if face_consent.current(db.session(), person_id=row.person_id, holder_id=holder) is None:
+    s = db.session()
+    if fresh(s, row.person_id, holder) is not None:  # passed here just now (back, reload): go on
+        person = s.get(Person, row.person_id)
+        assert person is not None
+        return redirect(_after_face(s, person, next_url))
+    if face_consent.current(s, person_id=row.person_id, holder_id=holder) is None:
         # separate consent first: no upload control, no camera, until 同意 (Face Recognition Measures 2025)
         return render_template("m/face_notice.html", next_url=next_url, notice=notice.current())
     return render_template("m/face.html", next_url=next_url, left=attempts_left(holder))
@@ -299,29 +320,31 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     phone = person.phone or party.phone or ""
     channels = ["sms"]
     actor = f"person:{person.id}"
-    if request.method == "POST":
+    if request.method == "POST":  # post/redirect/get: back and reload never re-send the form
         decision = request.form.get("decision", "")
+        here = url_for("party.consent_page", case_id=case_id, next=next_url)
         try:
             if decision == "decline":
                 consent_rules.decline(s, party, method="web", actor=actor, reason=request.form.get("reason", "")[:500])
                 s.commit()
-                return _problem(_("已记录您不同意电子送达"),
-                                _("法院将通过邮寄等其他方式向您送达本案文书。如改变主意，可重新打开本页面选择同意。"), 200)
+                flash(_("已记录您不同意电子送达。法院将通过邮寄等其他方式向您送达本案文书。如改变主意，可在本页重新选择同意。"))
+                return redirect(here)
             if decision == "withdraw":
                 consent_rules.withdraw_for(s, party, actor=actor)
                 s.commit()
-                return _problem(_("已撤回电子送达同意"),
-                                _("撤回前已经完成的送达仍然有效，此后法院将通过其他方式向您送达本案文书。"), 200)
+                flash(_("已撤回电子送达同意。撤回前已经完成的送达仍然有效，此后法院将通过其他方式向您送达本案文书。"))
+                return redirect(here)
             if decision != "agree" and request.form.get("agree") != "yes":
                 flash(_("请选择同意或不同意电子送达"), "error")
-            else:
-                consent_rules.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web",
-                                   party=party)
-                s.commit()
-                return redirect(next_url)
+                return redirect(here)
+            consent_rules.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web",
+                               party=party)
+            s.commit()
+            return redirect(next_url)
         except DomainError as exc:
             s.rollback()
             flash(exc.localized(), "error")
+            return redirect(here)
     text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
     summary = consent_rules.consent_summary(channels, None, {"sms": phone})
     return render_template("m/consent.html", text=text, summary=summary, case=party.case, next_url=next_url,
@@ -334,8 +357,13 @@ def logout():  # type: ignore[no-untyped-def]
     db.session().commit()
     for key in (*access.LINK_KEYS, "m_otp_sent"):
         session.pop(key, None)
-    return _problem(_("已退出"),
-                            _("您已安全退出。再次查看文书请重新打开法院发送的链接。"), 200)
+    return redirect(url_for("party.logged_out"))
+
+
+@bp.get("/logged-out")
+def logged_out():  # type: ignore[no-untyped-def]
+    """Where logging out lands (a GET, so back and reload show it again instead of re-posting)."""
+    return _problem(_("已退出"), _("您已安全退出。再次查看文书请重新打开法院发送的链接。"), 200)
 
 
 # ---- reading -----------------------------------------------------------------------------------

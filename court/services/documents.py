@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
 from typing import IO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, storage
@@ -104,3 +107,44 @@ def read_version(version: DocumentVersion) -> bytes:
 def open_version(version: DocumentVersion) -> IO[bytes]:
     """The version's bytes as a stream (a download never holds a large PDF whole in memory)."""
     return storage.store().open(version.blob_key)
+
+
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def _name_part(text: str, limit: int = 60) -> str:
+    """A piece of a file name: no path separators or characters Windows refuses, bounded."""
+    return _UNSAFE_IN_NAMES.sub("_", text).strip(" ._")[:limit]
+
+
+@dataclass(frozen=True)
+class DownloadName:
+    """A version's file name for people (case number, title, party) and an ASCII fallback for
+    clients that read only ``filename`` (RFC 6266: ``filename*`` carries the real one)."""
+
+    name: str
+    ascii: str
+
+
+def download_name(s: Session, version: DocumentVersion) -> DownloadName:
+    """``（2026）京0105民初123号-判决书-送达凭证-张三.pdf`` for a party's e-service credential,
+    ``（2026）京0105民初123号-判决书-第2版.pdf`` for a version of any other document: a clerk
+    who downloads ten credentials can tell them apart without opening them."""
+    from court.models import ServiceRecord
+
+    doc = version.document
+    number = _name_part(doc.case.number, 40)
+    if doc.kind is DocumentKind.CREDENTIAL:
+        rec = s.scalar(select(ServiceRecord).where(ServiceRecord.credential_version_id == version.id).limit(1))
+        if rec is None:  # an older version of the credential document: find its record by document
+            rec = s.scalar(select(ServiceRecord).join(DocumentVersion, ServiceRecord.credential_version_id
+                                                     == DocumentVersion.id).where(DocumentVersion.document_id == doc.id)
+                           .limit(1))
+        if rec is not None:
+            source = _name_part(rec.document.title if rec.document else doc.title)
+            parts = [number, source, "送达凭证", _name_part(rec.party.name, 40)]
+            receipt = rec.receipt_number if rec.receipt_number and rec.receipt_number.isascii() else f"record-{rec.id}"
+            return DownloadName("-".join(p for p in parts if p) + ".pdf",
+                                f"credential-{_name_part(receipt)}-party-{rec.party_id}.pdf")
+    parts = [number, _name_part(doc.title), f"第{version.number}版"]
+    return DownloadName("-".join(p for p in parts if p) + ".pdf", f"document-{doc.id}-v{version.number}.pdf")

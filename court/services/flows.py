@@ -202,6 +202,23 @@ def note_recorded(s: Session, step: FlowStep, version: DocumentVersion, *, actor
 
 # ----------------------------------------------------------------------------- flows
 
+def start_blocked(s: Session, doc: Document) -> Conflict | None:
+    """Why no flow may start on ``doc`` now (the refusal, not raised), or None when one may. A flow is
+    running (after the seal the document reads "sealed" while parties still sign), or the document
+    is finished (sealed and served, a credential, archived): a second flow would seal it again."""
+    from sqlalchemy import select
+
+    running = s.scalar(select(SigningFlow.id).where(SigningFlow.document_id == doc.id,
+                                                    SigningFlow.status == FlowStatus.RUNNING).limit(1))
+    if doc.status is DocumentStatus.IN_FLOW or running is not None:
+        return Conflict("该文书已有进行中的签署流程，流程结束后才能再启动", code="flow_running")
+    if doc.kind is DocumentKind.CREDENTIAL:
+        return Conflict("送达凭证由系统出具并盖章，不需要签署流程", code="flow_finished")
+    if doc.status in (DocumentStatus.COMPLETED, DocumentStatus.SEALED, DocumentStatus.ARCHIVED):
+        return Conflict("该文书的签署流程已完成，文书已定稿；如需修改，请上传新的文书", code="flow_finished")
+    return None
+
+
 def start_flow(
     s: Session, doc: Document, steps: list[StepInput], *, ordered: bool | None = None, actor: str = "system",
     seal_id: int | None = None,
@@ -212,8 +229,9 @@ def start_flow(
     if ordered is None:
         ordered = doc.kind is DocumentKind.TRANSCRIPT
     lifecycle.require_writable(doc.case)
-    if doc.status in (DocumentStatus.IN_FLOW,):
-        raise Conflict("该文书已有进行中的签署流程", code="flow_running")
+    blocked = start_blocked(s, doc)
+    if blocked is not None:
+        raise blocked
     _check_steps(s, doc, steps)
     _check_seal_rules(s, doc, steps, seal_id)
     flow = SigningFlow(document_id=doc.id, ordered=ordered, seal_id=seal_id)

@@ -5,6 +5,13 @@ says which person and parties it acts for and which face check it is waiting on.
 servers share the database, so a session ended on one (logout, a new face check elsewhere, staff
 revoking the party's access) is ended on all of them, and a copied cookie stops working at once.
 The token's holder id (:func:`holder_id`) is what this session's identity checks are owned by.
+
+It is also the one home of *which step suffices for which act* on the party pages (issue 12,
+item 3; Online Litigation Rules art. 7): :func:`may_read` says whether a session may read and
+download without a face check. Signing, refusing and joining never take that lighter step: they
+need an identity check passed in this session within ``FACE_FRESH_MINUTES``
+(``identity.face.require_fresh``), so a returning party re-reads for the price of an SMS code
+and spends no face attempt, and still shows her face before she signs anything new.
 """
 from __future__ import annotations
 
@@ -14,10 +21,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
-from court.models import Party, PartySession, Person
+from court.models import (
+    ChannelBinding,
+    Document,
+    DocumentKind,
+    Party,
+    PartySession,
+    Person,
+    ServiceRecord,
+    SigningFlow,
+    StepStatus,
+)
 from court.services import identity_checks
 
 CHANNEL = "web"
+READ, SIGN = "read", "sign"  # the acts a party page asks about (signing: identity.face.require_fresh)
 LOGOUT, FACE_ELSEWHERE, REVOKED, REPLACED = "logout", "face_elsewhere", "revoked", "replaced"
 
 
@@ -87,3 +105,56 @@ def revoke_party(s: Session, party: Party, *, actor: str) -> int:
     audit.record(s, "party.sessions_revoked", actor=actor, case_id=party.case_id, subject=f"party:{party.id}",
                  details={"ended": ended})
     return ended
+
+
+def returning(s: Session, row: PartySession, party: Party) -> bool:
+    """This session came back by a lighter step for ``party``, which was joined to this person after
+    an identity check: either it entered the SMS code sent to the person's *verified* phone (one
+    proven in a session whose identity check passed), or it was signed in from a *verified* WeChat
+    binding (``via`` ``wechat``: only :func:`court.services.binding.person_for` starts those, and a
+    binding is verified only by a check in that conversation). Knowing a name, an ID number or a
+    stale cookie never gets here; a new phone, a first visit or someone else's party does not."""
+    if party.person_id != row.person_id or identity_checks.last_pass(s, person_id=row.person_id) is None:
+        return False
+    if row.via == "wechat":
+        return True
+    if row.via != "sms" or not row.proven_phone:
+        return False
+    person = s.get(Person, row.person_id)
+    if person is None or person.phone != row.proven_phone or person.phone_verified_at is None:
+        return False
+    proven = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == "phone",
+                                                   ChannelBinding.address == row.proven_phone,
+                                                   ChannelBinding.person_id == person.id,
+                                                   ChannelBinding.verified_at.is_not(None)))
+    return proven is not None
+
+
+def served(s: Session, party: Party, document: Document) -> bool:
+    """``document`` has already been served on ``party``: its service took effect or was signed
+    for, the party's steps on it are all done, or it is the party's own e-service credential."""
+    if document.kind is DocumentKind.CREDENTIAL:
+        return s.scalar(select(ServiceRecord.id).where(
+            ServiceRecord.party_id == party.id,
+            ServiceRecord.credential_version_id.in_([v.id for v in document.versions]))) is not None
+    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == party.id,
+                                               ServiceRecord.document_id == document.id))
+    if rec is not None and (rec.signed_at is not None or rec.effective_at is not None):
+        return True
+    flow = s.scalar(select(SigningFlow).where(SigningFlow.document_id == document.id).order_by(SigningFlow.id.desc()))
+    steps = [st for st in flow.steps if st.party_id == party.id] if flow is not None else []
+    return bool(steps) and all(st.status is StepStatus.DONE for st in steps)
+
+
+def may_read(s: Session, row: PartySession, holder: str, parties: list[Party], document: Document | None = None) -> bool:
+    """May this session read without a (new) face check? Yes after an identity check passed in
+    this session (any age: the session itself expires when idle). Otherwise only a returning
+    party (:func:`returning`) may, and only what was already served on her: the list of her
+    documents, and a document that :func:`served` says reached her. Anything else, and every
+    signature, asks for the face check."""
+    if identity_checks.latest_pass(s, person_id=row.person_id, holder_id=holder) is not None:
+        return True
+    back = [p for p in parties if returning(s, row, p)]
+    if document is None:
+        return bool(back)
+    return any(served(s, p, document) for p in back)

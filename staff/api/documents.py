@@ -7,6 +7,7 @@ from court import db
 from court.errors import DomainError, NotFound
 from court.models import StaffRole
 from court.services import documents as doc_service
+from staff import disposition
 from staff.api import bp
 from staff.api.auth import actor, current_staff
 from staff.api.cases import WRITERS, _case
@@ -71,9 +72,8 @@ def download_version(document_id: int, number: int):  # type: ignore[no-untyped-
     version = next((v for v in doc.versions if v.number == number), None)
     if version is None:
         raise NotFound("该版本不存在", code="version_not_found")
-    name = f"document-{doc.id}-v{version.number}.pdf"
-    resp = send_file(doc_service.open_version(version), mimetype="application/pdf", as_attachment=True,
-                     download_name=name)
+    resp = send_file(doc_service.open_version(version), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = disposition.header(doc_service.download_name(db.session(), version))
     resp.content_length = version.size
     resp.headers["X-Content-SHA256"] = version.sha256
     return resp

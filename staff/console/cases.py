@@ -6,7 +6,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from court import audit as audit_log
-from court import casenumbers, crypto, db
+from court import casenumbers, crypto, db, display
 from court.errors import DomainError
 from court.i18n import _
 from court.models import (
@@ -31,7 +31,6 @@ from staff.console import bp, once
 from staff.console.auth import actor, has_role, login_required
 
 WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
-CONSENT_LABELS = {"given": _("已同意"), "declined": _("不同意"), "withdrawn": _("已撤回"), "none": _("未确认")}
 
 
 def _case(case_id: int) -> Case:
@@ -106,10 +105,12 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
     templates = template_service.templates_of(s, c.court) if writable else []
     s.commit()  # the standard templates are added the first time a court's case page is shown
     consents = {p.id: consent_rules.state(s, p) for p in c.parties}
+    # a credential document is one party's: name the party, so two parties' rows differ
+    credential_party = {r.credential.document_id: r.party for r in services if r.credential is not None}
     return render_template("console/case.html", case=c, next_statuses=sorted(lifecycle.MOVES[c.status]),
                            templates=templates, documents=docs, notifications=notes, services=services,
                            roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
-                           consents=consents, consent_labels=CONSENT_LABELS,
+                           consents=consents, consent_labels=display.CONSENT, credential_party=credential_party,
                            removable={p.id for p in c.parties if case_service.removable(s, p)},
                            others=other_service.of_case(s, c.id), other_date=other_service.served_on_text,
                            other_text=other_service.describe), status
@@ -206,8 +207,11 @@ def revoke_sessions(party_id: int):  # type: ignore[no-untyped-def]
 def audit(case_id: int):  # type: ignore[no-untyped-def]
     c = _case(case_id)
     s = db.session()
+    from staff.console import audit_view
+
     events = audit_log.events_for_case(s, c.id)
-    return render_template("console/audit.html", case=c, events=events, report=audit_log.verify_recent(s, events))
+    return render_template("console/audit.html", case=c, rows=audit_view.rows(s, events),
+                           report=audit_log.verify_recent(s, events))
 
 
 def _ttl() -> int:

@@ -1,18 +1,22 @@
 """Console pages for documents: upload, versions, the flow step by step, approving the seal."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from court import db
 from court.errors import DomainError
 from court.i18n import _
-from court.models import FlowStep, SigningFlow, Staff, StaffRole, StepAction
+from court.models import FlowStep, SigningFlow, Staff, StaffRole, StepAction, StepStatus
 from court.services import documents as doc_service
 from court.services import flows as flow_service
+from signing import pages
+from staff import disposition
 from staff.console import bp
 from staff.console.auth import actor, has_role, login_required
 from staff.console.cases import WRITERS, _case
+
+PREVIEW_PAGES = 30  # pages shown inline; a longer document says so and links the whole file
 
 
 def _document(document_id: int):  # type: ignore[no-untyped-def]
@@ -55,7 +59,12 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     members = s.scalars(select(Staff).where(Staff.court_id == g.staff.court_id, Staff.active.is_(True))).all()
     from signing import seals
 
+    version = doc.current
     return render_template("console/document.html", doc=doc, flows=flows, members=members,
+                           preview=version, preview_pages=min(pages.page_count(version), PREVIEW_PAGES),
+                           all_pages=pages.page_count(version), page_widths=pages.WIDTHS, start_blocked=flow_service.start_blocked(s, doc),
+                           approvals=[st for f in flows for st in f.steps if st.action is StepAction.APPROVE
+                                      and st.status is StepStatus.READY and st.staff_id == g.staff.id],
                            seals=seals.court_seals(s, doc.case.court),
                            needs_approval=doc.kind in flow_service.approval_kinds(doc.case.court),
                            approvers=[m for m in members if m.role is StaffRole.SEAL_APPROVER],
@@ -85,16 +94,39 @@ def upload_correction(document_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("console.document", document_id=doc.id))
 
 
-@bp.get("/documents/<int:document_id>/versions/<int:number>")
-@login_required
-def download(document_id: int, number: int):  # type: ignore[no-untyped-def]
+def _version(document_id: int, number: int):  # type: ignore[no-untyped-def]
     doc = _document(document_id)
     version = next((v for v in doc.versions if v.number == number), None)
     if version is None:
         abort(404)
-    return send_file(doc_service.open_version(version), mimetype="application/pdf",
-                     as_attachment=request.args.get("inline") is None,
-                     download_name=f"document-{doc.id}-v{number}.pdf")
+    return version
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>")
+@login_required
+def download(document_id: int, number: int):  # type: ignore[no-untyped-def]
+    version = _version(document_id, number)
+    resp = Response(doc_service.read_version(version), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = disposition.header(doc_service.download_name(db.session(), version),
+                                                             inline=request.args.get("inline") is not None)
+    return resp
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.png")
+@login_required
+def page_image(document_id: int, number: int, page: int):  # type: ignore[no-untyped-def]
+    """One page drawn by the same sandboxed renderer as the party pages, so the seal approver reads
+    the document on the page next to approve/refuse instead of downloading it."""
+    version = _version(document_id, number)
+    width = pages.parse_width(request.args.get("w"))
+    if width is None:
+        abort(400)
+    png = pages.render(version, page, width)
+    if png is None:
+        abort(404)
+    resp = Response(png, mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, max-age=3600"  # a version never changes
+    return resp
 
 
 def _steps_from_form(form) -> list[flow_service.StepInput]:  # type: ignore[no-untyped-def]

@@ -51,7 +51,11 @@ def seal_register():  # type: ignore[no-untyped-def]
     if args.get("format") == "csv" and error is None:
         return Response("\ufeff" + seals.to_csv(rows), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=seal-register.csv"})
+    from court import display
+    from staff.console import audit_view
+
     return render_template("console/seal_register.html", rows=rows, error=error, args=args,
+                           names=audit_view.actor_names(s, [r.actor for r in rows]), actor_label=display.actor_label,
                            seals=seals.court_seals(s, g.staff.court)), 400 if error else 200
 
 

@@ -96,7 +96,7 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.click("a:has-text('电子送达凭证')")
     page.wait_for_url(at(r"/console/documents/\d+$"))
     shots(page, "console-credential")
-    assert "sealed" in page.inner_text("h1") or "issued" in page.inner_text("main")
+    assert "已盖章" in page.inner_text("h1") and "出具送达凭证" in page.inner_text("main")  # the version says why, in words
 
 
 def test_presiding_judge_signs_the_transcript_in_the_console(stack, desktop, shots, tmp_path):

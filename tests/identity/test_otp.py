@@ -39,20 +39,20 @@ def test_code_is_single_use_and_bound_to_its_purpose(s):
     otp.verify_code(s, PHONE, "sign", code)
     with pytest.raises(DomainError) as err:
         otp.verify_code(s, PHONE, "sign", code)
-    assert err.value.code == "otp_expired"
+    assert err.value.code == "otp_used" and "已经使用过" in err.value.localized()  # not "expired"
 
 
 def test_wrong_code_says_tries_left_then_locks(s):
     otp.send_code(s, PHONE, "register")
     code = last_code(s)
-    wrong = f"{(int(code) + 1) % 1000000:06d}"
-    for left in (4, 3, 2, 1):
+    wrongs = [f"{(int(code) + n) % 1000000:06d}" for n in range(1, 6)]
+    for left, wrong in zip((4, 3, 2, 1), wrongs, strict=False):
         with pytest.raises(DomainError) as err:
             otp.verify_code(s, PHONE, "register", wrong)
         assert err.value.code == "otp_wrong" and err.value.params == {"left": left}
         assert f"还可以再试{left}次" in err.value.localized()
     with pytest.raises(DomainError) as err:
-        otp.verify_code(s, PHONE, "register", wrong)
+        otp.verify_code(s, PHONE, "register", wrongs[4])
     assert err.value.code == "otp_locked"
     with pytest.raises(DomainError) as err:  # even the right code no longer works
         otp.verify_code(s, PHONE, "register", code)
@@ -155,3 +155,38 @@ def test_code_is_scrubbed_from_the_sent_message_once_used(s):
     s.commit()
     s.expire_all()
     assert s.get(Notification, n.id).params == {"code": "******", "minutes": 5}
+
+
+def test_the_same_wrong_code_again_is_not_a_new_try(s):
+    otp.send_code(s, PHONE, "register")
+    code = last_code(s)
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    for _ in range(3):  # a double tap and a reload
+        with pytest.raises(DomainError) as err:
+            otp.verify_code(s, PHONE, "register", wrong)
+        assert err.value.code == "otp_wrong" and err.value.params == {"left": 4}
+    otp.verify_code(s, PHONE, "register", code)
+
+
+def test_wrong_codes_are_capped_a_day_per_number_and_the_cap_is_no_oracle(s):
+    """Five tries a code, and twenty different wrong codes a day across all codes: past that even
+    the right code is refused, saying until when (Beijing time)."""
+    guesses = 0
+    code = ""
+    while guesses < otp.WRONG_LIMIT.count:
+        _clear_minute_window()
+        redis_conn.client().delete(f"rl:{otp.SEND_SCOPE}:{phones.subject(PHONE)}:3600")
+        otp.send_code(s, PHONE, "register")
+        code = last_code(s)
+        for n in range(1, otp.MAX_TRIES + 1):
+            if guesses == otp.WRONG_LIMIT.count:
+                break
+            with pytest.raises(DomainError):
+                otp.verify_code(s, PHONE, "register", f"{(int(code) + n) % 1000000:06d}")
+            guesses += 1
+    _clear_minute_window()
+    otp.send_code(s, PHONE, "register")
+    with pytest.raises(RateLimited) as err:
+        otp.verify_code(s, PHONE, "register", last_code(s))
+    assert err.value.code == "otp_wrong_daily" and "（北京时间）后再试" in err.value.localized()
+    assert err.value.params["until"][:4].isdigit()

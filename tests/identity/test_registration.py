@@ -74,3 +74,20 @@ def test_english_reason_is_available(s):
     with pytest.raises(DomainError) as err:
         registration.register(s, real_name="张三", id_number=id_number(), phone="123")
     assert err.value.localized("en") == "Please enter a valid 11-digit mainland China mobile number"
+
+
+def test_a_court_record_is_looked_up_without_the_typed_registration_limit(s):
+    """Issue 12, item 1: an SMS-link party's taps never count as "registrations" of her ID number."""
+    from court.errors import RateLimited
+
+    number = id_number()
+    first = registration.for_court_record(s, real_name="张三", id_number=number, phone="13800138000")
+    for _ in range(registration.LIMIT.count + 5):
+        assert registration.for_court_record(s, real_name="张三", id_number=number, phone="13800138000").id == first.id
+    with pytest.raises(DomainError) as err:  # the court's name must still match the person's
+        registration.for_court_record(s, real_name="李四", id_number=number, phone="13800138000")
+    assert err.value.code == "name_mismatch"
+    for _ in range(registration.LIMIT.count - 1):  # typed registrations keep their own limit
+        registration.register(s, real_name="张三", id_number=number, phone="13800138000")
+    with pytest.raises(RateLimited):
+        registration.register(s, real_name="张三", id_number=number, phone="13800138000")

@@ -45,6 +45,8 @@ def test_upload_and_download(api, case_id):
     dl = api("get", f"/documents/{r.json['id']}/versions/1/file")
     assert dl.status_code == 200 and dl.data == data and dl.mimetype == "application/pdf"
     assert dl.headers["X-Content-SHA256"] == hashlib.sha256(data).hexdigest()
+    assert dl.headers["Content-Disposition"].startswith(f'attachment; filename="document-{r.json["id"]}-v1.pdf"; ')
+    assert "filename*=UTF-8''" in dl.headers["Content-Disposition"]  # the case number and title, RFC 5987
     assert api("get", f"/documents/{r.json['id']}/versions/2/file").status_code == 404
     assert [d["id"] for d in api("get", f"/cases/{case_id}/documents").json] == [r.json["id"]]
 

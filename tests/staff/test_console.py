@@ -1,10 +1,12 @@
 """The staff console: log-in, CSRF, cases, association codes with QR, uploads, flows, audit."""
 import io
 import re
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from court import db
+from court.display import CHINA
 from court.services import staff as staff_service
 from tests.factories import id_number, pdf_bytes
 from tests.support.console import PASSWORD
@@ -72,7 +74,7 @@ def test_case_party_code_upload_flow_and_audit(console, client):
                            {"approver_id": str(approver.id), "seal": "1", "parties": [str(party_id)],
                             "party_action": "receive", "ordered": "1"}, follow_redirects=True)
     text = started.get_data(as_text=True)
-    assert "签署流程已启动" in text and "ready" in text and "waiting" in text
+    assert "签署流程已启动" in text and "待办理" in text and "等待中" in text
     assert console.get(f"/console/documents/{doc_id}/versions/1").data.startswith(b"%PDF")
 
     # the seal approver approves from their own session
@@ -85,7 +87,7 @@ def test_case_party_code_upload_flow_and_audit(console, client):
     assert "已处理" in done.get_data(as_text=True)
 
     audit = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
-    assert "哈希链完整" in audit and "step.approve" in audit and "party.added" in audit
+    assert "哈希链完整" in audit and "批准用印" in audit and "添加当事人" in audit
 
 
 def test_other_courts_cases_are_404(console, s):
@@ -125,13 +127,17 @@ def test_push_a_notice_with_progress(console, client, s, run_jobs):
     console.login()
     form = console.get(f"/console/notices/new?case_ids={case.id}").get_data(as_text=True)
     assert "开庭通知" in form and f'value="{case.id}" checked' in form
+    when = (datetime.now(CHINA) + timedelta(days=3)).strftime("%Y-%m-%dT09:30")
     missing = console.post("/console/notices/new", {"template": "hearing_notice", "who": "all",
-                                                    "case_ids": [str(case.id)], "field_time": "2026年12月1日9时"})
-    assert "缺少字段" in missing.get_data(as_text=True)
+                                                    "case_ids": [str(case.id)], "field_time": when})
+    assert missing.status_code == 400 and "缺少字段：开庭地点" in missing.get_data(as_text=True)
     r = console.post("/console/notices/new", {"template": "hearing_notice", "who": "roles", "roles": ["defendant"],
-                                              "case_ids": [str(case.id)], "field_time": "2026年12月1日9时",
+                                              "case_ids": [str(case.id)], "field_time": when,
                                               "field_place": "第三法庭"})
-    assert r.status_code == 302
+    assert r.status_code == 303 and "/console/notices/preview/" in r.headers["Location"]
+    assert console.get(r.headers["Location"]).status_code == 200
+    r = console.post(r.headers["Location"])
+    assert r.status_code == 303
     page_url = r.headers["Location"]
     assert "推送" in console.get(page_url).get_data(as_text=True)
     run_jobs(("notify",))

@@ -27,7 +27,8 @@ def test_register_lists_filters_and_exports_every_use(app, console, client, tmp_
     console.login("seal_approver1")
     page = console.get("/console/seal-register").get_data(as_text=True)
     clerk_id = console.members["clerk"][0].id
-    assert code in page and f"staff:{clerk_id}" in page and "in.pdf" in page
+    clerk_name = console.members["clerk"][0].name
+    assert code in page and f"{clerk_name}（书记员）" in page and "in.pdf" in page  # who, by name and role
     assert code not in console.get("/console/seal-register?from=2000-01-01&to=2000-01-02").get_data(as_text=True)
     assert code in console.get(f"/console/seal-register?actor=staff:{clerk_id}").get_data(as_text=True)
     assert code not in console.get("/console/seal-register?case=（2026）").get_data(as_text=True)

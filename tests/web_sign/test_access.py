@@ -122,7 +122,8 @@ def test_logout_forgets_the_party(client, world):
 
     sign_in(client, world.alice)
     token = csrf(client, "/m/")
-    assert client.post("/m/logout", data={"csrf_token": token}).status_code == 200
+    out = client.post("/m/logout", data={"csrf_token": token}, follow_redirects=True)
+    assert out.status_code == 200 and "您已安全退出" in out.get_data(as_text=True)
     assert client.get("/m/").status_code == 403
 
 

@@ -61,6 +61,8 @@ def test_declining_on_the_page_flags_the_case_with_the_reason(client, app):
     token = csrf(client, f"/m/consent/{w.case.id}")
     r = client.post(f"/m/consent/{w.case.id}", data={"csrf_token": token, "decision": "decline",
                                                        "reason": "我没有智能手机"})
+    assert r.status_code == 302  # post/redirect/get: back and reload never re-send the answer
+    r = client.get(r.headers["Location"])
     assert r.status_code == 200 and "已记录您不同意电子送达" in r.get_data(as_text=True)
     assert "张三" in _case(w.case.id).needs_attention and "不同意电子送达" in _case(w.case.id).needs_attention
     [row] = db.session().scalars(select(Consent).where(Consent.party_id == w.alice.id)).all()
@@ -81,6 +83,8 @@ def test_withdrawing_on_the_page_stops_reading_and_signing(client, app):
     token = csrf(client, f"/m/consent/{w.case.id}")
     assert 'id="consent-withdraw"' in client.get(f"/m/consent/{w.case.id}").get_data(as_text=True)
     r = client.post(f"/m/consent/{w.case.id}", data={"csrf_token": token, "decision": "withdraw"})
+    assert r.status_code == 302
+    r = client.get(r.headers["Location"])
     assert r.status_code == 200 and "已撤回电子送达同意" in r.get_data(as_text=True)
     assert client.get(f"/m/documents/{w.doc.id}").status_code == 302
     assert client.get(f"/m/documents/{w.doc.id}/file.pdf").status_code == 403

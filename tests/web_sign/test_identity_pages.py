@@ -76,7 +76,7 @@ def test_sms_code_then_face_check_then_consent_then_document(client, world, run_
     assert party.person_id is not None  # the face check matched the court's record: bound
 
     consent_url = good["next"]
-    refused = client.post(consent_url, data={"csrf_token": token})
+    refused = client.post(consent_url, data={"csrf_token": token}, follow_redirects=True)
     assert "请选择同意或不同意电子送达" in refused.get_data(as_text=True)
     agreed = client.post(consent_url, data={"csrf_token": token, "agree": "yes"})
     assert agreed.status_code == 302 and agreed.headers["Location"].endswith(f"/m/documents/{world.doc.id}")

@@ -56,7 +56,8 @@ def test_the_decline_button_goes_through_the_decline_path(client, app):
     w = make_world()
     sign_in(client, w.alice, _person_without_consent(w.alice))
     token = csrf(client, f"/m/consent/{w.case.id}")
-    r = client.post(f"/m/consent/{w.case.id}", data={"csrf_token": token, "decision": "decline", "reason": ""})
+    r = client.post(f"/m/consent/{w.case.id}", data={"csrf_token": token, "decision": "decline", "reason": ""},
+                    follow_redirects=True)  # post/redirect/get
     assert r.status_code == 200 and "已记录您不同意电子送达" in r.get_data(as_text=True)
     [row] = db.session().scalars(select(Consent).where(Consent.party_id == w.alice.id)).all()
     assert row.decision == "declined"
@@ -70,7 +71,7 @@ def test_a_post_without_a_choice_records_nothing(client, app):
     sign_in(client, w.alice, _person_without_consent(w.alice))
     token = csrf(client, f"/m/consent/{w.case.id}")
     for data in ({}, {"decision": "yes please"}, {"decision": "AGREE"}):
-        r = client.post(f"/m/consent/{w.case.id}", data={"csrf_token": token, **data})
+        r = client.post(f"/m/consent/{w.case.id}", data={"csrf_token": token, **data}, follow_redirects=True)
         assert r.status_code == 200 and "请选择同意或不同意电子送达" in r.get_data(as_text=True)
     assert db.session().scalars(select(Consent).where(Consent.party_id == w.alice.id)).all() == []
 
