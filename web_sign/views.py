@@ -43,7 +43,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import binding, identity_checks, party_sessions
+from court.services import agents, binding, identity_checks, party_sessions
 from court.services import documents as document_service
 from court.services import flows as flow_service
 from signing import qr
@@ -412,9 +412,15 @@ def _pdf(version: DocumentVersion, title: str, *, inline: bool) -> Response:
 # ---- signing -----------------------------------------------------------------------------------
 def _actionable_step(document_id: int) -> tuple[Any, FlowStep]:
     acc = access.party_document(document_id)
-    step = _my_step(db.session(), acc.document, acc.party)
+    s = db.session()
+    step = _my_step(s, acc.document, acc.party)
     if step is None or step.action not in (StepAction.SIGN, StepAction.RECEIVE):
         abort(404)
+    try:  # an agent acts only within their authority (court.services.agents)
+        agents.require(s, access.auth()["person_id"], acc.party, agents.act_for_step(step))
+    except DomainError as exc:
+        abort(Response(render_template("m/problem.html", title=_("无法代为办理"), text=exc.localized(), action=None),
+                       status=403))
     return acc, step
 
 
