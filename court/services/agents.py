@@ -338,3 +338,9 @@ def consent_agent(s: Session, recorded_by: str | None) -> AgentAuthority | None:
         return s.get(AgentAuthority, int(recorded_by.split(":")[1]))
     except ValueError:
         return None
+
+
+def receivers(s: Session, party: Party, *, now: datetime | None = None) -> list[Party]:
+    """The agent records to tell when a document is served on ``party`` (CPL art. 88: service may be
+    made on the agent): every agent whose authority lets them receive service now."""
+    return [a.agent for a in reversed(for_party(s, party)) if live(a, now) and "receive" in SCOPE_TABLE.get(a.scope, ())]
