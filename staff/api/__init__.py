@@ -50,4 +50,17 @@ def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
     return error("internal_error", _("服务器内部错误，请稍后重试"), 500)
 
 
-from staff.api import audit, cases, consent, docs, documents, flows, members, notices, seals, templates, webhooks  # noqa: E402,F401
+from staff.api import (  # noqa: E402,F401
+    agents,
+    audit,
+    cases,
+    consent,
+    docs,
+    documents,
+    flows,
+    members,
+    notices,
+    seals,
+    templates,
+    webhooks,
+)

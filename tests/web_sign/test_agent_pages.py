@@ -6,7 +6,7 @@ import subprocess
 from datetime import timedelta
 
 from court import db
-from court.models import AuditEvent, Document, FlowStep, Party, PartyRole, ServiceRecord, StepAction
+from court.models import AuditEvent, FlowStep, Party, PartyRole, ServiceRecord, StepAction
 from court.services import agents, cases, documents, flows
 from court.services import consent as consent_rules
 from tests.factories import id_number, pdf_bytes
