@@ -326,7 +326,12 @@ def consent_actor(s: Session, actor: str, party: Party, act: str) -> str:
     agent for the party), refused outside their authority. Staff and system actors pass unchanged."""
     if not actor.startswith("person:"):
         return actor
-    a = require(s, int(actor.split(":")[1]), party, act)
+    person_id = int(actor.split(":")[1])
+    held = [a for a in authorities_of(s, person_id) if a.principal_party_id == party.id]
+    if not held and party.kind != "organisation":
+        # not an agent's act: the bot and the party pages offer a person only their own party records
+        return actor
+    a = require(s, person_id, party, act)
     return actor if a is None else f"agent:{a.id}:{actor}"
 
 
