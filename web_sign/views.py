@@ -322,6 +322,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             s.rollback()
             flash(exc.localized(), "error")
+    if party.kind == "organisation" or party.person_id != person.id:  # an agent answers for the party
+        flash(_("您正在代 {party} 确认电子送达，确认记录将写明由您代为确认", party=party.name))
     text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
     return render_template("m/consent.html", text=text, case=party.case, next_url=next_url,
                            state=consent_rules.state(s, party))

@@ -34,6 +34,7 @@ LAWYER_PHONE = "13900000007"
 def test_company_agent_receives_and_signs_for_a_judgment(stack, desktop, phone, shots, tmp_path):
     court, _staff = court_with_staff()
     s = db.session()
+    court = s.get(type(court), court.id)
     flows.set_approval_kinds(s, court, [], actor="test")  # seal approval is another journey's subject
     case = cases.create_case(s, court, "（2026）京0491民初4096号", "civil", "买卖合同纠纷")
     case_id = case.id
@@ -100,6 +101,7 @@ def test_company_agent_receives_and_signs_for_a_judgment(stack, desktop, phone, 
     lawyer.wait_for_url(at(r"/receipt$"), timeout=60_000)
     lawyer.wait_for_selector("#credential", timeout=90_000)
     shots(lawyer, "agent-receipt")
+    assert "由委托诉讼代理人 李律师 代为签收" in lawyer.inner_text("#acted-for")
     with lawyer.expect_download() as dl:
         lawyer.click("#credential")
     credential = pdf_from(dl.value)
