@@ -56,7 +56,7 @@ def record_receipt(s: Session, step: FlowStep, *, actor: str | None = None) -> S
 
 def _note_signer(s: Session, rec: ServiceRecord, step: FlowStep, actor: str | None) -> None:
     """Keep who signed; for an agent, the authority and the sentence the receipt states."""
-    if not actor or not actor.startswith("person:"):
+    if not actor or not actor.startswith("person:") or step.party is None:
         return
     person_id = int(actor.split(":")[1])
     rec.signed_by_person_id = person_id
