@@ -210,6 +210,10 @@ class Config:
     LOG_FORMAT: str = "text"  # text | json (one JSON object a line, with the request id)
     METRICS_TOKEN: str = ""  # bearer token for /metrics; empty: loopback callers only
     FLOW_SWEEP_SECONDS: int = 30  # how often lost seal/notify jobs of ready steps are re-enqueued
+    # events to the court's systems: private networks (CIDRs, comma-separated) where those systems live;
+    # loopback only with WEBHOOK_ALLOW_LOOPBACK (development and tests; refused with ENV=production)
+    WEBHOOK_ALLOWED_NETWORKS: str = ""
+    WEBHOOK_ALLOW_LOOPBACK: bool = False
     # set by from_env, never from the environment: whether SECRET_KEY was generated on this host
     SECRET_KEY_GENERATED: bool = False
     # code-only switch: the test suite turns the deployment checks off to try production
@@ -272,6 +276,8 @@ class Config:
         if self.TSA_URL and self.TSA_URL != "dev" and not self.TSA_TRUST_ROOTS_PATH:
             problems.append("TSA_URL is set: set TSA_TRUST_ROOTS_PATH to the timestamp authority's root "
                             "certificate(s) so audit anchors can be checked")
+        if self.WEBHOOK_ALLOW_LOOPBACK:
+            problems.append("WEBHOOK_ALLOW_LOOPBACK is for development and tests: events must not reach this host")
         if self.TRUSTED_PROXIES < 0:
             problems.append("TRUSTED_PROXIES is a count of proxy hops (0 or more)")
         return problems

@@ -73,9 +73,8 @@ def main() -> int:
     from court.models import Document, DocumentKind, FlowStep, StepAction
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
-    from signing import service
+    from signing import pages, service
     from tests import pdfcorpus
-    from web_sign import pages
 
     tmp = Path(tempfile.mkdtemp(prefix="verify-bench-"))
     cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",

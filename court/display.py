@@ -6,7 +6,9 @@ party role is called the same everywhere.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from court.i18n import translate
 from court.models import (
@@ -32,7 +34,7 @@ KIND = {DocumentKind.JUDGMENT: "判决书", DocumentKind.RULING: "裁定书", Do
         DocumentKind.CREDENTIAL: "电子送达凭证", DocumentKind.OTHER: "其他文书"}
 # per enum class: these enums subclass str, so members of different enums with the same value
 # ("running", "failed") are equal as dict keys; the class keeps them apart
-LABELS: dict[type[enum.Enum], dict[enum.Enum, str]] = {
+LABELS: dict[type[enum.Enum], Mapping[Any, str]] = {
     PartyRole: ROLE,
     DocumentKind: KIND,
     StaffRole: {StaffRole.JUDGE: "法官", StaffRole.CLERK: "书记员", StaffRole.SEAL_APPROVER: "用印审批人",
@@ -55,6 +57,8 @@ LABELS: dict[type[enum.Enum], dict[enum.Enum, str]] = {
                          NotificationStatus.CANCELLED: "已取消"},
 }
 CHANNEL = {"sms": "短信", "wechat": "微信", "email": "电子邮件", "web": "网页", "console": "站内通知"}
+CHANNEL.update({"postal": "邮寄送达", "public_notice": "公告送达", "direct": "直接送达",  # service by other methods
+                "left": "留置送达"})
 
 
 def label(value: object, locale: str | None = None) -> str:

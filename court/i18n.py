@@ -54,3 +54,8 @@ def _(message: str, **params: object) -> str:
     """Translate into the current locale and fill ``{name}`` placeholders."""
     text = translate(message)
     return text.format(**params) if params else text
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark a message for the catalogue (scripts/i18n.py extracts ``N_``); translated where shown."""
+    return message

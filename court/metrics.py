@@ -36,7 +36,7 @@ def observe(name: str, seconds: float) -> None:
 
 
 def _histogram(name: str, metric: str) -> HistogramMetricFamily:
-    raw = {k.decode(): float(v) for k, v in redis_conn.client().hgetall(_KEY.format(name)).items()}
+    raw = {redis_conn.text(k): float(v) for k, v in redis_conn.client().hgetall(_KEY.format(name)).items()}
     running, buckets = 0.0, []
     for bound in (*map(str, BUCKETS), "+Inf"):
         running += raw.get(bound, 0.0)
@@ -72,10 +72,10 @@ class CourtCollector(Collector):
         yield notes
         checks = GaugeMetricFamily("court_identity_checks", "identity checks by method, status and result",
                                    labels=["method", "status", "result"])
-        for method, status, result, n in s.execute(
+        for method, check_status, result, n in s.execute(
                 select(IdentityCheck.method, IdentityCheck.status, IdentityCheck.result, func.count())
                 .group_by(IdentityCheck.method, IdentityCheck.status, IdentityCheck.result)):
-            checks.add_metric([method, status, result or ""], n)
+            checks.add_metric([method, check_status, result or ""], n)
         yield checks
         for name, metric in HISTOGRAMS.items():
             yield _histogram(name, metric)

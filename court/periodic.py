@@ -46,7 +46,7 @@ def schedule_next(chain: Chain, *, force: bool = False) -> bool:
 def continue_chain(chain: Chain, current_job_id: str | None) -> None:
     """Called at the end of a run: the owner schedules the next run; a stray duplicate does not."""
     owner = redis_conn.client().get(chain.key)
-    if current_job_id and owner is not None and owner.decode() == current_job_id:
+    if current_job_id and redis_conn.text(owner) == current_job_id:
         schedule_next(chain, force=True)
     else:
         ensure(chain)

@@ -161,3 +161,10 @@ def url() -> str:
     if _url is None:
         raise RuntimeError("court.redis_conn.init() has not been called")
     return _url
+
+
+def text(value: bytes | str | None) -> str | None:
+    """A value read from Redis as text: our clients return bytes, redis-py types them as either."""
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else value

@@ -184,7 +184,8 @@ class S3FileStore:
 
     def open(self, key: str) -> IO[bytes]:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
+            body: IO[bytes] = self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
+            return body
         except self.client.exceptions.NoSuchKey:
             raise FileNotFoundError(key) from None
 

@@ -16,6 +16,9 @@ def init_app(app: Flask) -> None:
 
     cfg = app.extensions["court_config"]
     settings.configure(cfg)
+    from notify import webhooks as webhook_delivery
+
+    webhook_delivery.configure(cfg)  # where events may go (SSRF rule), for web and workers alike
     registry.reset()
     development_channels = registry.check(cfg)  # raises ProviderConfigError in production
     wechat.check_templates(cfg)  # a template whose fields cannot carry its message kind

@@ -54,6 +54,15 @@ def step_ready(step_id: int) -> None:
 
 
 @queue.job
+def resend(step_id: int, address_key: str, nonce: str) -> int | None:
+    """A clerk sent a step's notice again (``court.services.service_actions.resend``)."""
+    with db.transaction() as s:
+        step = s.get(FlowStep, step_id)
+        n = serve.resend(s, step, address_key, nonce) if step is not None else None
+        return n.id if n is not None else None
+
+
+@queue.job
 def flow_finished(flow_id: int) -> None:
     with db.transaction() as s:
         flow = s.get(SigningFlow, flow_id)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import crypto, db
 from court.models import SmsLink
+from court.services import service_actions
 
 TOKEN_BYTES = 16  # 128 bits
 PURPOSES = ("receive", "sign", "view", "identity")  # identity: after a clerk verified the party (web_sign /m/verified)
@@ -45,9 +46,10 @@ def create(
 
 
 class LinkProblem(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, link: SmsLink | None = None) -> None:
         super().__init__(reason)
         self.reason = reason  # unknown | expired | revoked
+        self.link = link  # the link, when there is one (to say why it was revoked)
 
 
 def resolve(s: Session, token: str, *, now: datetime | None = None) -> SmsLink:
@@ -59,7 +61,7 @@ def resolve(s: Session, token: str, *, now: datetime | None = None) -> SmsLink:
     if link is None:
         raise LinkProblem("unknown")
     if link.revoked_at is not None:
-        raise LinkProblem("revoked")
+        raise LinkProblem("revoked", link)
     if link.expires_at <= now:
         raise LinkProblem("expired")
     return link
@@ -77,14 +79,6 @@ def mark_opened(link: SmsLink, now: datetime) -> bool:
 
 def revoke(s: Session, *, party_id: int | None = None, document_id: int | None = None,
            link_id: int | None = None, now: datetime | None = None) -> int:
-    """Revoke live links matching the filters; returns how many."""
-    if party_id is None and document_id is None and link_id is None:
-        raise ValueError("revoke needs at least one filter")
-    stmt = update(SmsLink).where(SmsLink.revoked_at.is_(None)).values(revoked_at=now or db.utcnow())
-    if party_id is not None:
-        stmt = stmt.where(SmsLink.party_id == party_id)
-    if document_id is not None:
-        stmt = stmt.where(SmsLink.document_id == document_id)
-    if link_id is not None:
-        stmt = stmt.where(SmsLink.id == link_id)
-    return s.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    """Revoke live links matching the filters; returns how many (the rule lives in
+    ``court.services.service_actions``, which staff actions use directly)."""
+    return service_actions.revoke_where(s, party_id=party_id, document_id=document_id, link_id=link_id, now=now)

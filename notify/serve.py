@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, db, queue
+from court.errors import DomainError
 from court.models import (
     Document,
     FlowStatus,
@@ -32,7 +33,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import agents, consent, outbox
+from court.services import agents, consent, outbox, service_actions
 from notify import links, messages, settings
 
 ESCALATE_JOB = "notify.jobs.escalate"
@@ -143,6 +144,22 @@ def _tell_agents(s: Session, step: FlowStep, party: Party, doc: Document, templa
                   key=f"step:{step.id}:agent:{agent.id}")
             told = True
     return told
+
+
+def resend(s: Session, step: FlowStep, address_key: str, nonce: str) -> Notification | None:
+    """Write the outbox row of a clerk's re-send, asking the rule again (consent may have been
+    withdrawn, or the flow cancelled, since the clerk clicked). Safe to run twice (``nonce``)."""
+    try:
+        if step.flow.status is not FlowStatus.RUNNING or step.status not in OPEN_STEP:
+            raise DomainError("该事项已办结或流程已结束", code="item_closed")
+        found = service_actions.target(s, step, address_key)
+    except DomainError as exc:
+        audit.record(s, "service.resend_dropped", subject=f"step:{step.id}", case_id=step.flow.document.case_id,
+                     details={"reason": exc.code, "nonce": nonce})
+        return None
+    party, doc = s.get(Party, step.party_id), step.flow.document
+    return _send(s, channel=found.channel, address=found.address, template=STEP_TEMPLATE[step.action],
+                 params=_context(doc), party=party, doc=doc, key=f"resend:{step.id}:{nonce}")
 
 
 def _staff_step(s: Session, step: FlowStep) -> None:

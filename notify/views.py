@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from court import audit, crypto, db, phones
 from court.i18n import _
-from court.models import DevMessage, Notification
+from court.models import DevMessage, FlowStatus, Notification, SigningFlow
 from notify import links, settings, status
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ PROBLEMS = {
     "unknown": ("链接无效", "该链接不存在或已失效，请核对短信中的链接。", 404),
     "expired": ("链接已过期", "该链接已超过有效期，请联系法院重新发送。", 410),
     "revoked": ("链接已撤销", "该链接已被撤销，请以法院最新通知为准。", 410),
+    "cancelled": ("送达已取消", "法院已取消该文书的本次送达，您无需签收。如有疑问，请联系承办法院。", 410),
 }
 
 
@@ -39,8 +40,8 @@ def sms_link(token: str):  # type: ignore[no-untyped-def]
     try:
         link = links.resolve(s, token)
     except links.LinkProblem as problem:
+        title, text, code = PROBLEMS[_why(s, problem)]
         s.rollback()
-        title, text, code = PROBLEMS[problem.reason]
         return _no_store(current_app.make_response((render_template(
             "notify/link_problem.html", title=_(title), text=_(text)), code)))
     now = db.utcnow()
@@ -59,6 +60,16 @@ def sms_link(token: str):  # type: ignore[no-untyped-def]
     if link.purpose == "identity":
         target = "/m/verified"  # the party pages claim the clerk's verification for this session
     return _no_store(redirect(target, code=303))
+
+
+def _why(s, problem: links.LinkProblem) -> str:  # type: ignore[no-untyped-def]
+    """``cancelled`` when the link was revoked because the court called off the document's flow."""
+    link = problem.link
+    if problem.reason != "revoked" or link is None or link.document_id is None:
+        return problem.reason
+    latest = s.scalar(select(SigningFlow.status).where(SigningFlow.document_id == link.document_id)
+                      .order_by(SigningFlow.id.desc()).limit(1))
+    return "cancelled" if latest is FlowStatus.CANCELLED else problem.reason
 
 
 def _no_store(resp):  # type: ignore[no-untyped-def]

@@ -16,4 +16,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 ruff check .
+mypy
 python -m pytest -q "$@"

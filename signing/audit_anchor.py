@@ -78,7 +78,8 @@ def _gen_time(token: bytes) -> datetime:
     from asn1crypto import cms
 
     info = cms.ContentInfo.load(token)["content"]["encap_content_info"]["content"].parsed
-    return info["gen_time"].native
+    gen_time: datetime = info["gen_time"].native
+    return gen_time
 
 
 def _roots() -> list[Any]:
@@ -137,7 +138,7 @@ def anchor_job() -> None:
     finally:
         current = get_current_job()
         owner = redis_conn.client().get(CHAIN_KEY)
-        if current is not None and owner is not None and owner.decode() == current.id:
+        if current is not None and redis_conn.text(owner) == current.id:
             schedule_next(force=True)
 
 

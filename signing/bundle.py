@@ -6,7 +6,8 @@ access to this platform:
 - ``documents/…``: every version of every document (uploads, sealed, signed, credentials);
 - ``reports/…``: the signature verification report of each signed version, as exported;
 - ``evidence/…``: the delivery trace (each message with its provider id, times and reports, link
-  openings, service records with the legal date of service);
+  openings, service records with the legal date of service), service by another method (post,
+  public notice, direct, left at the address) with the scanned return cards;
 - ``audit/…``: the case's audit rows with their chain hashes, and the chain check at export;
 - ``manifest.json``: every file's SHA-256 and size, and ``manifest.p7s``: a detached CMS
   signature over it by the court seal (with an RFC 3161 timestamp when a TSA is configured).
@@ -27,15 +28,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db
+from court import audit, crypto, db, storage
 from court.models import (
     Case,
     DeliveryReport,
     Document,
     Notification,
+    OtherService,
     ServiceRecord,
     SmsLink,
 )
@@ -82,8 +84,8 @@ def _evidence(s: Session, case: Case, document_id: int | None) -> dict[str, Any]
     reports = s.scalars(select(DeliveryReport).where(DeliveryReport.notification_id.in_(ids))
                         .order_by(DeliveryReport.id)).all() if ids else []
     party_ids = [p.id for p in case.parties]
-    link_where = [SmsLink.party_id.in_(party_ids)]
-    rec_where = [ServiceRecord.party_id.in_(party_ids)]
+    link_where: list[ColumnElement[bool]] = [SmsLink.party_id.in_(party_ids)]
+    rec_where: list[ColumnElement[bool]] = [ServiceRecord.party_id.in_(party_ids)]
     if document_id is not None:
         link_where.append(SmsLink.document_id == document_id)
         rec_where.append(ServiceRecord.document_id == document_id)
@@ -121,6 +123,27 @@ def _evidence(s: Session, case: Case, document_id: int | None) -> dict[str, Any]
             "receipt_number": r.receipt_number, "credential_version_id": r.credential_version_id,
         } for r in records],
     }
+
+
+def _other_service(s: Session, w: _Writer, case: Case, document_id: int | None) -> None:
+    """Service by another method: what the clerk recorded, and each return card as it was scanned."""
+    where = [OtherService.case_id == case.id]
+    if document_id is not None:
+        where.append(OtherService.document_id == document_id)
+    rows = s.scalars(select(OtherService).where(*where).order_by(OtherService.id)).all()
+    out = []
+    for r in rows:
+        card = None
+        if r.scan_key:
+            card = f"evidence/return-cards/{r.id:05d}-{r.party_id}-{r.document_id}.pdf"
+            w.add(card, storage.store().get(r.scan_key), compress=False)
+        out.append({"id": r.id, "party_id": r.party_id, "party": r.party.name, "document_id": r.document_id,
+                    "method": r.method, "tracking_number": r.tracking_number, "posted_on": _iso(r.posted_on),
+                    "received_on": _iso(r.received_on), "published_in": r.published_in,
+                    "published_on": _iso(r.published_on), "abroad": r.abroad, "witnesses": r.witnesses,
+                    "served_on": _iso(r.served_on), "return_card": card, "return_card_sha256": r.scan_sha256,
+                    "recorded_by": r.recorded_by, "recorded_at": _iso(r.recorded_at), "note": r.note})
+    w.add_json("evidence/other_service.json", out)
 
 
 def _sign_manifest(data: bytes, settings: SigningSettings) -> bytes:
@@ -164,6 +187,7 @@ def export_case(s: Session, case: Case, out: IO[bytes], *, document_id: int | No
                 progress(done, total)
     w.add_json("documents.json", listing)
     w.add_json("evidence/delivery.json", _evidence(s, case, document_id))
+    _other_service(s, w, case, document_id)
     rows = audit.events_for_case(s, case.id)
     w.add("audit/events.jsonl", "\n".join(json.dumps({
         "id": ev.id, "at": _iso(ev.at), "actor": ev.actor, "action": ev.action, "subject": ev.subject,
@@ -267,48 +291,153 @@ def _check_signature(manifest: bytes, sig: bytes, settings: SigningSettings, rep
         report.holds.append(f"清单由本院印章签名且未被改动（{who}{when}）/ manifest signed by the court seal, unchanged")
 
 
-def verify_bundle(path: Path | IO[bytes], *, settings: SigningSettings | None = None) -> BundleReport:
-    """Check a bundle offline: the manifest's signature, then every file against the manifest."""
+@dataclass(frozen=True)
+class Limits:
+    """What one bundle may cost to check. A bundle comes from anywhere (a lawyer's USB stick), so
+    the ZIP's own numbers are not trusted: members are streamed, never read whole, and reading
+    stops at the size the manifest (or these limits) allow."""
+
+    members: int = 50_000  # a large case: thousands of versions, a report each, return cards
+    manifest_bytes: int = 32 * 1024 * 1024
+    signature_bytes: int = 1024 * 1024
+    member_bytes: int = 4 * 1024 * 1024 * 1024  # one file (a sealed PDF is at most MAX_UPLOAD_BYTES and a bit)
+    total_bytes: int = 64 * 1024 * 1024 * 1024
+    ratio: int = 200  # uncompressed / compressed beyond this is a ZIP bomb, not a case file
+    ratio_floor: int = 1024 * 1024  # small members may compress well (JSON of zeros); bombs are big
+
+
+def _size(n: int) -> str:
+    return f"{n // 1048576} MB" if n >= 1048576 else f"{n // 1024} KB"
+
+
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes | None:
+    """The member's bytes, or None when it holds more than ``cap`` (whatever its header says)."""
+    if info.file_size > cap:
+        return None
+    with zf.open(info) as fh:
+        data = fh.read(cap + 1)
+    return data if len(data) <= cap else None
+
+
+def _bomb(info: zipfile.ZipInfo, limits: Limits) -> bool:
+    return info.file_size > limits.ratio_floor and info.file_size > limits.ratio * max(info.compress_size, 1)
+
+
+def _hash_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> tuple[str, int]:
+    """SHA-256 of at most ``cap + 1`` bytes of the member, and how many were read."""
+    digest, read = hashlib.sha256(), 0
+    with zf.open(info) as fh:
+        while read <= cap:
+            chunk = fh.read(min(1 << 20, cap + 1 - read))
+            if not chunk:
+                break
+            digest.update(chunk)
+            read += len(chunk)
+    return digest.hexdigest(), read
+
+
+def _listing(manifest: Any) -> dict[str, dict[str, Any]] | None:
+    """The manifest's files by path, or None when it is not the shape an export writes."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", []), list):
+        return None
+    listed: dict[str, dict[str, Any]] = {}
+    for f in manifest.get("files", []):
+        if not (isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)
+                and isinstance(f.get("size", 0), int) and not isinstance(f.get("size", 0), bool)
+                and f.get("size", 0) >= 0):
+            return None
+        listed[f["path"]] = f
+    return listed
+
+
+def verify_bundle(path: Path | IO[bytes], *, settings: SigningSettings | None = None,
+                  limits: Limits | None = None) -> BundleReport:
+    """Check a bundle offline: the manifest's signature, then every file against the manifest.
+
+    Hostile bundles get a clear answer within ``limits``: too many members, an oversized manifest
+    or signature, a member larger than allowed or packed like a ZIP bomb, or a manifest that is not
+    what an export writes."""
     settings = settings or current()
+    limits = limits or Limits()
     report = BundleReport()
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         report.problems.append(f"不是有效的卷宗压缩包（{type(exc).__name__}）/ not a bundle ZIP")
         return report
     with zf:
-        names = set(zf.namelist())
+        infos = zf.infolist()
+        if len(infos) > limits.members:
+            report.problems.append(f"压缩包内文件过多（{len(infos)} 个，上限 {limits.members}）"
+                                   f" / too many files in the ZIP ({len(infos)}, limit {limits.members})")
+            return report
+        by_name = {i.filename: i for i in infos}
+        names = set(by_name)
         if MANIFEST not in names or SIGNATURE not in names:
             report.problems.append("缺少清单或清单签名 / manifest.json or manifest.p7s is missing")
             return report
-        body = zf.read(MANIFEST)
-        _check_signature(body, zf.read(SIGNATURE), settings, report)
+        try:
+            body = _read_capped(zf, by_name[MANIFEST], limits.manifest_bytes)
+            sig = _read_capped(zf, by_name[SIGNATURE], limits.signature_bytes)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            report.problems.append(f"清单无法读取（{type(exc).__name__}）/ the manifest cannot be read")
+            return report
+        if body is None:
+            report.problems.append(f"清单过大（上限 {_size(limits.manifest_bytes)}）/ manifest.json is too large")
+            return report
+        if sig is None:
+            report.problems.append(f"清单签名过大（上限 {_size(limits.signature_bytes)}）/ manifest.p7s is too large")
+            return report
+        _check_signature(body, sig, settings, report)
         try:
             manifest = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             report.problems.append("清单不是有效的JSON / manifest.json is not JSON")
             return report
-        report.case = manifest.get("case", {})
-        listed = {f["path"]: f for f in manifest.get("files", [])}
-        changed = 0
+        listed = _listing(manifest)
+        if listed is not None and len(listed) > limits.members:
+            listed = None
+        if listed is None:
+            report.problems.append("清单格式不对（files 须为含 path、sha256、size 的列表）/ manifest.json is not a bundle manifest")
+            return report
+        report.case = manifest.get("case") if isinstance(manifest.get("case"), dict) else {}
+        changed = missing = 0
+        budget = limits.total_bytes
         for name, entry in listed.items():
-            if name not in names:
+            info = by_name.get(name)
+            if info is None:
+                missing += 1
                 report.problems.append(f"缺少文件：{name} / missing")
                 continue
-            digest = hashlib.sha256()
-            with zf.open(name) as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-            if digest.hexdigest() != entry["sha256"]:
+            if _bomb(info, limits):
+                changed += 1
+                report.problems.append(f"文件压缩比异常（疑似压缩炸弹），未读取：{name} / packed like a ZIP bomb, not read")
+                continue
+            cap = min(int(entry.get("size", limits.member_bytes)), limits.member_bytes, budget)
+            try:
+                digest, read = _hash_capped(zf, info, cap)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                changed += 1
+                report.problems.append(f"文件无法读取（{type(exc).__name__}）：{name} / cannot be read")
+                continue
+            budget -= read
+            if read > cap:
+                changed += 1
+                report.problems.append(f"文件大于清单所列或允许的大小，未读完：{name} / larger than listed or allowed")
+            elif digest != entry["sha256"]:
                 changed += 1
                 report.problems.append(f"文件已被改动（SHA-256 不符）：{name} / changed")
+            if budget <= 0:
+                report.problems.append("压缩包内容总量超过上限，停止核验 / the bundle is larger than allowed; stopped")
+                return report
         extra = sorted(names - set(listed) - {MANIFEST, SIGNATURE})
-        for name in extra:
+        for name in extra[:100]:
             report.problems.append(f"多出清单中没有的文件：{name} / not in the manifest")
-        intact = len(listed) - changed - sum(1 for n in listed if n not in names)
+        if len(extra) > 100:
+            report.problems.append(f"另有 {len(extra) - 100} 个清单中没有的文件 / and {len(extra) - 100} more")
+        intact = len(listed) - changed - missing
         report.holds.append(f"清单列出 {len(listed)} 个文件，{intact} 个完整无改动 / {intact} of {len(listed)} files intact")
         case = report.case
         report.holds.insert(0, f"案件 {case.get('number', '?')}，导出于 {manifest.get('exported_at', '?')}")
     report.ok = not report.problems
     return report
-

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -60,8 +61,9 @@ def octets(data: bytes) -> bytes:
     return tlv(0x04, data)
 
 
-def _der(cert) -> bytes:  # type: ignore[no-untyped-def]
-    return cert.public_bytes(serialization.Encoding.DER)
+def _der(cert: x509.Certificate) -> bytes:
+    der: bytes = cert.public_bytes(serialization.Encoding.DER)
+    return der
 
 
 class CmsSigner:

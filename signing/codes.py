@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court.models import Document, DocumentVersion, FlowStep, SigningFlow, StepAction, StepStatus
+from court.models import Document, DocumentVersion, SigningFlow, StepAction, StepStatus
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 16
@@ -96,7 +96,6 @@ def lookup(s: Session, text: str) -> CodeInfo | None:
     sealed_at = None
     for flow in s.scalars(select(SigningFlow).where(SigningFlow.document_id == doc.id).order_by(SigningFlow.id)):
         for step in flow.steps:
-            step: FlowStep
             if step.status is not StepStatus.DONE or step.action is StepAction.APPROVE:
                 continue
             if step.action is StepAction.SEAL:

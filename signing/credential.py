@@ -56,7 +56,7 @@ def _t(dt: datetime | str | None) -> str:
         try:
             dt = datetime.fromisoformat(dt)
         except ValueError:
-            return dt
+            return str(dt)
     if dt.tzinfo is None:
 
         dt = dt.replace(tzinfo=UTC)
@@ -187,8 +187,14 @@ class CredentialData:
     acted_for: str = ""  # "…由委托诉讼代理人 李四 代为签收" when an agent signed (court.services.agents)
 
 
+def _served_document(rec: ServiceRecord) -> Document:
+    if rec.document is None:
+        raise Conflict("送达记录没有文书，不能出具送达凭证", code="not_served")
+    return rec.document
+
+
 def gather(s: Session, rec: ServiceRecord) -> CredentialData:
-    doc = rec.document
+    doc = _served_document(rec)
     party = rec.party
     served: DocumentVersion = rec.served_version or doc.current
     channels: list[dict[str, str]] = []
@@ -209,8 +215,9 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
     person = s.get(Person, rec.signed_by_person_id) if rec.signed_by_person_id else party.person
     # identity: the route by which the signer last proved who they were before signing (any method)
     check = identity_checks.last_pass(s, person_id=person.id, before=rec.signed_at) if person is not None else None
-    staff = s.get(Staff, int(check.ref[6:])) if check and (check.ref or "").startswith("staff:") else None
-    if check is not None and (person.face_verified_at is None or check.decided_at >= person.face_verified_at):
+    staff = s.get(Staff, int((check.ref or "")[6:])) if check and (check.ref or "").startswith("staff:") else None
+    if check is not None and person is not None and check.decided_at is not None and (
+            person.face_verified_at is None or check.decided_at >= person.face_verified_at):
         who = f"{staff.name}，" if staff is not None else (f"{check.provider}，" if check.method != "staff" else "")
         score = f"相似度 {check.score:.1f}，" if check.score is not None else ""
         face = f"已通过：{display.IDENTITY_METHOD.get(check.method, check.method)}（{who}{score}{_t(check.decided_at)}）"
@@ -231,8 +238,10 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
         recipient_id_label="统一社会信用代码" if organisation else "身份证件号码",
         acted_for=rec.acted_for or "",
         consent=consent_line(given) + (f"（由{agents.role_title(by_agent)} {by_agent.agent.name} 代为同意）"
-                                       if by_agent is not None else ""), channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
-        effective_channel=CHANNELS.get(rec.effective_channel or "", rec.effective_channel or "—"),
+                                       if by_agent is not None else ""),
+        channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
+        effective_channel=CHANNELS.get(rec.effective_channel or "")
+        or display.CHANNEL.get(rec.effective_channel or "", rec.effective_channel or "—"),  # 邮寄送达 …
         receipt_number=rec.receipt_number or f"SD{rec.id:08d}", issued_at=_t(db.utcnow()),
     )
 
@@ -242,7 +251,7 @@ def consent_line(c: Consent) -> str:
     info = consent_rules.describe(c)
     addresses = "、".join(
         f"{CHANNELS.get(ch, ch)}（{shown}）" if shown else CHANNELS.get(ch, ch)
-        for ch, shown in info["addresses"].items())  # type: ignore[union-attr]
+        for ch, shown in info["addresses"].items())
     paper = "，附当事人签名的确认书扫描件" if info["scan"] else ""
     return f"{info['method_label']}，{_t(c.given_at)}，确认送达地址：{addresses or '—'}{paper}"
 
@@ -348,7 +357,7 @@ def _issue(s: Session, rec: ServiceRecord) -> DocumentVersion:
     data = gather(s, rec)
     font_path = fonts.find_font(settings.cjk_font_path)
     raw, rect, pages = render(data, font_path)
-    source = rec.document
+    source = _served_document(rec)
     doc = Document(case_id=source.case_id, kind=DocumentKind.CREDENTIAL, title=f"电子送达凭证（{source.title}）"[:200])
     s.add(doc)
     s.flush()
@@ -391,9 +400,10 @@ def build(service_record_id: int) -> DocumentVersion:
                 existing = s.get(DocumentVersion, rec.credential_version_id)
                 assert existing is not None
                 return existing
-            if rec.document_id is None or (rec.signed_at is None and rec.effective_at is None):
+            served_at = rec.signed_at or rec.effective_at
+            if rec.document_id is None or served_at is None:
                 raise Conflict("尚未送达，不能出具送达凭证", code="not_served")
-            if consent_rules.given_at_time(s, rec.party, rec.signed_at or rec.effective_at) is not None:
+            if consent_rules.given_at_time(s, rec.party, served_at) is not None:
                 return _issue(s, rec)
             refuse_without_consent(s, rec)  # committed with the transaction, then refused below
         raise Conflict("受送达人未同意电子送达，不能出具电子送达凭证", code="no_consent")

@@ -28,6 +28,7 @@ from signing.errors import SigningError, refusal
 from signing.pdf import (
     IncrementalWriter,
     Name,
+    PdfDict,
     PdfError,
     PdfLimitError,
     Raw,
@@ -73,8 +74,8 @@ class Placement:
 @dataclass
 class PageInfo:
     ref: Ref
-    page: dict[Name, Any]
-    inherited: dict[Name, Any]
+    page: PdfDict
+    inherited: PdfDict
     box: tuple[float, float, float, float]
     rotate: int
 
@@ -216,7 +217,7 @@ def _normalize(data: bytes) -> bytes:
         raise refusal(exc) from exc
 
 
-def signature_fields(reader: Reader) -> list[tuple[Ref | None, dict[Name, Any]]]:
+def signature_fields(reader: Reader) -> list[tuple[Ref | None, PdfDict]]:
     return [(ref, f) for ref, f in reader.iter_fields() if reader.get(f.get("FT")) == "Sig"]
 
 
@@ -251,7 +252,7 @@ def _sign_and_write(
     return bytes(out)
 
 
-def _merged_resources(reader: Reader, info: PageInfo, xobjects: dict[str, Ref]) -> tuple[dict[Name, Any], dict[str, str]]:
+def _merged_resources(reader: Reader, info: PageInfo, xobjects: dict[str, Ref]) -> tuple[PdfDict, dict[str, str]]:
     """The page's resources (resolved, inline) plus ``xobjects``; renames on a clash."""
     res = reader.get(info.inherited.get("Resources"))
     res = dict(res) if isinstance(res, dict) else {}
@@ -269,7 +270,7 @@ def _merged_resources(reader: Reader, info: PageInfo, xobjects: dict[str, Ref]) 
     return res, names
 
 
-def _contents_list(reader: Reader, page: dict[Name, Any]) -> list[Any]:
+def _contents_list(reader: Reader, page: PdfDict) -> list[Any]:
     contents = page.get("Contents")
     if contents is None:
         return []
@@ -283,7 +284,7 @@ def _contents_list(reader: Reader, page: dict[Name, Any]) -> list[Any]:
     return []
 
 
-def _annots(reader: Reader, page: dict[Name, Any]) -> list[Any]:
+def _annots(reader: Reader, page: PdfDict) -> list[Any]:
     annots = reader.get(page.get("Annots"))
     return list(annots) if isinstance(annots, list) else []
 
@@ -296,7 +297,7 @@ def _unique_name(existing: set[str], wanted: str) -> str:
     return name
 
 
-def _field_name(f: dict[Name, Any]) -> str:
+def _field_name(f: PdfDict) -> str:
     from signing.pdf import decode_text
 
     return decode_text(f.get("T"))
@@ -431,7 +432,7 @@ class SealStamper:
                 rect = spec.rect
             name = _unique_name(existing_names, spec.name)
             existing_names.add(name)
-            d: dict[Name, Any] = {
+            d: PdfDict = {
                 N("Type"): N("Annot"), N("Subtype"): N("Widget"), N("FT"): N("Sig"), N("T"): Raw(text_string(name)),
                 N("F"): 4, N("Rect"): info.user_rect(*rect), N("P"): info.ref,
             }
@@ -462,6 +463,8 @@ class SealStamper:
             w.put(info.ref, page)
         if record is not None:  # the record page for refusals (signing.recordpage), before certifying
             pages_ref = catalog.get("Pages")
+            if not isinstance(pages_ref, Ref):
+                raise PdfError("the catalogue's /Pages is not a reference")
             root = dict(reader.get(pages_ref))
             root[N("Kids")] = list(reader.get(root.get("Kids")) or [])
             root[N("Count")] = reader.get(root.get("Count")) or 0
@@ -514,7 +517,7 @@ def approve(
     pages: list[PageInfo] = reader.page_list  # type: ignore[attr-defined]
     now = now or datetime.now(UTC)
     target_ref: Ref | None = None
-    target: dict[Name, Any] | None = None
+    target: PdfDict | None = None
     for ref, f in signature_fields(reader):
         if _field_name(f) == field_name:
             target_ref, target = ref, f
@@ -587,7 +590,7 @@ def _approval_appearance(
     while size > 4 and max(font.width(line, size) for line in lines) > width - 4:
         size -= 0.5
     ops = []
-    resources: dict[Name, Any] = {}
+    resources: PdfDict = {}
     font_ref = w.alloc()
     for _ in range(4):
         w.alloc()
@@ -615,7 +618,7 @@ def _approval_appearance(
             ops.append(b"q 0 g BT /F1 %s Tf 3 %s Td %s Tj ET Q" % (
                 fmt_num(size), fmt_num(height - 2 - (i + 1) * (size + 2)), font.encode(line)))
     content = b"\n".join(ops)
-    d = {N("Type"): N("XObject"), N("Subtype"): N("Form"), N("BBox"): [0, 0, round(width, 2), round(height, 2)],
+    d: PdfDict = {N("Type"): N("XObject"), N("Subtype"): N("Form"), N("BBox"): [0, 0, round(width, 2), round(height, 2)],
          N("Resources"): resources}
     body = serialize(Stream(d, content))
     if info.rotate:

@@ -51,6 +51,10 @@ class Name(str):
     __slots__ = ()
 
 
+# A PDF dictionary: its keys are :class:`Name` (a ``str``), looked up with plain strings.
+PdfDict = dict[str, Any]
+
+
 class String(bytes):
     """A PDF string (literal or hex); the value is the decoded bytes."""
 
@@ -68,7 +72,7 @@ class Ref:
 
 @dataclass(slots=True)
 class Stream:
-    dict: dict[Name, Any]
+    dict: PdfDict
     raw: bytes  # the stream data as stored (still encoded)
 
 
@@ -155,7 +159,7 @@ def parse_object(data: bytes, pos: int, depth: int = 0) -> tuple[Any, int]:
             raw = _NAME_ESC.sub(lambda mm: bytes([int(mm.group(1), 16)]), raw)
         return Name(raw.decode("latin-1")), end
     if kind == "dopen":
-        result: dict[Name, Any] = {}
+        result: PdfDict = {}
         while True:
             m2 = _TOKEN.match(data, end)
             if m2 is None:
@@ -180,8 +184,8 @@ def parse_object(data: bytes, pos: int, depth: int = 0) -> tuple[Any, int]:
             value, end = parse_object(data, end, depth + 1)
             items.append(value)
     if kind == "lit":
-        value, end = _parse_literal(data, end)
-        return String(value), end
+        literal, end = _parse_literal(data, end)
+        return String(literal), end
     if kind == "hex":
         close = data.find(b">", end)
         if close < 0:
@@ -285,7 +289,7 @@ def decode_text(value: Any) -> str:
     return data.decode("latin-1")
 
 
-def stream_object(d: dict[Name, Any], data: bytes, *, compress: bool = True) -> Stream:
+def stream_object(d: PdfDict, data: bytes, *, compress: bool = True) -> Stream:
     d = dict(d)
     if compress and len(data) > 64:
         data = zlib.compress(data, 6)
@@ -374,7 +378,7 @@ class Reader:
             raise PdfError("not a PDF")
         self.data = data
         self.xref: dict[int, tuple[int, int, int]] = {}  # num -> (kind, a, b): 1=(offset, gen) 2=(objstm, index)
-        self.trailer: dict[Name, Any] = {}
+        self.trailer: PdfDict = {}
         self._objstm: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
         self._entries_left = max_entries(len(data))
         self._resolving: set[int] = set()
@@ -408,7 +412,8 @@ class Reader:
         if size < 0 or size > max_entries(len(self.data)):
             raise PdfLimitError(f"/Size {size} is more objects than a file of {len(self.data)} bytes can hold")
 
-    def _read_xref_chain(self, offset: int) -> None:
+    def _read_xref_chain(self, start: int) -> None:
+        offset: int | None = start
         seen: set[int] = set()
         first = True
         while offset is not None:
@@ -433,7 +438,7 @@ class Reader:
             prev = trailer.get("Prev")
             offset = prev if isinstance(prev, int) and not isinstance(prev, bool) else None
 
-    def _read_xref_table(self, offset: int) -> dict[Name, Any]:
+    def _read_xref_table(self, offset: int) -> PdfDict:
         data = self.data
         pos = data.index(b"xref", offset) + 4
         sub = re.compile(rb"\s*(\d+)\s+(\d+)[ \t]*\r?\n?")
@@ -466,7 +471,7 @@ class Reader:
                         self.xref[num] = (0, 0, 0)
                 pos = e.end()
 
-    def _read_xref_stream(self, offset: int) -> dict[Name, Any]:
+    def _read_xref_stream(self, offset: int) -> PdfDict:
         obj = self._parse_indirect_at(offset)[1]
         if not isinstance(obj, Stream) or obj.dict.get("Type") != "XRef":
             raise PdfError("startxref does not point at a cross-reference")
@@ -487,16 +492,16 @@ class Reader:
         pos = 0
         for start, count in sections:
             for k in range(count):
-                fields = []
-                for width in w:
-                    fields.append(int.from_bytes(data[pos:pos + width], "big") if width else None)
+                fields: list[int] = []
+                for width in w:  # a field of width 0 takes its default, 0 (the type's default is 1)
+                    fields.append(int.from_bytes(data[pos:pos + width], "big") if width else 0)
                     pos += width
                 ftype = fields[0] if w[0] else 1
                 num = start + k
                 if num in self.xref:
                     continue
                 if ftype == 1:
-                    self.xref[num] = (1, fields[1], fields[2] or 0)
+                    self.xref[num] = (1, fields[1], fields[2])
                 elif ftype == 2:
                     self.xref[num] = (2, fields[1], fields[2])
                 else:
@@ -585,19 +590,19 @@ class Reader:
             raise PdfError("catalog is not an indirect object")
         return root
 
-    def catalog(self) -> dict[Name, Any]:
+    def catalog(self) -> PdfDict:
         cat = self.get(self.root_ref)
         if not isinstance(cat, dict):
             raise PdfError("catalog missing")
         return cat
 
-    def pages(self) -> list[tuple[Ref, dict[Name, Any], dict[Name, Any]]]:
+    def pages(self) -> list[tuple[Ref, PdfDict, PdfDict]]:
         """Every page in order: (reference, page dictionary, inherited attributes)."""
-        out: list[tuple[Ref, dict[Name, Any], dict[Name, Any]]] = []
+        out: list[tuple[Ref, PdfDict, PdfDict]] = []
         root = self.catalog().get("Pages")
         seen: set[Ref] = set()
 
-        def walk(ref: Any, inherited: dict[Name, Any], depth: int) -> None:
+        def walk(ref: Any, inherited: PdfDict, depth: int) -> None:
             if depth > 64 or not isinstance(ref, Ref) or ref in seen:
                 raise PdfError("page tree is malformed")
             seen.add(ref)
@@ -626,7 +631,7 @@ class Reader:
         renderer inflates them (a 510 KB page can inflate to 500 MB of operators)."""
         return self.content_size(self.pages()[index][1], limit)
 
-    def content_size(self, page: dict[Name, Any], limit: int = MAX_PAGE_CONTENT) -> int:
+    def content_size(self, page: PdfDict, limit: int = MAX_PAGE_CONTENT) -> int:
         """Decoded size of one page dictionary's content streams (PdfLimitError past ``limit``)."""
         contents = self.get(page.get("Contents"))
         total = 0
@@ -636,7 +641,7 @@ class Reader:
                 total += len(decode_stream(stream, limit=limit - total))
         return total
 
-    def iter_fields(self) -> Iterator[tuple[Ref | None, dict[Name, Any]]]:
+    def iter_fields(self) -> Iterator[tuple[Ref | None, PdfDict]]:
         """Every terminal form field (fields and their kids), with its reference."""
         acro = self.get(self.catalog().get("AcroForm"))
         if not isinstance(acro, dict):
@@ -702,7 +707,7 @@ class IncrementalWriter:
         size = self.next_num
         old_id = r.trailer.get("ID")
         first_id = old_id[0] if isinstance(old_id, list) and old_id and isinstance(old_id[0], bytes) else new_id
-        trailer: dict[Name, Any] = {Name("Size"): size, Name("Root"): r.root_ref}
+        trailer: PdfDict = {Name("Size"): size, Name("Root"): r.root_ref}
         if isinstance(r.trailer.get("Info"), Ref):
             trailer[Name("Info")] = r.trailer["Info"]
         trailer[Name("ID")] = [String(first_id), String(new_id)]

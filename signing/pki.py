@@ -20,10 +20,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes, CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -82,7 +84,8 @@ def _name(cn: str, org: str | None = None, serial: str | None = None) -> x509.Na
     return x509.Name(attrs)
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key, days: int) -> x509.CertificateBuilder:  # type: ignore[no-untyped-def]
+def _builder(subject: x509.Name, issuer: x509.Name, public_key: CertificatePublicKeyTypes,
+             days: int) -> x509.CertificateBuilder:
     now = _now()
     return (
         x509.CertificateBuilder()
@@ -112,13 +115,15 @@ def make_ca(cn: str, key_type: str = "rsa", days: int = 3650 * 2) -> Credentials
 
 
 def issue(
-    ca: Credentials, subject: x509.Name, public_key, *, days: int, timestamping: bool = False,  # type: ignore[no-untyped-def]
+    ca: Credentials, subject: x509.Name, public_key: CertificatePublicKeyTypes, *, days: int,
+    timestamping: bool = False,
 ) -> x509.Certificate:
     """Issue an end-entity certificate for signing (or, with ``timestamping``, for a TSA)."""
     builder = (
         _builder(subject, ca.cert.subject, public_key, days)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.cert.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            cast(CertificateIssuerPublicKeyTypes, ca.cert.public_key())), critical=False)
         .add_extension(x509.KeyUsage(
             digital_signature=True, content_commitment=not timestamping, key_encipherment=False,
             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,

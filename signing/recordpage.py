@@ -10,10 +10,9 @@ archived document then shows the refusal on its last page and every signature st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from signing import fonts
-from signing.pdf import IncrementalWriter, Name, Raw, Ref, fmt_num, stream_object, text_string
+from signing.pdf import IncrementalWriter, Name, PdfDict, Raw, Ref, fmt_num, stream_object, text_string
 
 N = Name
 TITLE = "签名情况记录"
@@ -48,7 +47,7 @@ def _wrap(text: str, font: fonts.Subset, size: float, width: float) -> list[str]
     return [*out, line] if line else out
 
 
-def add(w: IncrementalWriter, pages_root: Ref, root: dict[Name, Any], record: RecordPage, font_path: str,
+def add(w: IncrementalWriter, pages_root: Ref, root: PdfDict, record: RecordPage, font_path: str,
         footer: bytes, footer_ref: Ref) -> tuple[Ref, list[Ref]]:
     """Write the page and its reserved fields into ``w``; returns (page ref, field refs).
 

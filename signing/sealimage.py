@@ -13,6 +13,7 @@ import math
 import threading
 import zlib
 from dataclasses import dataclass
+from typing import cast
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
@@ -53,7 +54,7 @@ def generate(court_name: str, *, bottom_text: str = "", font_path: str = "") -> 
         glyph = Image.new("RGBA", (size * 2, size * 2), (0, 0, 0, 0))
         ImageDraw.Draw(glyph).text((size, size), ch, font=font, fill=RED + (255,), anchor="mm",
                                     stroke_width=max(1, size // 30), stroke_fill=RED + (255,))
-        glyph = glyph.rotate(-(angle + 90), resample=Image.BICUBIC)
+        glyph = glyph.rotate(-(angle + 90), resample=Image.Resampling.BICUBIC)
         x = c + radius * math.cos(math.radians(angle)) - size
         y = c + radius * math.sin(math.radians(angle)) - size
         img.alpha_composite(glyph, (int(round(x)), int(round(y))))
@@ -143,7 +144,7 @@ def has_ink(data: bytes) -> bool:
     if alpha.getextrema()[1] == 0:
         return False
     gray = img.convert("L")
-    lo, hi = gray.getextrema()
+    lo, hi = cast(tuple[int, int], gray.getextrema())  # one band: (min, max)
     if alpha.getextrema() == (255, 255):
         return lo < 200 and hi - lo > 40
     return True

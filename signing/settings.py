@@ -35,25 +35,31 @@ class SigningSettings:
 
     @classmethod
     def from_config(cls, cfg: object) -> SigningSettings:
-        g = lambda name, default: getattr(cfg, name, default)  # noqa: E731
+        def s(name: str, default: str = "") -> str:
+            value = getattr(cfg, name, default)
+            return default if value is None else str(value)
+
+        def n(name: str, default: float) -> float:
+            return float(getattr(cfg, name, default))
+
         return cls(
-            instance_path=g("INSTANCE_PATH", "instance"),
-            public_base_url=str(g("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
-            production=g("ENV", "development") == "production",
-            seal_p12_path=g("SEAL_P12_PATH", ""),
-            seal_p12_password=g("SEAL_P12_PASSWORD", ""),
-            seal_key_type=(g("SEAL_KEY_TYPE", "rsa") or "rsa").lower(),
-            platform_ca_p12_path=g("PLATFORM_CA_P12_PATH", ""),
-            platform_ca_p12_password=g("PLATFORM_CA_P12_PASSWORD", ""),
-            trust_roots_path=g("TRUST_ROOTS_PATH", ""),
-            tsa_url=g("TSA_URL", ""),
-            cjk_font_path=g("CJK_FONT_PATH", ""),
-            max_bytes=int(g("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)),
-            max_pages=int(g("SEAL_MAX_PAGES", 2000)),
-            seal_fingerprints=str(g("SEAL_FINGERPRINTS", "") or ""),
-            untrusted_cpu_seconds=int(g("UNTRUSTED_CPU_SECONDS", 4)),
-            untrusted_memory_mb=int(g("UNTRUSTED_MEMORY_MB", 256)),
-            untrusted_wall_seconds=float(g("UNTRUSTED_WALL_SECONDS", 8.0)),
+            instance_path=s("INSTANCE_PATH", "instance"),
+            public_base_url=s("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            production=s("ENV", "development") == "production",
+            seal_p12_path=s("SEAL_P12_PATH"),
+            seal_p12_password=s("SEAL_P12_PASSWORD"),
+            seal_key_type=(s("SEAL_KEY_TYPE", "rsa") or "rsa").lower(),
+            platform_ca_p12_path=s("PLATFORM_CA_P12_PATH"),
+            platform_ca_p12_password=s("PLATFORM_CA_P12_PASSWORD"),
+            trust_roots_path=s("TRUST_ROOTS_PATH"),
+            tsa_url=s("TSA_URL"),
+            cjk_font_path=s("CJK_FONT_PATH"),
+            max_bytes=int(n("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)),
+            max_pages=int(n("SEAL_MAX_PAGES", 2000)),
+            seal_fingerprints=s("SEAL_FINGERPRINTS"),
+            untrusted_cpu_seconds=int(n("UNTRUSTED_CPU_SECONDS", 4)),
+            untrusted_memory_mb=int(n("UNTRUSTED_MEMORY_MB", 256)),
+            untrusted_wall_seconds=n("UNTRUSTED_WALL_SECONDS", 8.0),
         )
 
 

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives import serialization
+from pyhanko.sign.timestamps.api import TimeStamper
 
 from court.errors import DomainError
 from signing import pki
@@ -25,17 +26,20 @@ def timestamper(settings: SigningSettings) -> Callable[[bytes], bytes] | None:
     """A function from a SHA-256 digest to a DER timestamp token, or None without a TSA."""
     if not settings.tsa_url:
         return None
+    impl: TimeStamper
     if settings.tsa_url == "dev":
         from asn1crypto import keys as akeys
         from asn1crypto import x509 as ax509
         from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         creds = pki.dev_tsa(settings)
         impl = DummyTimeStamper(
             tsa_cert=ax509.Certificate.load(creds.cert.public_bytes(serialization.Encoding.DER)),
             tsa_key=akeys.PrivateKeyInfo.load(creds.key.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-            certs_to_embed=[ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in creds.chain],
+            certs_to_embed=SimpleCertificateStore.from_certs(
+                [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in creds.chain]),
         )
     else:
         from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
@@ -47,6 +51,7 @@ def timestamper(settings: SigningSettings) -> Callable[[bytes], bytes] | None:
             token = asyncio.run(impl.async_timestamp(digest, "sha256"))
         except Exception as exc:  # network errors, bad responses: the job retries
             raise TimestampError("时间戳服务不可用：{reason}", reason=type(exc).__name__) from exc
-        return token.dump()
+        der: bytes = token.dump()
+        return der
 
     return _stamp

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from court import sandbox
 from court.errors import DomainError
 from court.i18n import translate
-from court.models import DocumentVersion
+from court.models import DocumentVersion, SealUse
 from signing import pki, trust
 from signing.codes import format_code
 from signing.errors import refusal
@@ -92,6 +92,8 @@ class VerifyReport:
     error: str | None = None  # Chinese source message ({name} placeholders filled from error_params)
     error_params: dict[str, Any] = field(default_factory=dict)
     stored: StoredMatch | None = None
+    #: this very file is what the court sealed: the sealed document it became (whose code to check)
+    original_of: StoredMatch | None = None
 
     def error_text(self, locale: str | None = None) -> str:
         return translate(self.error, locale).format(**self.error_params) if self.error else ""
@@ -140,11 +142,7 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
     settings = settings or current()
     report = VerifyReport(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
     if session is not None:
-        version = session.scalar(select(DocumentVersion).where(DocumentVersion.sha256 == report.sha256))
-        if version is not None:
-            doc = version.document
-            report.stored = StoredMatch(doc.id, doc.title, format_code(doc.verify_code) if doc.verify_code else None,
-                                        version.number, version.reason)
+        _match_stored(session, report)
     if b"%PDF-" not in pdf[:1024]:
         report.error = N_("文件不是PDF格式")
         return report
@@ -174,6 +172,37 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
     if report.signatures:
         report.changed_after_last_signature = report.signatures[-1].coverage != "entire_file"
     return report
+
+
+def _match_stored(session: Session, report: VerifyReport) -> None:
+    """Find the stored version with the file's fingerprint, and whether it is what the court sealed
+    (a seal-register use of that document whose source is this file): someone holding the court's
+    original before sealing holds a true copy of the content, just not the sealed one."""
+    versions = list(session.scalars(select(DocumentVersion).where(DocumentVersion.sha256 == report.sha256)
+                                    .order_by(DocumentVersion.id).limit(20)))
+    if not versions:
+        return
+    doc = versions[0].document
+    report.stored = StoredMatch(doc.id, doc.title, format_code(doc.verify_code) if doc.verify_code else None,
+                                versions[0].number, versions[0].reason)
+    use = session.scalar(select(SealUse).where(SealUse.document_id.in_({v.document_id for v in versions}),
+                                               SealUse.source_sha256 == report.sha256, SealUse.channel != "note",
+                                               SealUse.version_id.is_not(None)).order_by(SealUse.id).limit(1))
+    if use is None:
+        return
+    sealed = session.get(DocumentVersion, use.version_id)
+    if sealed is not None:
+        report.original_of = StoredMatch(sealed.document_id, sealed.document.title, format_code(use.code),
+                                         sealed.number, sealed.reason)
+
+
+def verify_stored(session: Session, version: DocumentVersion, *,
+                  settings: SigningSettings | None = None) -> VerifyReport:
+    """The report for a stored version, exactly as if its file were uploaded: what the public page
+    shows for a code is what the file itself carries, not what the flow records say."""
+    from court.services import documents
+
+    return verify(documents.read_version(version), settings=settings, session=session)
 
 
 def _first_failure(sig: SignatureReport, pin: str | None) -> str | None:
@@ -285,6 +314,8 @@ def render(report: VerifyReport) -> str:
         st = report.stored
         lines.append(f"平台存档 / stored: 文书 #{st.document_id} 《{st.title}》 第{st.version}版"
                      + (f" 防伪码 {st.code}" if st.code else ""))
+    if report.original_of is not None:
+        lines.append(f"盖章前的原件 / original before sealing: 盖章后防伪码 / sealed code {report.original_of.code}")
     if report.error:
         lines.append(f"错误 / error: {report.error_text('zh_Hans_CN')} / {report.error_text('en')}")
     for i, sig in enumerate(report.signatures, 1):

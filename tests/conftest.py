@@ -83,6 +83,7 @@ def config(tmp_path: Path, redis_url: str, _pg_migrated: None) -> Config:
         DATABASE_URL=database_url, REDIS_URL=redis_url, STORAGE_DIR=str(instance / "files"),
         PUBLIC_BASE_URL="http://court.test", MAX_UPLOAD_BYTES=2 * 1024 * 1024, JOB_RETRY_INTERVALS=[],
         DEPLOYMENT_CHECKS=False,  # the embedded test servers stand in for shared ones (ENV=production tests)
+        WEBHOOK_ALLOW_LOOPBACK=True,  # the court-system receiver of the webhook tests is on loopback
     )
 
 

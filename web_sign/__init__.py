@@ -46,6 +46,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     import web_sign.identity_routes  # noqa: F401  (its pages join the party blueprint)
+    import web_sign.text_size  # noqa: F401  (the large-text switch on every party page)
     from web_sign.verify import bp as verify_bp
     from web_sign.views import bp as party_bp
 

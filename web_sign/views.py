@@ -46,8 +46,8 @@ from court.models import (
 from court.services import agents, binding, identity_checks, party_sessions
 from court.services import documents as document_service
 from court.services import flows as flow_service
-from signing import qr
-from web_sign import access, pages
+from signing import pages, qr
+from web_sign import access
 
 bp = Blueprint("party", __name__, url_prefix="/m", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -300,7 +300,7 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     channels = ["sms"]
     actor = f"person:{person.id}"
     if request.method == "POST":
-        decision = request.form.get("decision", "agree")
+        decision = request.form.get("decision", "")
         try:
             if decision == "decline":
                 consent_rules.decline(s, party, method="web", actor=actor, reason=request.form.get("reason", "")[:500])
@@ -312,8 +312,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
                 s.commit()
                 return _problem(_("已撤回电子送达同意"),
                                 _("撤回前已经完成的送达仍然有效，此后法院将通过其他方式向您送达本案文书。"), 200)
-            if request.form.get("agree") != "yes":
-                flash(_("请阅读并勾选同意电子送达"), "error")
+            if decision != "agree" and request.form.get("agree") != "yes":
+                flash(_("请选择同意或不同意电子送达"), "error")
             else:
                 consent_rules.give(s, person, party.case, channels=channels, address={"sms": phone}, method="web",
                                    party=party)
@@ -325,7 +325,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     if party.kind == "organisation" or party.person_id != person.id:  # an agent answers for the party
         flash(_("您正在代 {party} 确认电子送达，确认记录将写明由您代为确认", party=party.name))
     text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
-    return render_template("m/consent.html", text=text, case=party.case, next_url=next_url,
+    summary = consent_rules.consent_summary(channels, None, {"sms": phone})
+    return render_template("m/consent.html", text=text, summary=summary, case=party.case, next_url=next_url,
                            state=consent_rules.state(s, party))
 
 
@@ -340,6 +341,11 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 # ---- reading -----------------------------------------------------------------------------------
+def _service_record(s: Any, party_id: int, document_id: int) -> ServiceRecord | None:
+    return s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == party_id,
+                                                ServiceRecord.document_id == document_id))
+
+
 def _flow(s: Any, doc: Document) -> SigningFlow | None:
     return s.scalar(select(SigningFlow).where(SigningFlow.document_id == doc.id).order_by(SigningFlow.id.desc()))
 
@@ -364,8 +370,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     count = pages.page_count(version)
     flow = _flow(s, doc)
     step = _my_step(s, doc, acc.party)
-    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
-                                               ServiceRecord.document_id == doc.id))
+    rec = _service_record(s, acc.party.id, doc.id)
     if rec is not None:  # the party opened it: an act that fixes the date of service on any address
         from court.services import service_date
 
@@ -373,7 +378,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
         service_date.record_event(s, rec, channel="web", event="read", at=db.utcnow())
         s.commit()
     return render_template("m/document.html", doc=doc, party=acc.party, version=version, count=count, flow=flow,
-                           step=step, rec=rec, show_order=doc.kind is DocumentKind.TRANSCRIPT or
+                           step=step, rec=rec, page_widths=pages.WIDTHS, show_order=doc.kind is DocumentKind.TRANSCRIPT or
                            (flow is not None and sum(1 for st in flow.steps if st.party_id or st.staff_id) > 1))
 
 
@@ -385,8 +390,10 @@ def page_image(document_id: int, number: int):  # type: ignore[no-untyped-def]
         ratelimit.hit("m-page", str(access.auth()["person_id"]), PAGE_LIMIT)
     except RateLimited:
         abort(429)
-    zoom = 2 if request.args.get("zoom") == "2" else 1
-    png = pages.render(acc.document.current, number, zoom)
+    width = pages.parse_width(request.args.get("w"))
+    if width is None:
+        abort(400)
+    png = pages.render(acc.document.current, number, width)
     if png is None:
         abort(404)
     resp = Response(png, mimetype="image/png")
@@ -445,7 +452,11 @@ def sign(document_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("party.face", next=url_for("party.sign", document_id=document_id)))
     if redis_conn.client().exists(_signing_key(step)):
         return redirect(url_for("party.progress", document_id=document_id))
-    return render_template("m/sign.html", doc=acc.document, step=step, flow=step.flow)
+    from court.services import service_date
+
+    rec = _service_record(s, acc.party.id, document_id)
+    return render_template("m/sign.html", doc=acc.document, step=step, flow=step.flow, rec=rec,
+                           served=service_date.what_fixed(rec) if rec is not None else None)
 
 
 def _decode_png(value: str) -> bytes:
@@ -555,9 +566,7 @@ def status(document_id: int):  # type: ignore[no-untyped-def]
 # ---- the receipt -------------------------------------------------------------------------------
 def _receipt_record(document_id: int) -> tuple[Any, ServiceRecord]:
     acc = access.party_document(document_id)
-    s = db.session()
-    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == acc.party.id,
-                                               ServiceRecord.document_id == document_id))
+    rec = _service_record(db.session(), acc.party.id, document_id)
     if rec is None or rec.signed_at is None:
         abort(404)
     return acc, rec

@@ -13,6 +13,7 @@ from court.models.notifications import (
     ServiceRecord,
     SmsLink,
 )
+from court.models.other_service import OtherService
 from court.models.people import (
     ChannelBinding,
     Consent,
@@ -55,6 +56,7 @@ __all__ = [
     "NoticePush",
     "Notification",
     "NotificationStatus",
+    "OtherService",
     "Party",
     "PartyRole",
     "PartySession",

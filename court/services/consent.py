@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypedDict, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -55,6 +55,11 @@ _POINTS = (
     "四、本人可以随时撤回本确认；撤回后法院将改用其他方式送达，撤回前已经完成的送达仍然有效。",
     "五、本确认适用于本案的审理和执行程序。",
 )
+_SUMMARY = (
+    "同意后，法院会通过{channels}向您发送本案文书。消息一到达就算送达（不论您是否打开），上诉期等期限从送达之日起计算。",
+    "您可以不同意：法院将改用邮寄、直接送达等方式送达，不影响您的诉讼权利。",
+    "同意后也可以随时在本页面撤回；撤回前已经完成的送达仍然有效。",
+)
 
 
 # ---- the text the party is shown -------------------------------------------------------------------
@@ -74,20 +79,34 @@ def consent_text(case: Case, channels: list[str], locale: str | None = None,
     ``locale``: ``zh_Hans_CN`` (default) or ``en``. Addresses, when given, appear masked.
     """
     locale = i18n.normalize(locale) if locale else i18n.get_locale()
+    lines = [
+        translate(_TITLE, locale),
+        translate(_SCOPE, locale).format(court=case.court.name if case.court else "", number=case.number,
+                                         channels=_named_channels(channels, locale, address)),
+        *(translate(p, locale) for p in _POINTS),
+    ]
+    return "\n".join(lines)
+
+
+def _named_channels(channels: list[str], locale: str, address: dict[str, str] | None) -> str:
+    """The channels as the party reads them, each with its masked address."""
     chinese = locale == i18n.DEFAULT_LOCALE
     named = []
     for ch in channels:
         label = translate(CHANNELS[ch], locale)
         shown = mask(ch, (address or {}).get(ch, ""))
         named.append(label if not shown else (f"{label}（{shown}）" if chinese else f"{label} ({shown})"))
-    sep = "、" if chinese else ", "
-    lines = [
-        translate(_TITLE, locale),
-        translate(_SCOPE, locale).format(court=case.court.name if case.court else "", number=case.number,
-                                         channels=sep.join(named)),
-        *(translate(p, locale) for p in _POINTS),
-    ]
-    return "\n".join(lines)
+    return ("、" if chinese else ", ").join(named)
+
+
+def consent_summary(channels: list[str], locale: str | None = None,
+                    address: dict[str, str] | None = None) -> list[str]:
+    """The same legal effect as :func:`consent_text` in three plain lines, for people who will not
+    read statute citations: what electronic service means for her, that she may refuse and how she
+    is then served, and that she may withdraw later. The full text stays one tap away."""
+    locale = i18n.normalize(locale) if locale else i18n.get_locale()
+    named = _named_channels(channels, locale, address)
+    return [translate(line, locale).format(channels=named) for line in _SUMMARY]
 
 
 def clean_address(channels: list[str], address: dict[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -139,7 +158,8 @@ def _rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
     columns = (Consent.id, Consent.person_id, Consent.party_id, Consent.case_id, Consent.decision, Consent.channels,
                Consent.address, Consent.method, Consent.given_at, Consent.withdrawn_at)
     # plain rows, not ORM objects: a push asks this for thousands of parties at a time
-    for r in s.execute(select(*columns).where(Consent.case_id.in_(case_ids), or_(*who)).order_by(Consent.id.desc())):
+    for row in s.execute(select(*columns).where(Consent.case_id.in_(case_ids), or_(*who)).order_by(Consent.id.desc())):
+        r = cast(Consent, row)  # a Core row with the columns above, read like the ORM object
         if r.party_id is not None:
             by_party[r.party_id].append(r)
         if r.person_id is not None:
@@ -443,9 +463,28 @@ def _stop(s: Session, case_id: int, person_id: int | None, party_id: int | None,
     return [n.id for n in pending]
 
 
-def describe(c: Consent) -> dict[str, object]:
+class ConsentSummary(TypedDict):
+    method: str
+    method_label: str
+    given_at: datetime | None
+    recorded_by: str | None
+    channels: list[str]
+    addresses: dict[str, str]
+    scan: bool
+
+
+def describe(c: Consent) -> ConsentSummary:
     """What the credential and the console say about a consent: how, when, by whom, which addresses."""
     return {"method": c.method, "method_label": METHOD_LABELS.get(c.method, c.method), "given_at": c.given_at,
             "recorded_by": c.recorded_by, "channels": list(c.channels or []),
             "addresses": {ch: mask(ch, v) or ("已绑定" if ch == "wechat" else "") for ch, v in (c.address or {}).items()},
             "scan": bool(c.scan_key)}
+
+
+def states_many(s: Session, parties: list[PartyLike]) -> dict[int, str]:
+    """:func:`state` of many parties in one query (the clerk's worklist asks it per page)."""
+    out: dict[int, str] = {}
+    for pid, rows in _rows_for(s, parties).items():
+        current = _in_force(rows)
+        out[pid] = current.decision if current is not None else ("withdrawn" if rows else "none")
+    return out

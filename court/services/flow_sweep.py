@@ -54,7 +54,7 @@ def _job_ids(step_id: int, attempts: int) -> list[str]:
     ids = [f"seal-step-{step_id}-{attempts}", f"seal-step-{step_id}-{max(0, attempts - 1)}"]
     made = redis_conn.client().get(_sweep_job_key(step_id))
     if made:
-        ids.append(made.decode())
+        ids.append(redis_conn.text(made) or "")
     return ids
 
 
@@ -115,4 +115,4 @@ def ensure_scheduled() -> None:
 
 def last_run() -> str | None:
     value = redis_conn.client().get(LAST_RUN_KEY)
-    return value.decode() if value else None
+    return redis_conn.text(value) or None

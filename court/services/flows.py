@@ -19,6 +19,7 @@ Seal control lives here too (DESIGN: seal control), and every channel asks it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -291,7 +292,7 @@ def _actionable(step: FlowStep) -> None:
 
 
 def complete_step(
-    s: Session, step: FlowStep, *, actor: str, version: DocumentVersion | None = None, details: dict | None = None
+    s: Session, step: FlowStep, *, actor: str, version: DocumentVersion | None = None, details: dict[str, Any] | None = None
 ) -> FlowStep:
     """Record that ``step`` was done (optionally producing ``version``) and move the flow on."""
     if step.status is StepStatus.DONE and version is not None and step.result_version_id == version.id:
@@ -383,3 +384,43 @@ def retry_step(s: Session, step: FlowStep, *, actor: str) -> None:
     s.flush()
     audit.record(s, "step.retried", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}")
     advance(s, step.flow)
+
+
+def cancel_flow(s: Session, flow: SigningFlow, reason: str, *, actor: str) -> SigningFlow:
+    """Staff call off a running flow (a document served in error, a wrong party, a settlement).
+
+    Nothing of the flow happens afterwards: :func:`seal_permitted` refuses a queued seal job,
+    no step can be completed (so no receipt and no e-service credential), messages still waiting
+    in the outbox are cancelled, and the parties' SMS links stop working at once. What was
+    already done (a receipt signed, a date of service fixed) stays on record, as the law requires."""
+    from sqlalchemy import update
+
+    from court.models import Notification, NotificationStatus
+    from court.services import service_actions
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写取消的理由", code="reason_required")
+    if flow.status is not FlowStatus.RUNNING:
+        raise Conflict("该签署流程已结束，不能取消", code="flow_not_running")
+    doc = flow.document
+    flow.status = FlowStatus.CANCELLED
+    flow.completed_at = db.utcnow()
+    sealed = any(st.action is StepAction.SEAL and st.status is StepStatus.DONE for st in flow.steps)
+    doc.status = DocumentStatus.SEALED if sealed else DocumentStatus.UPLOADED  # a new flow may start
+    party_ids = [st.party_id for st in flow.steps if st.party_id is not None]
+    cancelled = 0
+    if party_ids:
+        cancelled = db.rowcount(s.execute(update(Notification).where(
+            Notification.document_id == doc.id, Notification.party_id.in_(party_ids),
+            Notification.status == NotificationStatus.PENDING,
+        ).values(status=NotificationStatus.CANCELLED, error="flow cancelled").execution_options(
+            synchronize_session=False)))
+    for pid in dict.fromkeys(party_ids):  # at once, not when the finishing job runs
+        service_actions.revoke_where(s, party_id=pid, document_id=doc.id)
+    s.flush()
+    audit.record(s, "flow.cancelled", actor=actor, case_id=doc.case_id, subject=f"flow:{flow.id}",
+                 details={"document_id": doc.id, "reason": reason[:500], "cancelled_notifications": cancelled,
+                          "open_steps": [st.id for st in flow.steps if st.status not in ACTED]})
+    queue.enqueue(FINISHED_JOB, flow.id, queue_name="notify", job_id=f"flow-finished-{flow.id}", session=s)
+    return flow

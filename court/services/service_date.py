@@ -16,20 +16,30 @@ Every event on a service record goes through :func:`record_event`: it is written
 :func:`check_report` guards the arrivals: a delivery time before the message was sent (beyond
 the providers' one-second resolution and a small clock skew) or in the future, or a report from
 an address that is not the notification's, is refused and audited.
+
+Service by another method (:func:`other_method_date`, recorded by ``court.services.other_service``):
+by post, the date received on the return card or the tracking (CPL art. 91); directly, the date the
+recipient signed the return card (art. 89); left at the address, the day it was left there in the
+presence of witnesses or recorded on photo or video (art. 89); by public notice, thirty days after
+publication (art. 95), sixty for a party without a domicile in China (art. 283).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, db
+from court.display import CHINA
 from court.models import Consent, Notification, Party, ServiceRecord
 from court.services import agents, consent
 
 ARRIVALS = ("delivered",)
+OTHER_METHODS = ("postal", "public_notice", "direct", "left")
+PUBLIC_NOTICE_DAYS = 30  # CPL art. 95
+PUBLIC_NOTICE_DAYS_ABROAD = 60  # CPL art. 283 (2023): no domicile in the People's Republic
 ACTS = ("opened", "read", "signed")
 SKEW = timedelta(seconds=60)  # provider clocks and their one-second resolution
 
@@ -146,3 +156,40 @@ def check_report(s: Session, n: Notification, *, at: datetime, address: str | No
 def clamp(n: Notification, at: datetime) -> datetime:
     """A report within the clock skew before the send time is taken as the send time."""
     return max(at, n.sent_at) if n.sent_at is not None else at
+
+
+def what_fixed(rec: ServiceRecord) -> dict[str, object] | None:
+    """The event that fixed ``rec.effective_at`` (channel, event, ``at`` as a datetime), or None
+    while service has not taken effect.
+
+    Pages use it to tell the party *why* the date of service can be earlier than her signature:
+    the message reached her phone (an arrival) or she opened the document before signing."""
+    if rec.effective_at is None:
+        return None
+    counting = [e for e in rec.channels_tried or [] if e.get("counts") and e.get("event") in ARRIVALS + ACTS]
+    if not counting:
+        return {"channel": rec.effective_channel, "event": None, "at": rec.effective_at}
+    first = min(counting, key=lambda e: datetime.fromisoformat(str(e["at"])))
+    return {"channel": first.get("channel"), "event": first.get("event"), "at": rec.effective_at}
+def other_method_date(method: str, *, received_on: date | None = None, published_on: date | None = None,
+                      abroad: bool = False) -> date:
+    """The legal date of service by a method other than the electronic one.
+
+    ``received_on``: for post, the date received on the return card or in the tracking; for direct
+    service, the day the recipient signed; for leaving at the address, the day it was left.
+    ``published_on``: for public notice, the day of publication."""
+    if method not in OTHER_METHODS:
+        raise ValueError(f"method must be one of {OTHER_METHODS}")
+    if method == "public_notice":
+        if published_on is None:
+            raise ValueError("public notice needs the publication date")
+        return published_on + timedelta(days=PUBLIC_NOTICE_DAYS_ABROAD if abroad else PUBLIC_NOTICE_DAYS)
+    if received_on is None:
+        raise ValueError(f"{method} service needs the date received")
+    return received_on
+
+
+def start_of_day(day: date) -> datetime:
+    """A legal date of service as the instant ``ServiceRecord.effective_at`` keeps: 00:00 Beijing time."""
+    return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+

@@ -94,9 +94,9 @@ def claim(s: Session, check: IdentityCheck, *, party: Party, holder_id: str, min
         raise Forbidden("该链接不能用于核验身份，请联系法院工作人员", code="staff_link_invalid")
     if check.decided_at < db.utcnow() - timedelta(minutes=minutes):
         raise DomainError("该链接已超过有效期，请联系法院工作人员重新核验", code="staff_link_expired", status=410)
-    done = s.execute(update(IdentityCheck).where(
+    done = db.rowcount(s.execute(update(IdentityCheck).where(
         IdentityCheck.id == check.id, IdentityCheck.holder.startswith(UNCLAIMED),
-    ).values(holder=holder_id).execution_options(synchronize_session=False)).rowcount
+    ).values(holder=holder_id).execution_options(synchronize_session=False)))
     if done != 1:
         raise DomainError("该链接已使用，请联系法院工作人员重新核验", code="staff_link_used", status=410)
     s.refresh(check)

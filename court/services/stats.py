@@ -32,7 +32,7 @@ class ServiceStats:
     minutes_to_effective: list[float] = field(default_factory=list)
 
     def histogram(self) -> list[tuple[str, int]]:
-        counts = Counter()
+        counts: Counter[str] = Counter()
         for m in self.minutes_to_effective:
             counts[next(label for bound, label in BUCKETS if m < bound)] += 1
         return [(label, counts[label]) for _bound, label in BUCKETS]

@@ -7,13 +7,23 @@ row and no act) nor be invented. Each delivery carries the audit row's id as its
 receiver de-duplicates retries on it; the body is signed like Stripe's and GitHub's webhooks
 (HMAC-SHA256 over ``"{timestamp}.{body}"``, sent as ``X-Court-Signature: t=…,v1=…``).
 
-Delivery itself (HTTP) is ``notify/webhooks.py``; this module knows no HTTP.
+Delivery itself (HTTP) is ``notify/webhooks.py``; this module knows no HTTP. It does decide where
+events may go (:func:`check_destination`): never to the platform's own loopback, link-local
+(cloud metadata) or other non-public addresses, so an admin's URL cannot make the worker reach
+inside the platform's network (SSRF). Every address the host name resolves to is checked, at
+registration and again before each delivery; private networks where the court's own systems live
+are allowed only when listed (``WEBHOOK_ALLOWED_NETWORKS``), loopback only with
+``WEBHOOK_ALLOW_LOOPBACK`` (development and tests; refused in production).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
 from court.errors import DomainError, NotFound
+from court.i18n import N_
 from court.models import (
     AuditEvent,
     AuditHead,
@@ -72,11 +83,98 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _check_url(url: str) -> str:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Where events may be sent besides public addresses (set once per process by :func:`configure`)."""
+
+    allow_loopback: bool = False
+    allowed_networks: tuple[Network, ...] = ()
+
+
+_destinations = Destinations()
+
+
+def configure(*, allow_loopback: bool = False, allowed_networks: str | Iterable[str] = "") -> Destinations:
+    """Set the process's destination rule; ``allowed_networks``: CIDRs, comma-separated."""
+    global _destinations
+    items = allowed_networks.split(",") if isinstance(allowed_networks, str) else list(allowed_networks)
+    nets = tuple(ipaddress.ip_network(n.strip(), strict=False) for n in items if n.strip())
+    for n in nets:
+        if n.is_link_local or n.is_multicast or n.is_unspecified or n.overlaps(ipaddress.ip_network("127.0.0.0/8")):
+            raise ValueError(f"WEBHOOK_ALLOWED_NETWORKS may not include {n} (loopback, link-local or reserved)")
+    _destinations = Destinations(allow_loopback=allow_loopback, allowed_networks=nets)
+    return _destinations
+
+
+def address_refused(ip: str, rule: Destinations | None = None) -> str | None:
+    """Why events may not go to ``ip`` (``loopback``, ``link_local``, ``reserved``, ``private``), or None."""
+    rule = rule or _destinations
+    try:
+        addr: IPAddress = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return "reserved"
+    if isinstance(addr, ipaddress.IPv6Address):
+        embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
+        if embedded is None and addr in ipaddress.ip_network("64:ff9b::/96"):  # NAT64
+            embedded = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+        if embedded is not None:
+            addr = embedded
+    if addr.is_loopback:
+        return None if rule.allow_loopback else "loopback"
+    if addr.is_link_local:
+        return "link_local"
+    if addr.is_multicast or addr.is_unspecified or addr.is_reserved:
+        return "reserved"
+    if any(addr in n for n in rule.allowed_networks):
+        return None
+    if addr.is_private or not addr.is_global:
+        return "private"
+    return None
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+REFUSED = {"loopback": N_("接收地址指向本机回环地址（{ip}），不能向其发送事件"),
+           "link_local": N_("接收地址指向链路本地地址（含云服务器元数据地址）（{ip}），不能向其发送事件"),
+           "reserved": N_("接收地址指向保留地址（{ip}），不能向其发送事件"),
+           "private": N_("接收地址指向内部网络地址（{ip}），不能向其发送事件；"
+                         "法院内网系统的网段须由运维人员列入 WEBHOOK_ALLOWED_NETWORKS")}
+
+
+def check_destination(url: str, *, resolve: Resolver | None = None) -> list[str]:
+    """The addresses ``url``'s host resolves to, all allowed; else a DomainError saying which is not."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise DomainError("接收地址须为 http(s):// 开头的完整网址", code="bad_webhook_url") from None
+    try:
+        addresses = list((resolve or _resolve)(host, port))
+    except (OSError, UnicodeError):
+        raise DomainError("接收地址的主机名无法解析：{host}", code="webhook_unresolvable", host=host[:100]) from None
+    if not addresses:
+        raise DomainError("接收地址的主机名无法解析：{host}", code="webhook_unresolvable", host=host[:100])
+    for ip in addresses:
+        why = address_refused(ip)
+        if why:
+            raise DomainError(REFUSED[why], code="webhook_address_refused", ip=ip)
+    return addresses
+
+
+def _check_url(url: str, resolve: Resolver | None = None) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
         raise DomainError("接收地址须为 http(s):// 开头的完整网址", code="bad_webhook_url")
+    check_destination(url, resolve=resolve)
     return url
 
 
@@ -93,9 +191,11 @@ def create_endpoint(s: Session, court: Court, url: str, events: list[str] | None
     """Register an endpoint; returns it with its signing secret in clear (the only time it is).
 
     It receives events that happen from now on, not the court's history."""
+    chosen = _check_events(events)
+    url = _check_url(url)  # last: it resolves the host name
     secret = "whsec_" + crypto.random_token(24)
     head = s.get(AuditHead, 1)
-    ep = WebhookEndpoint(court_id=court.id, url=_check_url(url), events=_check_events(events),
+    ep = WebhookEndpoint(court_id=court.id, url=url, events=chosen,
                          description=(description or "").strip()[:200], secret_enc=crypto.encrypt(secret),
                          active=True, since_event_id=head.last_id if head else 0)
     if actor.startswith("staff:"):
@@ -191,7 +291,7 @@ def claim_due(s: Session, *, now: datetime | None = None, limit: int = 200) -> l
         got = s.execute(update(WebhookDelivery).where(
             WebhookDelivery.id == did, WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
         ).values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-        if got.rowcount:
+        if db.rowcount(got):
             claimed.append(did)
     return claimed
 

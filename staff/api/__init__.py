@@ -60,7 +60,9 @@ from staff.api import (  # noqa: E402,F401
     flows,
     members,
     notices,
+    other_service,
     seals,
     templates,
     webhooks,
+    worklist,
 )

@@ -18,4 +18,5 @@ from staff.console import (  # noqa: E402,F401
     seals,
     templates,
     webhooks,
+    worklist,
 )

@@ -101,7 +101,8 @@ def login():  # type: ignore[no-untyped-def]
         session.permanent = True
         session["staff_id"] = member.id
         target = request.args.get("next", "")
-        return redirect(target if target.startswith("/console/") else url_for("console.index"))
+        home = "console.worklist" if member.role in (StaffRole.JUDGE, StaffRole.CLERK) else "console.index"
+        return redirect(target if target.startswith("/console/") else url_for(home))
     return render_template("console/login.html", error=error)
 
 

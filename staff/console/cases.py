@@ -25,7 +25,7 @@ from court.models import (
 )
 from court.services import cases as case_service
 from court.services import consent as consent_rules
-from court.services import party_sessions
+from court.services import other_service, party_sessions
 from signing import qr
 from staff.console import bp, once
 from staff.console.auth import actor, has_role, login_required
@@ -110,7 +110,9 @@ def _case_page(c: Case, form: MultiDict[str, str] | None = None, status: int = 2
                            templates=templates, documents=docs, notifications=notes, services=services,
                            roles=list(PartyRole), mask_phone=crypto.mask_phone, form=form or MultiDict(),
                            consents=consents, consent_labels=CONSENT_LABELS,
-                           removable={p.id for p in c.parties if case_service.removable(s, p)}), status
+                           removable={p.id for p in c.parties if case_service.removable(s, p)},
+                           others=other_service.of_case(s, c.id), other_date=other_service.served_on_text,
+                           other_text=other_service.describe), status
 
 
 def _show_code_once(party: Party, code: str):  # type: ignore[no-untyped-def]

@@ -133,7 +133,6 @@ def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
     page.wait_for_url(at(r"/m/(consent|documents)/"), timeout=60_000)
     if "/m/consent/" in urlsplit(page.url).path:
         shots(page, "consent")
-        page.check("#agree")
         page.click("#consent-submit")
     page.wait_for_url(at(r"/m/documents/\d+$"))
 
@@ -154,6 +153,7 @@ def enter_sms_code(page: Any, phone: str, shots: Any) -> None:
 
 
 def draw_signature(page: Any) -> None:
+    page.locator("#pad").scroll_into_view_if_needed()
     box = page.locator("#pad").bounding_box()
     x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
     page.mouse.move(x0 + w * 0.1, y0 + h * 0.7)
@@ -169,9 +169,7 @@ def sign_on_page(page: Any, shots: Any) -> None:
     page.wait_for_selector("#pad")
     shots(page, "sign-pad")
     draw_signature(page)
-    page.click("#pad-preview")
-    page.wait_for_selector("#preview-img", state="visible")
-    shots(page, "sign-preview")
+    shots(page, "sign-drawn")
     page.click("#pad-confirm")
     page.wait_for_url(at(r"/progress$"))
     shots(page, "sign-progress")

@@ -32,6 +32,7 @@ def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, des
     open_sms_link(page, "13800000001", shots)
     _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
+    page.click("#reason-box summary")
     page.fill("#reason", "我没有智能手机，请邮寄")
     page.click("#consent-decline")
     page.wait_for_selector("text=已记录您不同意电子送达")
@@ -46,7 +47,9 @@ def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, des
     console.fill("input[name=username]", "clerk1")
     console.fill("input[name=password]", PASSWORD)
     console.click("button:has-text('登录')")
-    console.wait_for_url(at(r"/console/$"))
+    console.wait_for_url(at(r"/console/work$"))  # a clerk's start page: the service desk
+    assert "张三" in console.inner_text("#worklist-table")
+    console.goto("/console/")
     alert = console.inner_text(".alert")
     assert "张三" in alert and "不同意电子送达" in alert
     shots(console, "console-flagged")

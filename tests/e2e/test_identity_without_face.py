@@ -60,7 +60,6 @@ def test_declined_face_clerk_verifies_party_signs(stack, phone, desktop, shots):
     message = party.locator(".card", has_text="工作人员已核验").first
     message.locator("a[href*='/s/']").first.click()
     party.wait_for_url(at(r"/m/consent/\d+$"))
-    party.check("#agree")
     party.click("#consent-submit")
     party.goto(f"/m/documents/{doc.id}")
     sign_on_page(party, shots)

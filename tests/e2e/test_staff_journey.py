@@ -27,7 +27,7 @@ def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/$"))
+    page.wait_for_url(at(r"/console/(work)?$"))  # judges and clerks land on the service desk
 
 
 def _switch_user(page, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_pa
     page.fill("input[name=username]", "clerk1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/$"))
+    page.wait_for_url(at(r"/console/(work)?$"))  # judges and clerks land on the service desk
     page.goto("/console/cases")
     page.fill("input[name=number]", "（2026）京0491民初2048号")
     page.fill("input[name=title]", "网络服务合同纠纷")

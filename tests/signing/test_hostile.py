@@ -116,7 +116,7 @@ def test_seal_job_stops_at_once_on_a_hostile_file(s, run_jobs, monkeypatch):
 
 
 def test_a_decompression_bomb_page_is_not_drawn_in_the_web_process(app, s):
-    from web_sign import pages
+    from signing import pages
 
     bomb = pdfcorpus.content_bomb()
     assert len(bomb) < 600 * 1024

@@ -23,7 +23,7 @@ def test_stranger_cannot_lock_the_staff_member_out(client, console):  # noqa: F8
     blocked = _login(client, console, "clerk1 ", "wrong password 1", STRANGER)
     assert blocked.status_code == 429 and "登录尝试次数过多" in blocked.get_data(as_text=True)
     own = _login(client, console, "clerk1", PASSWORD, MEMBER)
-    assert own.status_code == 302 and own.headers["Location"].endswith("/console/")
+    assert own.status_code == 302 and own.headers["Location"].endswith("/console/work")  # a clerk's start page
 
 
 def test_variants_of_a_username_share_one_counter(client, console):  # noqa: F811

@@ -77,7 +77,7 @@ def test_sms_code_then_face_check_then_consent_then_document(client, world, run_
 
     consent_url = good["next"]
     refused = client.post(consent_url, data={"csrf_token": token})
-    assert "请阅读并勾选同意电子送达" in refused.get_data(as_text=True)
+    assert "请选择同意或不同意电子送达" in refused.get_data(as_text=True)
     agreed = client.post(consent_url, data={"csrf_token": token, "agree": "yes"})
     assert agreed.status_code == 302 and agreed.headers["Location"].endswith(f"/m/documents/{world.doc.id}")
     doc = client.get(f"/m/documents/{world.doc.id}")

@@ -10,14 +10,14 @@ from court.models import StepAction
 from tests.web_sign.conftest import make_world, needs_identity, sign_in
 
 
-def test_pages_render_as_png_at_two_zoom_levels(client, world):
+def test_pages_render_as_png_at_each_allowed_width(client, world):
     sign_in(client, world.alice)
     r = client.get(f"/m/documents/{world.doc.id}/pages/1.png")
     assert r.status_code == 200 and r.mimetype == "image/png"
     assert r.headers["Cache-Control"] == "no-store"
     small = Image.open(io.BytesIO(r.data))
-    big = Image.open(io.BytesIO(client.get(f"/m/documents/{world.doc.id}/pages/2.png?zoom=2").data))
-    assert small.width == round(595 * 1.25) and big.width == round(595 * 2.5)
+    big = Image.open(io.BytesIO(client.get(f"/m/documents/{world.doc.id}/pages/2.png?w=2160").data))
+    assert small.width == 1080 and big.width == 2160  # the default fits a phone at 2x, sharp
     # the text of the page is really drawn (not a blank canvas)
     assert small.convert("L").getextrema()[0] < 100
     assert client.get(f"/m/documents/{world.doc.id}/pages/3.png").status_code == 404

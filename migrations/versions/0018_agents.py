@@ -1,15 +1,15 @@
 """organisations as parties (unified social credit code) and agents acting for parties
 
-Revision ID: 0017_agents
-Revises: 0006_consent
+Revision ID: 0018_agents
+Revises: 0017_postal
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_agents"
-down_revision = "0006_consent"
+revision = "0018_agents"
+down_revision = "0017_postal"
 branch_labels = None
 depends_on = None
 
