@@ -46,7 +46,7 @@ def test_company_agent_receives_and_signs_for_a_judgment(stack, desktop, phone, 
     page.fill("input[name=username]", "clerk1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/$"))
+    page.wait_for_url(at(r"/console/(work)?$"))  # clerks land on the service desk
     page.goto(f"/console/cases/{case_id}")
     page.click("#agents-link")
     page.wait_for_url(at(r"/agents$"))
