@@ -131,6 +131,9 @@ def identity():  # type: ignore[no-untyped-def]
     party = _link_party(s)
     if party is None:
         return access.gate(url_for("party.home")) or redirect(url_for("party.home"))
+    if party.kind == "organisation":  # see _person_for: its people prove who they are on their own links
+        return _problem(_("请使用您本人收到的链接"),
+                        _("单位当事人请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理"), 403)
     next_url = _safe_next(request.args.get("next"))
     return render_template("m/identity.html", party=party, court=party.case.court, next_url=next_url,
                            phone=crypto.mask_phone(party.phone) if party.phone else None,
@@ -145,6 +148,8 @@ def _person_for(s: Any, party: Party) -> Person:
         person = s.get(Person, party.person_id)
         assert person is not None
         return person
+    if party.kind == "organisation":  # an organisation acts through people who prove who they are
+        raise DomainError("单位当事人请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理", code="organisation_link")
     if not party.id_number_enc or not party.phone:
         raise DomainError("法院登记的信息不完整，无法在线核验身份，请联系承办法院", code="party_incomplete")
     return registration.register(s, real_name=party.name, id_number=crypto.decrypt(party.id_number_enc),

@@ -6,7 +6,7 @@ import subprocess
 from datetime import timedelta
 
 from court import db
-from court.models import AuditEvent, FlowStep, Party, PartyRole, ServiceRecord, StepAction
+from court.models import AuditEvent, FlowStep, Party, PartyRole, Person, ServiceRecord, StepAction
 from court.services import agents, cases, documents, flows
 from court.services import consent as consent_rules
 from tests.factories import id_number, pdf_bytes
@@ -201,3 +201,17 @@ def test_knowing_the_agents_name_and_id_number_gains_nothing(client, app, run_jo
     else:
         raise AssertionError("joined without an identity check")
     assert agents.principals(db.session(), impostor.id) == []
+
+
+def test_a_link_naming_the_company_itself_sends_its_people_to_their_own_links(client, app):
+    """A message addressed to the company (a staff push to the address its agent confirmed) cannot
+    sign anyone in as the company: it says to use the link the agent received in their own name."""
+    _w, company, _authority = _company_world()
+    with client.session_transaction() as sess:
+        sess["sms_link"] = {"party_id": company.id, "document_id": None, "purpose": "view", "link_id": 1}
+    page = client.get("/m/identity")
+    assert page.status_code == 403 and "通过本人收到的短信链接办理" in page.get_data(as_text=True)
+    r = client.post("/m/identity/send", data={"csrf_token": csrf(client), "next": "/m/"},
+                    follow_redirects=True)
+    assert "请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理" in r.get_data(as_text=True)
+    assert db.session().query(Person).count() == 0  # nobody was registered from the company's record
