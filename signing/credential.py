@@ -198,8 +198,10 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
     party = rec.party
     served: DocumentVersion = rec.served_version or doc.current
     channels: list[dict[str, str]] = []
+    # messages to the party and to its agents' own records (CPL art. 88: service on the agent)
+    reached = {rec.party_id, *(a.agent_party_id for a in agents.for_party(s, party))}
     notes = list(s.scalars(select(Notification).where(
-        Notification.party_id == rec.party_id, Notification.document_id == rec.document_id).order_by(Notification.id)))
+        Notification.party_id.in_(reached), Notification.document_id == rec.document_id).order_by(Notification.id)))
     for n in notes:
         channels.append({"channel": CHANNELS.get(n.channel, n.channel), "address": _mask_address(n.channel, n.address),
                          "status": STATUSES.get(n.status.value, n.status.value), "sent": _t(n.sent_at),

@@ -111,6 +111,7 @@ def test_company_agent_receives_and_signs_for_a_judgment(stack, desktop, phone, 
     said = f"{ACME}（统一社会信用代码{ACME_USCC}）由委托诉讼代理人李律师代为签收"
     assert said in flat, text
     assert "由委托诉讼代理人李律师代为同意" in flat
+    assert "139****0007" in flat  # the SMS to the lawyer is in the channel record
     rec = read(lambda s: s.query(ServiceRecord).filter_by(party_id=company_id, document_id=doc_id).one())
     assert rec.acted_for and rec.acted_for.replace(" ", "") == said and rec.effective_at is not None
 
