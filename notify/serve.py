@@ -33,7 +33,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import consent, outbox, service_actions
+from court.services import agents, consent, outbox, service_actions
 from notify import links, messages, settings
 
 ESCALATE_JOB = "notify.jobs.escalate"
@@ -107,7 +107,13 @@ def _party_step(s: Session, step: FlowStep) -> None:
     standing = consent.eligibility(s, party)
     target = standing.first()
     now = db.utcnow()
-    if target is not None:
+    told_agents = _tell_agents(s, step, party, doc, template, params)
+    if told_agents and party.kind == "organisation":
+        target = None  # an organisation is reached through its agents' own links (they prove who they are)
+    if target is None and told_agents:
+        rec.stage = "sms"
+        _schedule(s, rec, now + timedelta(days=cfg.ESCALATE_STAFF_AFTER_DAYS))
+    elif target is not None:
         _send(s, channel=target.channel, address=target.address, template=template, params=params, party=party,
               doc=doc, key=f"step:{step.id}:{target.channel}")
         rec.stage = target.channel
@@ -126,6 +132,18 @@ def _party_step(s: Session, step: FlowStep) -> None:
     audit.record(s, "service.notified", case_id=doc.case_id, subject=f"step:{step.id}",
                  details={"party_id": party.id, "document_id": doc.id, "stage": rec.stage,
                           "consent": standing.may_serve, "confirmed": bool(target and target.confirmed)})
+
+
+def _tell_agents(s: Session, step: FlowStep, party: Party, doc: Document, template: str,
+                 params: dict[str, object]) -> bool:
+    """Send each agent who may receive service for ``party`` a link of their own (CPL art. 88)."""
+    told = False
+    for agent in agents.receivers(s, party):
+        if agent.phone:
+            _send(s, channel="sms", address=agent.phone, template=template, params=params, party=agent, doc=doc,
+                  key=f"step:{step.id}:agent:{agent.id}")
+            told = True
+    return told
 
 
 def resend(s: Session, step: FlowStep, address_key: str, nonce: str) -> Notification | None:

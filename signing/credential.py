@@ -32,11 +32,12 @@ from court.models import (
     DocumentStatus,
     DocumentVersion,
     Notification,
+    Person,
     ServiceRecord,
     Staff,
 )
+from court.services import agents, documents, identity_checks
 from court.services import consent as consent_rules
-from court.services import documents, identity_checks
 from signing import codes, fonts, seals
 from signing.engine import Placement
 from signing.service import stamper
@@ -183,6 +184,8 @@ class CredentialData:
     effective_channel: str
     receipt_number: str
     issued_at: str
+    recipient_id_label: str = "身份证件号码"
+    acted_for: str = ""  # "…由委托诉讼代理人 李四 代为签收" when an agent signed (court.services.agents)
 
 
 def _served_document(rec: ServiceRecord) -> Document:
@@ -196,8 +199,10 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
     party = rec.party
     served: DocumentVersion = rec.served_version or doc.current
     channels: list[dict[str, str]] = []
+    # messages to the party and to its agents' own records (CPL art. 88: service on the agent)
+    reached = {rec.party_id, *(a.agent_party_id for a in agents.for_party(s, party))}
     notes = list(s.scalars(select(Notification).where(
-        Notification.party_id == rec.party_id, Notification.document_id == rec.document_id).order_by(Notification.id)))
+        Notification.party_id.in_(reached), Notification.document_id == rec.document_id).order_by(Notification.id)))
     for n in notes:
         channels.append({"channel": CHANNELS.get(n.channel, n.channel), "address": _mask_address(n.channel, n.address),
                          "status": STATUSES.get(n.status.value, n.status.value), "sent": _t(n.sent_at),
@@ -209,7 +214,8 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
                              "status": STATUSES.get(str(entry.get("status", "")), str(entry.get("status", "—"))),
                              "sent": _t(entry.get("sent_at")), "delivered": _t(entry.get("delivered_at")),  # type: ignore[arg-type]
                              "opened": _t(entry.get("opened_at")), "ref": "—"})  # type: ignore[arg-type]
-    person = party.person
+    # the person who signed: the party in person, or the agent who signed for it
+    person = s.get(Person, rec.signed_by_person_id) if rec.signed_by_person_id else party.person
     # identity: the route by which the signer last proved who they were before signing (any method)
     check = identity_checks.last_pass(s, person_id=person.id, before=rec.signed_at) if person is not None else None
     staff = s.get(Staff, int((check.ref or "")[6:])) if check and (check.ref or "").startswith("staff:") else None
@@ -225,11 +231,18 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
         face = "未进行"
     given = consent_rules.given_at_time(s, party, rec.signed_at or rec.effective_at or db.utcnow())
     assert given is not None  # build() refuses before gathering
+    by_agent = agents.consent_agent(s, given.recorded_by)
+    organisation = party.kind == "organisation"
     return CredentialData(
         court=doc.case.court.name, case_number=doc.case.number, document_title=doc.title,
         document_sha256=served.sha256, recipient=party.name,
-        recipient_id=party.id_number_masked or (person.id_number_masked if person is not None else "") or "—",
-        consent=consent_line(given), channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
+        recipient_id=(party.uscc or "—") if organisation else
+        party.id_number_masked or (person.id_number_masked if person is not None else "") or "—",
+        recipient_id_label="统一社会信用代码" if organisation else "身份证件号码",
+        acted_for=rec.acted_for or "",
+        consent=consent_line(given) + (f"（由{agents.role_title(by_agent)} {by_agent.agent.name} 代为同意）"
+                                       if by_agent is not None else ""),
+        channels=channels, face_check=face, signed_at=_t(rec.signed_at), effective_at=_t(rec.effective_at),
         effective_channel=CHANNELS.get(rec.effective_channel or "")
         or display.CHANNEL.get(rec.effective_channel or "", rec.effective_channel or "—"),  # 邮寄送达 …
         receipt_number=rec.receipt_number or f"SD{rec.id:08d}", issued_at=_t(db.utcnow()),
@@ -248,14 +261,15 @@ def consent_line(c: Consent) -> str:
 
 def render(data: CredentialData, font_path: str) -> tuple[bytes, tuple[float, float, float, float], int]:
     """The unsigned credential PDF, the seal position (x, y, w, h) and the seal's page."""
+    signer = f"（{data.acted_for}）" if data.acted_for else ""
     statement = (f"本院依据《中华人民共和国民事诉讼法》第九十条及《人民法院在线诉讼规则》第二十九条至第三十三条，"
                  f"经受送达人同意，以电子方式向其送达上述文书。送达信息最早到达受送达人特定系统的时间为"
-                 f"{data.effective_at}，该时间为送达日期。受送达人已于{data.signed_at}签收。本凭证由{data.court}"
+                 f"{data.effective_at}，该时间为送达日期。受送达人已于{data.signed_at}签收{signer}。本凭证由{data.court}"
                  f"电子印章签章，具有与送达回证同等的效力。")
     rows = [("送达法院", data.court), ("案号", data.case_number), ("送达文书", data.document_title),
             ("文书指纹（SHA-256）", data.document_sha256), ("受送达人", data.recipient),
-            ("身份证件号码", data.recipient_id), ("电子送达同意", data.consent),
-            ("身份核验", data.face_check),
+            (data.recipient_id_label, data.recipient_id), ("电子送达同意", data.consent),
+            ("身份核验", data.face_check), *([("签收人", data.acted_for)] if data.acted_for else []),
             ("签收时间", data.signed_at), ("送达生效时间", f"{data.effective_at}（{data.effective_channel}）")]
     cols = [("渠道", 0), ("地址", 48), ("状态", 140), ("发送时间", 192), ("到达时间", 292), ("查阅时间", 392)]
     everything = (_STATIC + statement + "".join(a + b for a, b in rows) + "".join(c for c, _ in cols)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue, storage
 from court.errors import Conflict, DomainError, Forbidden, NotFound
 from court.models import Document, DocumentVersion, FlowStep, Person, Staff, StepAction, StepStatus
-from court.services import documents, flows, identity_checks
+from court.services import agents, documents, flows, identity_checks
 from court.services import staff as staff_service
 from signing import fonts, pki, sealimage, tsa
 from signing.cms import CmsSigner
@@ -44,14 +44,21 @@ def _check_actor(s: Session, step: FlowStep, person_id: int | None, staff_id: in
     if step.action not in (StepAction.SIGN, StepAction.RECEIVE):
         raise DomainError("该步骤不需要签名", code="not_a_sign_step")
     if step.party_id is not None:
-        if person_id is None or step.party is None or step.party.person_id != person_id:
+        if person_id is None or step.party is None:
             raise Forbidden("您不是该步骤的签署人", code="not_the_signer")
+        try:  # the party in person, or an agent within a live authority (court.services.agents)
+            authority = agents.require(s, person_id, step.party, agents.act_for_step(step))
+        except Forbidden as exc:
+            if exc.code == "not_the_party":
+                raise Forbidden("您不是该步骤的签署人", code="not_the_signer") from None
+            raise
         person = s.get(Person, person_id)
         if person is None:
             raise NotFound("用户不存在", code="person_not_found")
         if person.face_verified_at is None and identity_checks.last_pass(s, person_id=person.id) is None:
             raise Forbidden("签名前须完成身份核验（人脸识别、工作人员核验或网络身份认证）", code="face_not_verified")
-        return person.real_name, person.id_number_masked, f"person:{person.id}", ""
+        org = step.party.name if authority is not None and step.party.kind == "organisation" else ""
+        return person.real_name, person.id_number_masked, f"person:{person.id}", org
     if staff_id is None or step.staff_id != staff_id:
         raise Forbidden("您不是该步骤的签署人", code="not_the_signer")
     staff = s.get(Staff, staff_id)

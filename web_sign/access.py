@@ -25,13 +25,14 @@ from court.models import (
     DocumentKind,
     FlowStep,
     Party,
+    PartyRole,
     PartySession,
     Person,
     ServiceRecord,
     SigningFlow,
     StepStatus,
 )
-from court.services import binding, identity_checks, party_sessions
+from court.services import agents, binding, identity_checks, party_sessions
 from court.services import consent as consent_rules
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
@@ -133,8 +134,17 @@ def person(s: Session) -> Person | None:
 
 
 def party_ids() -> set[int]:
+    """The parties this session acts for: its own party records and, for an agent, the parties a
+    live authority lets them act for now (``court.services.agents``, asked on every request, so a
+    revoked or expired authority stops at once). An agent's own record names the person who acts,
+    not a party served, so it is not one of them."""
     row = current()
-    return set(row.party_ids or []) if row else set()
+    if row is None:
+        return set()
+    s = db.session()
+    own = set(row.party_ids or [])
+    ids = set(s.scalars(select(Party.id).where(Party.id.in_(own), Party.role != PartyRole.AGENT))) if own else set()
+    return ids | set(agents.principals(s, row.person_id))
 
 
 def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> list[int]:
@@ -214,7 +224,7 @@ def gate(next_url: str, *, need_face: bool = True, document_id: int | None = Non
     not a returning party re-reading what was served on her): the face page. A new link for a
     party this session does not act for ends the session (prove it again)."""
     data = link()
-    if data is not None and current() is not None and data["party_id"] not in party_ids():
+    if data is not None and current() is not None and data["party_id"] not in {*(current().party_ids or []), *party_ids()}:
         sign_out(party_sessions.REPLACED)
         db.session().commit()
     row = current()

@@ -43,7 +43,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import binding, identity_checks, party_sessions
+from court.services import agents, binding, identity_checks, party_sessions
 from court.services import documents as document_service
 from court.services import flows as flow_service
 from signing import pages, qr
@@ -136,6 +136,9 @@ def identity():  # type: ignore[no-untyped-def]
     party = _link_party(s)
     if party is None:
         return access.gate(url_for("party.home")) or redirect(url_for("party.home"))
+    if party.kind == "organisation":  # see _person_for: its people prove who they are on their own links
+        return _problem(_("请使用您本人收到的链接"),
+                        _("单位当事人请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理"), 403)
     next_url = _safe_next(request.args.get("next"))
     done = access.current() is not None and party.id in access.party_ids()
     wait = otp.send_wait(party.phone) if party.phone and not done else 0
@@ -153,6 +156,8 @@ def _person_for(s: Any, party: Party) -> Person:
         person = s.get(Person, party.person_id)
         assert person is not None
         return person
+    if party.kind == "organisation":  # an organisation acts through people who prove who they are
+        raise DomainError("单位当事人请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理", code="organisation_link")
     if not party.id_number_enc or not party.phone:
         raise DomainError("法院登记的信息不完整，无法在线核验身份，请联系承办法院", code="party_incomplete")
     return registration.for_court_record(s, real_name=party.name, id_number=crypto.decrypt(party.id_number_enc),
@@ -345,6 +350,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
             s.rollback()
             flash(exc.localized(), "error")
             return redirect(here)
+    if party.kind == "organisation" or party.person_id != person.id:  # an agent answers for the party
+        flash(_("您正在代 {party} 确认电子送达，确认记录将写明由您代为确认", party=party.name))
     text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
     summary = consent_rules.consent_summary(channels, None, {"sms": phone})
     return render_template("m/consent.html", text=text, summary=summary, case=party.case, next_url=next_url,
@@ -447,9 +454,15 @@ def _pdf(version: DocumentVersion, title: str, *, inline: bool) -> Response:
 # ---- signing -----------------------------------------------------------------------------------
 def _actionable_step(document_id: int) -> tuple[Any, FlowStep]:
     acc = access.party_document(document_id)
-    step = _my_step(db.session(), acc.document, acc.party)
+    s = db.session()
+    step = _my_step(s, acc.document, acc.party)
     if step is None or step.action not in (StepAction.SIGN, StepAction.RECEIVE):
         abort(404)
+    try:  # an agent acts only within their authority (court.services.agents)
+        agents.require(s, access.auth()["person_id"], acc.party, agents.act_for_step(step))
+    except DomainError as exc:
+        abort(Response(render_template("m/problem.html", title=_("无法代为办理"), text=exc.localized(), action=None),
+                       status=403))
     return acc, step
 
 

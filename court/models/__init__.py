@@ -1,4 +1,5 @@
 """The court domain as SQLAlchemy 2 typed models. Import from here, not from the submodules."""
+from court.models.agents import AgentAuthority
 from court.models.audit import AuditAnchor, AuditCheckpoint, AuditEvent, AuditHead
 from court.models.cases import Case, CaseEvent, CaseStatus, Party, PartyRole
 from court.models.documents import Document, DocumentKind, DocumentStatus, DocumentVersion
@@ -30,6 +31,7 @@ from court.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery
 
 # one name a line, sorted: branches that add models then merge without touching each other's lines
 __all__ = [
+    "AgentAuthority",
     "AuditAnchor",
     "AuditCheckpoint",
     "AuditEvent",

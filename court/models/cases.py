@@ -64,6 +64,10 @@ class Party(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     role: Mapped[PartyRole] = mapped_column(enum_col(PartyRole))
     name: Mapped[str] = mapped_column(String(100))
+    # person | organisation; an organisation has a unified social credit code (court.uscc) and acts
+    # through its legal representative or an authorised agent (court.services.agents)
+    kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     id_number_masked: Mapped[str | None] = mapped_column(String(32))

@@ -75,6 +75,11 @@ class ServiceRecord(Base):
     receipt_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     credential_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_version.id"))
     created_at: Mapped[created]
+    # who signed the receipt when it was not the party itself (CPL art. 88: receipt by the agent is
+    # service on the party), and the sentence the receipt and credential state (court.services.agents)
+    signed_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    agent_authority_id: Mapped[int | None] = mapped_column(ForeignKey("agent_authority.id"))
+    acted_for: Mapped[str | None] = mapped_column(String(300))
     # notify/ escalation: the flow step being served, where escalation stands and when to look again
     step_id: Mapped[int | None] = mapped_column(ForeignKey("flow_step.id"))
     stage: Mapped[str | None] = mapped_column(String(16))  # wechat | sms | flagged | done

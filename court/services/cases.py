@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, casenumbers, crypto, db, idnumbers, phones
+from court import audit, casenumbers, crypto, db, idnumbers, phones, uscc
 from court.errors import Conflict, DomainError, NotFound
 from court.models import (
     Case,
@@ -59,6 +59,24 @@ class PartyInput:
     id_number: str | None = None
     phone: str | None = None
     email: str | None = None
+    kind: str = "person"  # person | organisation
+    uscc: str | None = None  # an organisation's unified social credit code (court.uscc)
+
+
+PARTY_KINDS = ("person", "organisation")
+
+
+def _organisation(party: Party, item: PartyInput) -> None:
+    """An organisation is named by its unified social credit code, never by an ID number; it acts
+    through its legal representative or an agent (``court.services.agents``)."""
+    if item.id_number:
+        raise DomainError("单位当事人不填写身份证号码，请填写统一社会信用代码", code="bad_id_number")
+    if not item.uscc:
+        raise DomainError("请填写单位的统一社会信用代码", code="bad_uscc")
+    problem = uscc.problem(item.uscc)
+    if problem:
+        raise DomainError(problem, code="bad_uscc")
+    party.uscc = idnumbers.normalize(item.uscc)
 
 
 def _new_code() -> str:
@@ -101,7 +119,13 @@ def add_parties(
         name = item.name.strip()
         if not name or len(name) > 100:
             raise DomainError("当事人姓名不能为空", code="bad_name")
-        party = Party(case_id=case.id, role=item.role, name=name, email=item.email)
+        if item.kind not in PARTY_KINDS:
+            raise DomainError("当事人类型不正确", code="bad_party_kind")
+        party = Party(case_id=case.id, role=item.role, name=name, email=item.email, kind=item.kind)
+        if item.kind == "organisation":
+            _organisation(party, item)
+        elif item.uscc:
+            raise DomainError("自然人当事人不填写统一社会信用代码", code="bad_uscc")
         if item.id_number:
             problem = idnumbers.problem(item.id_number)
             if problem:
@@ -118,7 +142,8 @@ def add_parties(
         s.flush()
         audit.record(
             s, "party.added", actor=actor, case_id=case.id, subject=f"party:{party.id}",
-            details={"role": item.role.value, "id_number": party.id_number_masked},
+            details={"role": item.role.value, "id_number": party.id_number_masked, "kind": party.kind,
+                     "uscc": party.uscc},
         )
         out.append((party, code))
     return out
@@ -126,7 +151,9 @@ def add_parties(
 
 def _refuse_duplicate(s: Session, case: Case, party: Party) -> None:
     """Conflict when ``party`` is already in the case (it may be in this batch, already flushed)."""
-    if party.id_number_hash:
+    if party.uscc:
+        same = select(Party).where(Party.case_id == case.id, Party.uscc == party.uscc)
+    elif party.id_number_hash:
         same = select(Party).where(Party.case_id == case.id, Party.id_number_hash == party.id_number_hash)
     else:
         same = select(Party).where(Party.case_id == case.id, Party.id_number_hash.is_(None), Party.name == party.name,

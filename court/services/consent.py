@@ -32,6 +32,7 @@ from court import audit, crypto, db, i18n, phones, storage
 from court.errors import DomainError
 from court.i18n import translate
 from court.models import Case, ChannelBinding, Consent, Notification, NotificationStatus, Party, Person
+from court.services import agents
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +357,8 @@ def give(s: Session, person: Person | None, case: Case, *, channels: list[str], 
     if (current is not None and current.decision == "given" and current.channels == chosen
             and current.address == clean and scan_key is None):
         return current
+    if recorded_by is None and person is not None and party is not None:  # an agent answers within their authority
+        recorded_by = agents.consent_actor(s, f"person:{person.id}", party, "consent_give")
     text = consent_text(case, chosen, person.locale if person else None, clean)
     now = db.utcnow()
     if current is not None:
@@ -395,6 +398,7 @@ def decline(s: Session, party: Party, *, method: str, actor: str, reason: str | 
     """Record that the party does not agree: flag the case for another method of service."""
     if method not in METHODS:
         raise ValueError(f"consent method must be one of {METHODS}")
+    actor = agents.consent_actor(s, actor, party, "consent_decline")  # special authority only
     current = answer(s, party)
     if current is not None and current.decision == "declined":
         return current
@@ -433,6 +437,7 @@ def withdraw_for(s: Session, party: Party, *, actor: str) -> Consent | None:
     row = answer(s, party)
     if row is None or row.decision != "given":
         return None
+    actor = agents.consent_actor(s, actor, party, "consent_withdraw")  # special authority only
     withdraw(s, row, actor=actor)
     return row
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, storage
-from court.models import Case, Consent, Court, DocumentVersion, OtherService, Seal, Staff
+from court.models import AgentAuthority, Case, Consent, Court, DocumentVersion, OtherService, Seal, Staff
 
 GRACE_SECONDS = 6 * 3600
 
@@ -24,6 +24,7 @@ def referenced_keys(s: Session) -> set[str]:
     keys |= {k for k in s.scalars(select(Staff.signature_image_key)) if k}
     keys |= {k for k in s.scalars(select(Consent.scan_key)) if k}  # signed paper consent forms
     keys |= {k for k in s.scalars(select(OtherService.scan_key)) if k}  # return cards of postal service
+    keys |= {k for k in s.scalars(select(AgentAuthority.poa_key)) if k}  # powers of attorney
     return keys
 
 

@@ -326,7 +326,7 @@ def complete_step(
     if step.action is StepAction.SEAL:
         step.flow.document.status = DocumentStatus.SEALED
     s.flush()
-    receipts.record_receipt(s, step)
+    receipts.record_receipt(s, step, actor=actor)
     audit.record(
         s, f"step.{step.action.value}", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
         details={"flow_id": step.flow_id, "version": version.number if version else None, **(details or {})},

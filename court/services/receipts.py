@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, queue
 from court.models import FlowStep, ServiceRecord, StepAction, StepStatus
-from court.services import service_date
+from court.services import agents, service_date
 
 CREDENTIAL_JOB = "signing.jobs.issue_credential"
 CONFIRM_JOB = "bot.jobs.receipt_confirmation"
@@ -23,8 +23,11 @@ def record_for(s: Session, party_id: int, document_id: int) -> ServiceRecord | N
                                                 ServiceRecord.document_id == document_id))
 
 
-def record_receipt(s: Session, step: FlowStep) -> ServiceRecord | None:
-    """Record the receipt for a done RECEIVE step (once) and queue the credential."""
+def record_receipt(s: Session, step: FlowStep, *, actor: str | None = None) -> ServiceRecord | None:
+    """Record the receipt for a done RECEIVE step (once) and queue the credential.
+
+    ``actor`` (``person:<id>``) is who signed: when it is an agent, the record keeps who acted for
+    whom (CPL art. 88: receipt by the agent is service on the party)."""
     if step.action is not StepAction.RECEIVE or step.status is not StepStatus.DONE or step.party_id is None:
         return None
     document_id = step.flow.document_id
@@ -40,10 +43,24 @@ def record_receipt(s: Session, step: FlowStep) -> ServiceRecord | None:
     service_date.record_event(s, rec, channel="web", event="signed", at=rec.signed_at)
     if not rec.receipt_number:
         rec.receipt_number = f"SD{rec.signed_at.year}{rec.id:08d}"
+    _note_signer(s, rec, step, actor)
     s.flush()
     audit.record(s, "service.receipt_signed", actor=f"party:{step.party_id}", case_id=step.flow.document.case_id,
                  subject=f"service_record:{rec.id}",
-                 details={"document_id": document_id, "step_id": step.id, "receipt": rec.receipt_number})
+                 details={"document_id": document_id, "step_id": step.id, "receipt": rec.receipt_number,
+                          "signed_by": actor, "acted_for": rec.acted_for})
     queue.enqueue(CREDENTIAL_JOB, rec.id, queue_name="signing", job_id=f"credential-{rec.id}", session=s)
     queue.enqueue(CONFIRM_JOB, rec.id, queue_name="notify", job_id=f"receipt-confirmation-{rec.id}", session=s)
     return rec
+
+
+def _note_signer(s: Session, rec: ServiceRecord, step: FlowStep, actor: str | None) -> None:
+    """Keep who signed; for an agent, the authority and the sentence the receipt states."""
+    if not actor or not actor.startswith("person:") or step.party is None:
+        return
+    person_id = int(actor.split(":")[1])
+    rec.signed_by_person_id = person_id
+    authority = agents.authority_for(s, person_id, step.party, "receive", now=rec.signed_at)
+    if authority is not None:
+        rec.agent_authority_id = authority.id
+        rec.acted_for = agents.acted_for(authority, "签收")

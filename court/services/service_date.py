@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from court import audit, db
 from court.display import CHINA
 from court.models import Consent, Notification, Party, ServiceRecord
-from court.services import consent
+from court.services import agents, consent
 
 ARRIVALS = ("delivered",)
 OTHER_METHODS = ("postal", "public_notice", "direct", "left")
@@ -63,7 +63,8 @@ def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, addr
             return "no_consent"
     if event in ARRIVALS:
         in_consent = bool(address) and (getattr(given, "address", None) or {}).get(channel) == address  # as it stood then
-        if not in_consent and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or ""):
+        if (not in_consent and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or "")
+                and (channel, address or "") not in agents.confirmed_addresses(s, the_party(), at)):  # CPL art. 88
             return "unconfirmed_address"
     return None
 

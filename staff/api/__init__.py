@@ -51,6 +51,7 @@ def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
 
 
 from staff.api import (  # noqa: E402,F401
+    agents,
     audit,
     cases,
     consent,

@@ -35,7 +35,7 @@ def party_out(p: Party) -> PartyOut:
     return PartyOut(
         id=p.id, case_id=p.case_id, role=p.role, name=p.name, id_number_masked=p.id_number_masked,
         phone_masked=crypto.mask_phone(p.phone) if p.phone else None, joined=p.person_id is not None,
-        code_expires_at=p.code_expires_at, code_used=p.code_used_at is not None,
+        code_expires_at=p.code_expires_at, code_used=p.code_used_at is not None, kind=p.kind, uscc=p.uscc,
     )
 
 
@@ -88,7 +88,8 @@ def get_case(case_id: int) -> CaseOut:
        tag="parties", body=PartiesIn, response=list[PartyWithCode], status=201, roles=WRITERS)
 def add_parties(case_id: int, body: PartiesIn) -> list[PartyWithCode]:
     s = db.session()
-    inputs = [case_service.PartyInput(p.role, p.name, p.id_number, p.phone, p.email) for p in body.parties]
+    inputs = [case_service.PartyInput(p.role, p.name, p.id_number, p.phone, p.email, kind=p.kind, uscc=p.uscc)
+              for p in body.parties]
     added = case_service.add_parties(s, _case(case_id), inputs, ttl_days=_ttl(), actor=actor())
     s.commit()
     return [PartyWithCode(**party_out(p).model_dump(), association_code=code) for p, code in added]

@@ -71,6 +71,8 @@ class PartyIn(Strict):
     id_number: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=200)
+    kind: Literal["person", "organisation"] = "person"
+    uscc: str | None = Field(default=None, max_length=24)  # an organisation's unified social credit code
 
 
 class PartiesIn(Strict):
@@ -87,6 +89,8 @@ class PartyOut(Out):
     joined: bool
     code_expires_at: datetime | None
     code_used: bool
+    kind: str = "person"
+    uscc: str | None = None
 
 
 class ConsentOut(Out):

@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates")
 
 from staff.console import (  # noqa: E402,F401
+    agents,
     auth,
     cases,
     consent,

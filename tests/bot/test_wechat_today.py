@@ -27,8 +27,8 @@ BASE = {"court": COURT, "case_number": "（2026）京0491民初101号", "kind": 
         "days": 7}
 PARAMS = {
     "document_ready": BASE, "sign_request": BASE, "flow_finished": BASE,
-    "hearing_notice": {**BASE, "time": "2026年12月1日上午9时30分", "place": "本院第三法庭（审判楼二层东侧）"},
-    "summons": {**BASE, "time": "2026-12-01 14:00", "place": "第三法庭", "matter": "庭审"},
+    "hearing_notice": {**BASE, "time": "2030年12月1日上午9时30分", "place": "本院第三法庭（审判楼二层东侧）"},
+    "summons": {**BASE, "time": "2030-12-01 14:00", "place": "第三法庭", "matter": "庭审"},
     "general_notice": {**BASE, "content": "请于收到本通知之日起十日内向本院提交证据材料原件，逾期视为放弃举证权利。"},
     "receipt_confirmation": {**BASE, "receipt_number": "SR-2026-000123", "at": "2026-11-30T02:00:00+00:00"},
     "face_result": {"result": "认证通过", "at": "2026-11-30T02:00:00+00:00"},
@@ -36,8 +36,8 @@ PARAMS = {
 # what the phone must say for each kind (besides the case number where the kind has one)
 MUST_SHOW = {
     "document_ready": ("裁定书", "查看并签收"), "sign_request": ("裁定书", "签名"),
-    "flow_finished": ("裁定书", "签署完成"), "hearing_notice": ("2026年12月01日 09:30", "到庭"),
-    "summons": ("2026年12月01日 14:00", "到庭"), "general_notice": ("请于收到本通知之日起十日内", "…"),
+    "flow_finished": ("裁定书", "签署完成"), "hearing_notice": ("2030年12月01日 09:30", "到庭"),
+    "summons": ("2030年12月01日 14:00", "到庭"), "general_notice": ("请于收到本通知之日起十日内", "…"),
     "receipt_confirmation": ("裁定书", "SR-2026-000123"), "face_result": ("认证通过", "服务号"),
 }
 
@@ -128,7 +128,7 @@ def test_simulator_applies_wechat_rules_to_whatever_it_is_sent(wechat):
 def test_simulator_page_shows_each_notice_as_a_phone_card(wechat, run_jobs):
     _send(run_jobs, "hearing_notice", PARAMS["hearing_notice"])
     page = wechat.test_client().get("/dev/wechat/").get_data(as_text=True)
-    assert "开庭提醒" in page and "<dt>开庭时间</dt><dd>2026年12月01日 09:30</dd>" in page
+    assert "开庭提醒" in page and "<dt>开庭时间</dt><dd>2030年12月01日 09:30</dd>" in page
     phones = page.split('<div class="phones">', 1)[1]
     assert "remark" not in phones and "first" not in phones and "开庭地点" in phones
 

@@ -87,7 +87,7 @@ def test_clerk_generates_subpoenas_for_every_party_from_a_template_and_serves_th
     _login(page, "clerk1")
     page.goto(f"/console/cases/{case_id}")
     page.select_option("#gtemplate", label="传票")
-    page.fill("#ghearing", "2026-12-15T09:30")
+    page.fill("#ghearing", "2030-12-15T09:30")
     page.fill("#gplace", "第三法庭")
     page.fill("#gjudge", "吴法官")
     assert page.locator("input[name=party_ids]:checked").count() == 2  # every party, by default
@@ -112,7 +112,7 @@ def test_clerk_generates_subpoenas_for_every_party_from_a_template_and_serves_th
         texts.append(pdftotext(r.body()))
     joined = "\n".join(texts)
     assert sorted(n for t in texts for n in ("孙七", "周八") if n in t) == ["周八", "孙七"], joined  # one each
-    assert all("第三法庭" in t and "2026年12月15日" in t and re.search(r"0?9[:：]30", t) for t in texts), joined
+    assert all("第三法庭" in t and "2030年12月15日" in t and re.search(r"0?9[:：]30", t) for t in texts), joined
     # served: each party's phone gets a link to its own subpoena
     for number in ("13800000011", "13800000012"):
         wait_for(lambda n=number: LINK.search(inbox(page, n)), what=f"the SMS to {number}")

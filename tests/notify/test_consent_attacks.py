@@ -127,7 +127,7 @@ def test_pushes_serve_only_consenting_parties_and_leave_a_service_record_each(ap
     s.commit()
     consent_for(agreed)
     resp = api("post", "/notices", json={"case_ids": [c.id], "recipients": {"all": True}, "template": "summons",
-                                         "fields": {"time": "2026年12月1日9时", "place": "第三法庭", "matter": "庭审"}})
+                                         "fields": {"time": "2030年12月1日9时", "place": "第三法庭", "matter": "庭审"}})
     assert resp.status_code == 202
     run_jobs()
     status = api("get", f"/notices/{resp.get_json()['id']}").get_json()

@@ -93,14 +93,14 @@ def test_aliyun_uses_sendbatchsms_for_many(s, aliyun, run_jobs, make_case, app):
     case, parties = make_case()
     bulk_consent(case.id)
     push.start_push(s, court_id=case.court_id, case_ids=[case.id], recipients={"all": True},
-                    template="hearing_notice", fields={"time": "2026年12月1日9时", "place": "第三法庭"})
+                    template="hearing_notice", fields={"time": "2030年12月1日9时", "place": "第三法庭"})
     s.commit()
     run_jobs()
     [call] = aliyun.calls
     assert call["action"] == "SendBatchSms"
     assert json.loads(call["params"]["PhoneNumberJson"]) == ["13800000001", "13800000002"]
     params = json.loads(call["params"]["TemplateParamJson"])
-    assert params[0] == {"court": "北京互联网法院", "case_number": case.number, "time": "2026年12月1日9时",
+    assert params[0] == {"court": "北京互联网法院", "case_number": case.number, "time": "2030年12月1日9时",
                          "place": "第三法庭"}
     rows = notifications()
     assert {r.provider_id for r in rows} == {"1000^0"} and all(r.status is S.SENT for r in rows)

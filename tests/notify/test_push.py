@@ -10,7 +10,7 @@ from court.services import cases
 from tests.notify.conftest import bind_wechat, bulk_consent, notifications, read
 
 S = NotificationStatus
-HEARING = {"time": "2026年12月1日9时", "place": "第三法庭"}
+HEARING = {"time": "2030年12月1日9时", "place": "第三法庭"}
 
 
 def _cases(api, n_cases=2):  # type: ignore[no-untyped-def]
@@ -47,7 +47,7 @@ def test_push_via_api_reports_progress_and_reaches_everyone_once(api, run_jobs):
     assert {f["error"].split(":")[0] for f in status["failures"]} == {"no_address"}
     msgs = read(select(DevMessage))
     assert len(msgs) == 4 and len({m.notification_id for m in msgs}) == 4
-    assert "定于2026年12月1日9时在第三法庭开庭审理" in msgs[0].body and "（2026）京0491民初200号" in msgs[0].body
+    assert "定于2030年12月1日9时在第三法庭开庭审理" in msgs[0].body and "（2026）京0491民初200号" in msgs[0].body
 
 
 def test_push_to_roles_and_wechat_bound_parties(api, run_jobs, wechat):

@@ -21,7 +21,7 @@ def test_clerk_generates_subpoenas_for_every_party_and_they_are_sealed(api, s, r
     assert db.session().query(Document).count() == 0  # nothing half-generated
 
     made = api("post", f"/cases/{world.case.id}/generate", json={
-        "template_id": subpoena["id"], "hearing_time": "2026-12-21T09:30:00+08:00",
+        "template_id": subpoena["id"], "hearing_time": "2030-12-21T09:30:00+08:00",
         "hearing_place": "第三法庭", "judge": "王法官"})
     assert made.status_code == 201 and len(made.json) == 2
     assert {d["kind"] for d in made.json} == {"subpoena"}
@@ -32,7 +32,7 @@ def test_clerk_generates_subpoenas_for_every_party_and_they_are_sealed(api, s, r
         assert_all_valid(data, settings, 1)  # the court's certification signature
         text = pdftotext(data)
         party = next(p for p in world.parties if p.name in doc.title)
-        assert "传票" in text and party.name in text and "2026年12月21日 09:30" in text and "第三法庭" in text
+        assert "传票" in text and party.name in text and "2030年12月21日 09:30" in text and "第三法庭" in text
         assert "北京互联网法院" in text and world.case.number in text
         flow = db.session().scalar(select(SigningFlow).where(SigningFlow.document_id == doc.id))
         assert flow.steps[1].party_id == party.id and flow.steps[1].status is StepStatus.READY  # served
@@ -61,13 +61,13 @@ def test_console_generates_from_a_template_for_chosen_parties(console, s, run_jo
     page = console.get(f"/console/cases/{world.case.id}").get_data(as_text=True)
     template_id = re.search(r'<option value="(\d+)">开庭通知书</option>', page).group(1)
     r = console.post(f"/console/cases/{world.case.id}/generate", {
-        "template_id": template_id, "party_ids": [str(world.parties[1].id)], "hearing_time": "2026-12-21T09:30",
+        "template_id": template_id, "party_ids": [str(world.parties[1].id)], "hearing_time": "2030-12-21T09:30",
         "hearing_place": "第三法庭", "judge": "王法官", "serve": "1"}, follow_redirects=True)
     assert "已生成1份文书" in r.get_data(as_text=True)
     doc = db.session().scalar(select(Document).where(Document.case_id == world.case.id))
     assert doc.title == f"开庭通知书（{world.parties[1].name}）" and doc.kind is DocumentKind.NOTICE
     text = pdftotext(documents.read_version(doc.current))
-    assert "2026年12月21日 09:30" in text  # Beijing time as typed, not UTC
+    assert "2030年12月21日 09:30" in text  # Beijing time as typed, not UTC
 
 
 def test_generated_documents_are_served_through_the_consent_gate(api, s, run_jobs):
@@ -84,7 +84,7 @@ def test_generated_documents_are_served_through_the_consent_gate(api, s, run_job
     s.commit()
     subpoena = next(t for t in api("get", "/templates").json if t["name"] == "传票")
     made = api("post", f"/cases/{world.case.id}/generate", json={
-        "template_id": subpoena["id"], "hearing_time": "2026-12-21T09:30:00+08:00",
+        "template_id": subpoena["id"], "hearing_time": "2030-12-21T09:30:00+08:00",
         "hearing_place": "第三法庭", "judge": "王法官"})
     assert made.status_code == 201
     run_jobs(("signing",))
