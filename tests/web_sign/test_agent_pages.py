@@ -151,7 +151,8 @@ def test_general_agent_cannot_decline_e_service_special_agent_can(client, app, r
     s.commit()
     other = app.test_client()
     sign_in(other, special.agent)
-    r = other.post(page, data={"csrf_token": csrf(other, page), "decision": "decline", "reason": "改用邮寄"})
+    r = other.post(page, data={"csrf_token": csrf(other, page), "decision": "decline", "reason": "改用邮寄"},
+                   follow_redirects=True)
     assert r.status_code == 200 and "已记录您不同意电子送达" in r.get_data(as_text=True)
     s = db.session()
     assert consent_rules.state(s, s.get(Party, company.id)) == "declined"
