@@ -1,0 +1,90 @@
+"""Gaps between service by another method, agents and the clerk's desk (issue #13), as a clerk or a
+party notices them: a flow that never finishes after postal service, an agent's delivery that does
+not count for the party, a re-send addressed to a company's own record, a case flagged only at case
+level that the desk does not list."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from court import db
+from court.models import (
+    AuditEvent,
+    Case,
+    Document,
+    DocumentKind,
+    FlowStatus,
+    FlowStep,
+    PartyRole,
+    ServiceRecord,
+    SigningFlow,
+    StepAction,
+    StepStatus,
+)
+from court.services import cases, documents, flows, other_service
+from tests.factories import pdf_bytes
+from tests.notify.conftest import read
+
+TRACKING = "EA123456785CN"
+
+
+def _case_with_receipts(court, number: str, names: list[str]) -> tuple[int, list[int], int, int]:  # type: ignore[no-untyped-def]
+    """A case whose parties (no consent) are each asked to sign for one subpoena."""
+    s = db.session()
+    case = cases.create_case(s, court, number, "civil", "买卖合同纠纷")
+    added = cases.add_parties(s, case, [cases.PartyInput(role=PartyRole.DEFENDANT, name=name,
+                                                         phone=f"1390000{i:04d}") for i, name in enumerate(names)])
+    doc = documents.upload(s, case, DocumentKind.SUBPOENA, "传票", pdf_bytes(), max_bytes=2 * 1024 * 1024)
+    flow = flows.start_flow(s, doc, [flows.StepInput(StepAction.RECEIVE, party_id=p.id) for p, _c in added],
+                            ordered=False)
+    s.commit()
+    return case.id, [p.id for p, _c in added], doc.id, flow.id
+
+
+def _record(api, party_id: int, doc_id: int, **fields):  # type: ignore[no-untyped-def]
+    data = {"document_id": str(doc_id), "card": (io.BytesIO(pdf_bytes(text="Return card")), "card.pdf"), **fields}
+    r = api("post", f"/parties/{party_id}/other-service", content_type="multipart/form-data", data=data)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_postal_service_settles_the_receipt_step_and_the_flow_finishes_without_a_credential(
+        api, console, court_setup, run_jobs, receiver):
+    from notify import webhooks as sender
+
+    court, _members = court_setup
+    ep = api("post", "/webhooks", role="admin", json={"url": receiver.url, "events": ["flow.finished"]}).json
+    case_id, (zhao, qian), doc_id, flow_id = _case_with_receipts(court, "（2026）京0491民初901号", ["赵六", "钱七"])
+    run_jobs()
+    today = other_service.today().isoformat()
+    console.login()
+    desk = console.get("/console/work").get_data(as_text=True)
+    assert "赵六" in desk and "钱七" in desk
+
+    _record(api, zhao, doc_id, method="postal", tracking_number=TRACKING, posted_on=today, received_on=today)
+    steps = {st.party_id: st for st in read(select(FlowStep).where(FlowStep.flow_id == flow_id))}
+    assert steps[zhao].status is StepStatus.DONE and steps[qian].status is StepStatus.READY
+    assert read(select(SigningFlow.status).where(SigningFlow.id == flow_id)) == [FlowStatus.RUNNING]  # 钱七 waits
+    desk = console.get("/console/work").get_data(as_text=True)
+    assert "赵六" not in desk and "钱七" in desk  # no longer awaiting a signature
+
+    _record(api, qian, doc_id, method="direct", received_on=today)
+    assert read(select(SigningFlow.status).where(SigningFlow.id == flow_id)) == [FlowStatus.COMPLETED]
+    run_jobs()
+    sender.pump()
+    run_jobs(("notify",))
+    assert [e["type"] for e in receiver.events(ep["secret"]).values()] == ["flow.finished"]
+    # served, not signed: no receipt, no e-service credential
+    records = read(select(ServiceRecord).where(ServiceRecord.document_id == doc_id))
+    assert {r.effective_channel for r in records} == {"postal", "direct"}
+    assert all(r.signed_at is None and r.receipt_number is None and r.credential_version_id is None for r in records)
+    assert read(select(Document.id).where(Document.case_id == case_id, Document.kind == DocumentKind.CREDENTIAL)) == []
+    settled = read(select(AuditEvent).where(AuditEvent.action == "step.served_otherwise").order_by(AuditEvent.id))
+    assert [(e.details["method"], e.details["served_on"]) for e in settled] == [("postal", today), ("direct", today)]
+    assert not read(select(AuditEvent.id).where(AuditEvent.action == "step.receive"))
+    page = console.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert "邮寄送达，EMS EA123456785CN" in page and "直接送达" in page
+    audit_page = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
+    assert "以其他方式送达，签收步骤办结" in audit_page
+    assert read(select(Case.needs_attention).where(Case.id == case_id)) == [None]
