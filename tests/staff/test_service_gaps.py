@@ -88,3 +88,50 @@ def test_postal_service_settles_the_receipt_step_and_the_flow_finishes_without_a
     audit_page = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
     assert "以其他方式送达，签收步骤办结" in audit_page
     assert read(select(Case.needs_attention).where(Case.id == case_id)) == [None]
+
+
+def test_a_case_flagged_only_at_case_level_shows_on_the_worklist(api, console, court_setup):
+    from court.services import consent
+
+    court, _members = court_setup
+    s = db.session()
+    quiet = cases.create_case(s, court, "（2026）京0491民初903号", "civil", "借款合同纠纷")
+    cases.add_parties(s, quiet, [cases.PartyInput(role=PartyRole.DEFENDANT, name="孙八", phone="13900000801")])
+    s.flush()
+    # a case-level note with no open step and no consent answer behind it (as the WeChat fallback writes)
+    consent.flag(s, quiet.id, "孙八：微信消息未送达且无法改发短信，需邮寄送达或公告送达")
+    fine = cases.create_case(s, court, "（2026）京0491民初904号", "civil", "借款合同纠纷")
+    s.commit()
+    console.login()
+    page = console.get("/console/work").get_data(as_text=True)
+    assert "（2026）京0491民初903号" in page and "微信消息未送达且无法改发短信" in page
+    assert fine.number not in page
+    assert f'data-key="case:{quiet.id}"' in page and "改用其他方式送达" in page
+    flagged = console.get("/console/work?kind=flagged").get_data(as_text=True)
+    assert "（2026）京0491民初903号" in flagged
+    assert "（2026）京0491民初903号" not in console.get("/console/work?q=904").get_data(as_text=True)
+    out = api("get", "/worklist?kind=flagged").get_json()
+    [row] = [it for it in out["items"] if it["case_id"] == quiet.id]
+    assert row["key"] == f"case:{quiet.id}" and "无法改发短信" in row["title"] and row["step_id"] is None
+    # once the clerk has served by another method and cleared the note, the row goes
+    s = db.session()
+    s.get(Case, quiet.id).needs_attention = None
+    s.commit()
+    assert "（2026）京0491民初903号" not in console.get("/console/work").get_data(as_text=True)
+
+
+def test_a_party_already_listed_as_declined_is_not_listed_twice_for_the_same_note(api, console, court_setup):
+    from court.models import Party
+    from court.services import consent
+
+    court, _members = court_setup
+    s = db.session()
+    case = cases.create_case(s, court, "（2026）京0491民初905号", "civil", "借款合同纠纷")
+    [(party, _code)] = cases.add_parties(s, case, [cases.PartyInput(role=PartyRole.DEFENDANT, name="周九",
+                                                                    phone="13900000901")])
+    s.commit()
+    consent.decline(s, s.get(Party, party.id), method="web", actor="person:1")
+    s.commit()
+    console.login()
+    page = console.get("/console/work").get_data(as_text=True)
+    assert f'data-key="party:{party.id}"' in page and f'data-key="case:{case.id}"' not in page
