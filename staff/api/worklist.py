@@ -61,6 +61,7 @@ class ChoiceOut(Out):
     key: str = Field(description="pass as `address` to resend")
     channel: str
     label: str = Field(description="masked address")
+    agent: str = Field("", description="for an organisation: the agent (name) the notice goes to")
 
 
 class ResendIn(Strict):
@@ -70,6 +71,7 @@ class ResendIn(Strict):
 class Resent(BaseModel):
     queued: bool
     channel: str
+    agent: str = Field("", description="for an organisation: the agent (name) it went to")
 
 
 class Revoked(BaseModel):
@@ -119,7 +121,7 @@ def resend(step_id: int, body: ResendIn) -> Resent:
     step = service_actions.open_step(s, current_staff(), step_id)
     found = service_actions.resend(s, current_staff(), step, body.address, actor=actor())
     s.commit()
-    return Resent(queued=True, channel=found.channel)
+    return Resent(queued=True, channel=found.channel, agent=found.recipient.name if found.via_agent else "")
 
 
 @route(bp, "/worklist/steps/<int:step_id>/revoke", "POST", summary="撤销短信链接 / revoke the party's SMS links",

@@ -135,3 +135,59 @@ def test_a_party_already_listed_as_declined_is_not_listed_twice_for_the_same_not
     console.login()
     page = console.get("/console/work").get_data(as_text=True)
     assert f'data-key="party:{party.id}"' in page and f'data-key="case:{case.id}"' not in page
+
+
+def _company_served(court, number: str, *, lawyer_phone: str | None):  # type: ignore[no-untyped-def]
+    """An organisation served a subpoena (receipt step), with one authorised lawyer or none."""
+    from court.services import agents
+    from tests.factories import id_number
+
+    s = db.session()
+    case = cases.create_case(s, court, number, "civil", "买卖合同纠纷")
+    [(company, _code)] = cases.add_parties(s, case, [cases.PartyInput(
+        role=PartyRole.DEFENDANT, name="北京某某科技有限公司", kind="organisation", uscc="91110108551385082Q")])
+    if lawyer_phone:
+        agents.add(s, company, agents.AgentInput(name="李律师", id_number=id_number(seq="781"), phone=lawyer_phone,
+                                                 role="lawyer", scope="general"),
+                   poa=pdf_bytes(1, "POA"), actor="staff:1")
+    doc = documents.upload(s, case, DocumentKind.SUBPOENA, "传票", pdf_bytes(), max_bytes=2 * 1024 * 1024)
+    flow = flows.start_flow(s, doc, [flows.StepInput(StepAction.RECEIVE, party_id=company.id)], ordered=False)
+    s.commit()
+    [step_id] = [st.id for st in flow.steps]
+    return company.id, step_id
+
+
+def test_a_resend_for_a_company_goes_to_its_agent_and_the_page_says_so(api, console, court_setup, run_jobs):
+    from court.models import Notification
+
+    court, _members = court_setup
+    company_id, step_id = _company_served(court, "（2026）京0491民初906号", lawyer_phone="13900000011")
+    run_jobs()
+    first = read(select(Notification).where(Notification.address == "13900000011"))
+    assert len(first) == 1
+    [choice] = api("get", f"/worklist/steps/{step_id}/choices").get_json()
+    assert choice["agent"] == "李律师" and choice["label"] == "139****0011"
+    console.login()
+    page = console.get(f"/console/work/steps/{step_id}/resend").get_data(as_text=True)
+    assert "单位当事人本身不能接收消息" in page and "委托诉讼代理人 李律师" in page and "139****0011" in page
+    done = console.post(f"/console/work/steps/{step_id}/resend", data={"address": choice["key"]},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "已重新发送给北京某某科技有限公司的代理人李律师" in done
+    run_jobs()
+    to_lawyer = read(select(Notification).where(Notification.address == "13900000011").order_by(Notification.id))
+    assert len(to_lawyer) == 2 and to_lawyer[1].party_id == first[0].party_id != company_id  # the agent's own link
+    assert read(select(Notification.id).where(Notification.party_id == company_id)) == []
+    english = console.get(f"/console/work/steps/{step_id}/resend?lang=en").get_data(as_text=True)
+    assert "Authorised agent 李律师" in english and "单位当事人本身" not in english
+
+
+def test_a_resend_for_a_company_without_agents_is_refused_saying_why(api, console, court_setup, run_jobs):
+    court, _members = court_setup
+    _company_id, step_id = _company_served(court, "（2026）京0491民初907号", lawyer_phone=None)
+    run_jobs()
+    assert api("get", f"/worklist/steps/{step_id}/choices").get_json() == []
+    r = api("post", f"/worklist/steps/{step_id}/resend", json={})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "no_agent"
+    console.login()
+    page = console.get(f"/console/work/steps/{step_id}/resend").get_data(as_text=True)
+    assert "该单位当事人没有可以代为签收的代理人" in page
