@@ -191,3 +191,40 @@ def test_a_resend_for_a_company_without_agents_is_refused_saying_why(api, consol
     console.login()
     page = console.get(f"/console/work/steps/{step_id}/resend").get_data(as_text=True)
     assert "该单位当事人没有可以代为签收的代理人" in page
+
+
+def test_a_pushed_hearing_notice_reaches_a_company_through_its_agent_and_the_preview_says_so(
+        console, court_setup, run_jobs):
+    from datetime import datetime, timedelta
+    from urllib.parse import urlparse
+
+    from court.display import CHINA
+    from court.models import DevMessage, Notification, Party
+    from court.services import consent
+
+    court, _members = court_setup
+    company_id, _step = _company_served(court, "（2026）京0491民初908号", lawyer_phone="13900000012")
+    s = db.session()
+    company = s.get(Party, company_id)
+    consent.give(s, None, company.case, channels=["sms"], address={"sms": "13700000000"}, method="staff",
+                 party=company, recorded_by="staff:test")
+    case_id = company.case_id
+    s.commit()
+    run_jobs()
+    when = (datetime.now(CHINA) + timedelta(days=3)).replace(second=0, microsecond=0)
+    console.login()
+    r = console.post("/console/notices/new", {
+        "template": "hearing_notice", "who": "roles", "roles": ["defendant"], "case_ids": [str(case_id)],
+        "field_time": when.strftime("%Y-%m-%dT%H:%M"), "field_place": "第三法庭"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    preview_url = urlparse(r.headers["Location"]).path
+    page = console.get(preview_url).get_data(as_text=True)
+    assert "单位当事人，发给其代理人 李律师" in page and "139****0012" in page and "不会发送" not in page
+    assert console.post(preview_url).status_code == 303
+    run_jobs(("notify",))
+    [n] = read(select(Notification).where(Notification.push_id.is_not(None)))
+    assert n.party_id == company_id and n.address == "13900000012" and n.error is None
+    texts = [m.body for m in read(select(DevMessage).where(DevMessage.address == "13900000012"))]
+    assert any("第三法庭" in t for t in texts)
+    [rec] = read(select(ServiceRecord).where(ServiceRecord.push_id == n.push_id))
+    assert rec.party_id == company_id  # the company's record: the delivery report decides its date
