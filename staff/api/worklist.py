@@ -71,7 +71,6 @@ class ResendIn(Strict):
 class Resent(BaseModel):
     queued: bool
     channel: str
-    agent: str = Field("", description="for an organisation: the agent (name) it went to")
 
 
 class Revoked(BaseModel):
@@ -121,7 +120,7 @@ def resend(step_id: int, body: ResendIn) -> Resent:
     step = service_actions.open_step(s, current_staff(), step_id)
     found = service_actions.resend(s, current_staff(), step, body.address, actor=actor())
     s.commit()
-    return Resent(queued=True, channel=found.channel, agent=found.recipient.name if found.via_agent else "")
+    return Resent(queued=True, channel=found.channel)
 
 
 @route(bp, "/worklist/steps/<int:step_id>/revoke", "POST", summary="撤销短信链接 / revoke the party's SMS links",
