@@ -115,6 +115,7 @@ AUDIT_ACTION = {
     "flow.cancelled": "取消签署流程", "flow.returned": "用印审批未通过，已退回", "step.approved": "批准用印",
     "step.refused": "拒绝", "step.failed": "步骤失败", "audit.rekeyed": "审计链更换密钥",
     "step.approve": "批准用印", "step.seal": "加盖法院印章", "step.sign": "签名", "step.receive": "签收",
+    "step.served_otherwise": "以其他方式送达，签收步骤办结",
     "document.version_added": "新增文书版本", "party.document": "当事人查看文书", "staff.deactivated": "停用工作人员",
     "person.service_terms_accepted": "同意服务条款",
 }

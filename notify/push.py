@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue
 from court.errors import DomainError, NotFound
 from court.models import Case, NoticePush, Notification, NotificationStatus, Party, PartyRole, ServiceRecord
-from court.services import consent
+from court.services import agents, consent
 from notify import messages, settings
 
 FAN_OUT_JOB = "notify.jobs.fan_out"
@@ -127,14 +127,35 @@ def message_params(fields: dict[str, Any], court_name: str, case_number: str) ->
     return {**fields, "court": court_name, "case_number": case_number}
 
 
-def _target(e: consent.Eligibility) -> tuple[str, str, str | None]:
-    """(channel, address, why not sent) for one party, as the consent rules decide."""
+def _target(e: consent.Eligibility, agent: Party | None = None) -> tuple[str, str, str | None]:
+    """(channel, address, why not sent) for one party, as the consent rules decide; for an
+    organisation, ``agent`` is the agent the notice goes to (:func:`_agents_told`)."""
+    if agent is not None and agent.phone:
+        return ("sms", agent.phone, None if e.may_serve else "no_consent: 当事人未同意电子送达，需以其他方式送达")
     target = e.first()
     if target is None:
         return "sms", "", "no_address: 当事人未登记手机号码、电子邮箱或微信"
     if not e.may_serve:
         return target.channel, target.address, "no_consent: 当事人未同意电子送达，需以其他方式送达"
     return target.channel, target.address, None
+
+
+def _agents_told(s: Session, parties: list[Any]) -> dict[int, Party]:
+    """For the organisations among ``parties``: the agent who gets the notice. An organisation has no
+    phone of its own (CPL arts. 51, 88: it is served through those who act for it), so the message
+    goes to the first agent who may receive service now and has a phone, the legal representative
+    first (``court.services.agents`` decides who may). One message per party, as for everyone."""
+    out = {}
+    for p in parties:
+        if getattr(p, "kind", None) != "organisation":
+            continue
+        org = s.get(Party, p.id)
+        assert org is not None
+        legal_rep = {a.agent_party_id for a in agents.for_party(s, org) if a.role == "legal_representative"}
+        told = sorted((a for a in agents.receivers(s, org) if a.phone), key=lambda a: a.id not in legal_rep)
+        if told:
+            out[p.id] = told[0]
+    return out
 
 
 def _masked(channel: str, address: str | None) -> str:
@@ -158,6 +179,7 @@ class PreviewRecipient:
     channel: str
     address: str  # masked for the page
     problem: str | None  # why the party would get nothing (code: words)
+    agent: str = ""  # an organisation: the agent the notice goes to
 
 
 @dataclass(frozen=True)
@@ -207,15 +229,17 @@ def preview(
     ok = check(s, court_id=court_id, case_ids=case_ids, recipients=recipients, template=template, fields=fields)
     court_name = _court_name(s, court_id)
     parties = s.execute(
-        select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name, Party.role)
+        select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name, Party.role, Party.kind)
         .where(*_party_filter(ok.case_ids, ok.recipients)).order_by(Party.id).limit(PREVIEW_RECIPIENTS)).all()
     numbers = dict(s.execute(select(Case.id, Case.number).where(Case.id.in_(ok.case_ids))).all())
     standing = consent.eligibility_many(s, parties)
+    told = _agents_told(s, parties)
     listed = []
     for p in parties:
-        channel, address, problem = _target(standing[p.id])
+        agent = told.get(p.id)
+        channel, address, problem = _target(standing[p.id], agent)
         listed.append(PreviewRecipient(p.id, p.name, p.role, numbers[p.case_id], channel, _masked(channel, address),
-                                       problem))
+                                       problem, agent.name if agent is not None else ""))
     number = numbers[parties[0].case_id] if parties else numbers[ok.case_ids[0]]
     params = message_params(ok.fields, court_name, number)
     sms = messages.render_sms(ok.template, params, settings.get().SMS_SIGN_NAME)
@@ -251,7 +275,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
             push.heartbeat_at = now
             court_name = _court_name(s, push.court_id)
             parties = s.execute(
-                select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name)
+                select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name, Party.kind)
                 .where(*_party_filter(push.case_ids, push.recipients), Party.id > push.cursor)
                 .order_by(Party.id).limit(chunk)
             ).all()
@@ -264,6 +288,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
             case_numbers = dict(s.execute(select(Case.id, Case.number).where(
                 Case.id.in_({p.case_id for p in parties}))).all())
             standing = consent.eligibility_many(s, parties)
+            told = _agents_told(s, parties)
             rows, records, unserved = [], [], {}
             for p in parties:
                 params = message_params(push.fields, court_name, case_numbers[p.case_id])
@@ -272,7 +297,13 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                        "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now, "error": None}
                 e = standing[p.id]
                 target = e.first()
-                channel, address, problem = _target(e)
+                agent = told.get(p.id)
+                channel, address, problem = _target(e, agent)
+                if agent is not None:  # arrival counts at the agent's verified phone (service_date decides)
+                    org = s.get(Party, p.id)
+                    assert org is not None
+                    target = consent.Address("sms", address, ("sms", address) in agents.confirmed_addresses(s, org, now),
+                                             "agent")
                 row.update(channel=channel, address=address)
                 if problem is not None:
                     row.update(status=S.FAILED, error=problem)

@@ -157,9 +157,9 @@ def resend(s: Session, step: FlowStep, address_key: str, nonce: str) -> Notifica
         audit.record(s, "service.resend_dropped", subject=f"step:{step.id}", case_id=step.flow.document.case_id,
                      details={"reason": exc.code, "nonce": nonce})
         return None
-    party, doc = s.get(Party, step.party_id), step.flow.document
+    doc = step.flow.document  # to an organisation's agent: on the agent's own record, as in _tell_agents
     return _send(s, channel=found.channel, address=found.address, template=STEP_TEMPLATE[step.action],
-                 params=_context(doc), party=party, doc=doc, key=f"resend:{step.id}:{nonce}")
+                 params=_context(doc), party=found.recipient, doc=doc, key=f"resend:{step.id}:{nonce}")
 
 
 def _staff_step(s: Session, step: FlowStep) -> None:

@@ -37,33 +37,23 @@ def china_time(value: str | None) -> datetime | None:
         return None
 
 
-def service_record(s: Session, n: Notification) -> ServiceRecord | None:
-    if n.party_id is None:
-        return None
-    if n.document_id is not None:
-        where = ServiceRecord.document_id == n.document_id
-    elif n.push_id is not None:
-        where = ServiceRecord.push_id == n.push_id
-    else:
-        return None
-    return s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == n.party_id, where))
-
-
 def record_event(s: Session, n: Notification, event: str, at: datetime, detail: str | None = None) -> None:
-    """Add ``event`` (sent | delivered | opened | failed) on ``n``'s channel to the service record."""
-    rec = service_record(s, n)
-    if rec is None:
-        return
-    service_date.record_event(s, rec, channel=n.channel, event=event, at=at, address=n.address,
-                              notification_id=n.id, detail=detail)
-    if rec.document_id is None:
-        return  # a push: no escalation
-    if event == "opened":
-        rec.stage, rec.next_check_at = "done", None
-    elif event == "failed" and rec.stage in LIVE_STAGES and n.channel == rec.stage:
-        # this channel cannot reach the party: escalate now rather than wait
-        rec.next_check_at = db.utcnow()
-        queue.enqueue(ESCALATE_JOB, rec.id, queue_name="notify", job_id=f"escalate-{rec.id}-failed-{n.id}", session=s)
+    """Add ``event`` (sent | delivered | opened | failed) on ``n``'s channel to the service record,
+    and, for a message to an agent, to the record of each party the agent acts for
+    (``service_date.records_reached``)."""
+    for rec, own in service_date.records_reached(s, n, at):
+        service_date.record_event(s, rec, channel=n.channel, event=event, at=at, address=n.address,
+                                  notification_id=n.id, detail=detail)
+        if rec.document_id is None:
+            continue  # a push: no escalation
+        if event == "opened":
+            rec.stage, rec.next_check_at = "done", None
+        elif own and event == "failed" and rec.stage in LIVE_STAGES and n.channel == rec.stage:
+            # this channel cannot reach the party: escalate now rather than wait (an agent's failed
+            # message leaves the party's other ways, and the usual deadline, in place)
+            rec.next_check_at = db.utcnow()
+            queue.enqueue(ESCALATE_JOB, rec.id, queue_name="notify", job_id=f"escalate-{rec.id}-failed-{n.id}",
+                          session=s)
     s.flush()
 
 

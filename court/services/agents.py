@@ -349,3 +349,10 @@ def receivers(s: Session, party: Party, *, now: datetime | None = None) -> list[
     """The agent records to tell when a document is served on ``party`` (CPL art. 88: service may be
     made on the agent): every agent whose authority lets them receive service now."""
     return [a.agent for a in reversed(for_party(s, party)) if live(a, now) and "receive" in SCOPE_TABLE.get(a.scope, ())]
+
+
+def represented(s: Session, agent_party_id: int, *, act: str = "receive", now: datetime | None = None) -> list[int]:
+    """The parties the agent record ``agent_party_id`` may do ``act`` for at ``now`` (a message sent
+    to the agent's own record reaches them: CPL art. 88)."""
+    rows = s.scalars(select(AgentAuthority).where(AgentAuthority.agent_party_id == agent_party_id))
+    return sorted({a.principal_party_id for a in rows if live(a, now) and act in SCOPE_TABLE.get(a.scope, ())})

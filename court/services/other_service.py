@@ -10,6 +10,13 @@ the legal date decided by ``court.services.service_date.other_method_date`` and
 ``effective_channel`` names the method. It is audited as ``service.effective`` (which the court's
 systems receive as a webhook event) and exported in the case bundle.
 
+It also settles the party's open 签收 (receipt) step for that document: the party has been served,
+so nobody waits for a signature that will never come. The step is done *by another method* (audited
+as ``step.served_otherwise`` with the method and the date), not signed: the service record gets no
+``signed_at`` and no receipt number, and no e-service credential is issued (that credential attests
+electronic service). The flow then finishes as soon as every party is served or has signed, and
+emits its events like any flow.
+
 Nonsense is refused before anything is stored: a date in the future, a return card received before
 it was posted, a posting before the document existed, a tracking number of the wrong form, a return
 card that is not a usable PDF. Recording the same service twice returns the first record; recording
@@ -32,9 +39,21 @@ from court import audit, db, display, i18n, storage
 from court.display import CHINA
 from court.errors import Conflict, DomainError, NotFound
 from court.i18n import N_, _
-from court.models import Case, CaseStatus, Document, OtherService, Party, ServiceRecord
+from court.models import (
+    Case,
+    CaseStatus,
+    Document,
+    FlowStatus,
+    FlowStep,
+    OtherService,
+    Party,
+    ServiceRecord,
+    SigningFlow,
+    StepAction,
+    StepStatus,
+)
 from court.pdfcheck import check_pdf
-from court.services import service_date
+from court.services import flows, service_date
 
 METHODS: dict[str, str] = {m: display.CHANNEL[m] for m in service_date.OTHER_METHODS}  # names: court.display
 NEEDS_CARD = ("postal", "direct", "left")  # the return card (送达回证) is the evidence of these
@@ -237,7 +256,33 @@ def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: by
         "received_on": _iso(row.received_on), "published_in": row.published_in,
         "published_on": _iso(row.published_on), "abroad": row.abroad, "witnesses": row.witnesses,
         "return_card_sha256": card_sha})
+    _settle_receipt_steps(s, party, doc, row, actor)
     return row
+
+
+def _settle_receipt_steps(s: Session, party: Party, doc: Document, row: OtherService, actor: str) -> list[int]:
+    """Close the party's unfinished receipt steps for ``doc`` as served by ``row``'s method.
+
+    Not :func:`court.services.flows.complete_step`: that records a receipt *signed* by the party
+    (and queues the e-service credential), which would be untrue here. The step is marked done, the
+    audit says how and when it was served, and the flow engine moves on (finishing the flow when
+    every step is settled)."""
+    steps = s.scalars(select(FlowStep).join(SigningFlow, FlowStep.flow_id == SigningFlow.id).where(
+        SigningFlow.document_id == doc.id, SigningFlow.status == FlowStatus.RUNNING,
+        FlowStep.party_id == party.id, FlowStep.action == StepAction.RECEIVE,
+        FlowStep.status.in_((StepStatus.WAITING, StepStatus.READY, StepStatus.RUNNING)))
+        .order_by(FlowStep.id)).all()
+    for step in steps:
+        step.status = StepStatus.DONE
+        step.acted_at = db.utcnow()
+        step.error = None
+        s.flush()
+        audit.record(s, "step.served_otherwise", actor=actor, case_id=doc.case_id, subject=f"step:{step.id}",
+                     details={"flow_id": step.flow_id, "party_id": party.id, "document_id": doc.id,
+                              "method": row.method, "served_on": row.served_on.isoformat(),
+                              "other_service_id": row.id})
+        flows.advance(s, step.flow)
+    return [st.id for st in steps]
 
 
 def _iso(day: date | None) -> str | None:

@@ -13,6 +13,12 @@ The one home of these rules; the console's worklist and the staff API both ask t
 - one re-send per step per :data:`RESEND_GAP`, so a double click or an eager bulk action does
   not flood a party's phone; a bulk action takes at most :data:`MAX_BULK` rows and reports each.
 
+An organisation has no person and no phone of its own (the court serves it through the people who
+act for it, CPL arts. 51 and 88): its re-send goes to one of its agents who may receive service now
+(``court.services.agents.receivers``), on the agent's own record, so the link asks the agent to prove
+who they are, exactly like the first notice (``notify.serve``). Whether its arrival fixes the
+company's date of service is ``service_date``'s decision (the agent's verified phone).
+
 Addresses are named by a short key (channel and a hash), never by the phone number itself, so
 forms, URLs and job arguments carry no personal data.
 """
@@ -27,13 +33,15 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db, queue, ratelimit
 from court.errors import Conflict, DomainError, NotFound, RateLimited
+from court.i18n import N_
 from court.models import FlowStatus, FlowStep, Party, SigningFlow, SmsLink, Staff, StepAction, StepStatus
-from court.services import consent
+from court.services import agents, consent
 
 RESEND_JOB = "notify.jobs.resend"
 RESEND_GAP = ratelimit.Limit(1, 600)  # one re-send of a step every ten minutes
 MAX_BULK = 200
 BULK_ACTIONS = ("remind", "revoke")
+AGENT_ROLES = {True: N_("法定代表人"), False: N_("委托诉讼代理人")}  # keyed by "is the legal representative"
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,22 @@ class Choice:
     key: str  # channel:hash, what a form posts back
     channel: str
     label: str  # masked: 138****0001, a***@example.cn, 已绑定的微信
+    agent: str = ""  # for an organisation: the agent the notice goes to (name)
+    agent_role: str = ""  # and their role (a msgid: 法定代表人 | 委托诉讼代理人)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a re-send goes and on whose record: the party itself, or an organisation's agent."""
+
+    key: str  # as :func:`choices` names it (what the job is given)
+    channel: str
+    address: str
+    recipient: Party
+
+    @property
+    def via_agent(self) -> bool:
+        return agents.is_agent_record(self.recipient)
 
 
 @dataclass
@@ -87,10 +111,22 @@ def court_flow(s: Session, staff: Staff, flow_id: int) -> SigningFlow:
     return flow
 
 
+def _agent_options(s: Session, party: Party) -> list[tuple[str, Party, str]]:
+    """An organisation's agents who may receive service now and have a phone: (key, record, role)."""
+    roles = {a.agent_party_id: AGENT_ROLES[a.role == "legal_representative"]
+             for a in reversed(agents.for_party(s, party)) if agents.live(a)}
+    return [(address_key("sms", f"agent:{a.id}:{a.phone}"), a, roles.get(a.id, ""))
+            for a in agents.receivers(s, party) if a.phone]
+
+
 def choices(s: Session, step: FlowStep) -> list[Choice]:
     """Where this step's notice may be sent again: the party's confirmed addresses while consent
-    is in force (empty without consent)."""
-    standing = consent.eligibility(s, _party(step))
+    is in force (empty without consent); for an organisation, its agents who may receive service."""
+    party = _party(step)
+    if party.kind == "organisation":
+        return [Choice(key, "sms", consent.mask("sms", a.phone or "") or "", agent=a.name, agent_role=role)
+                for key, a, role in _agent_options(s, party)]
+    standing = consent.eligibility(s, party)
     if not standing.may_serve:
         return []
     out = []
@@ -101,10 +137,18 @@ def choices(s: Session, step: FlowStep) -> list[Choice]:
     return out
 
 
-def target(s: Session, step: FlowStep, key: str | None) -> consent.Address:
-    """The address ``key`` names (the first confirmed one when None), refused unless the party
-    may be served there now. ``notify.jobs.resend`` asks again when it writes the message."""
-    standing = consent.eligibility(s, _party(step))
+def target(s: Session, step: FlowStep, key: str | None) -> Target:
+    """The address ``key`` names (the first one when None), refused unless the party may be served
+    there now. ``notify.jobs.resend`` asks again when it writes the message."""
+    party = _party(step)
+    if party.kind == "organisation":
+        options = _agent_options(s, party)
+        picked = options[0] if key is None and options else next((o for o in options if o[0] == key), None)
+        if picked is None:
+            raise DomainError("该单位当事人没有可以代为签收的代理人，请先登记法定代表人或委托诉讼代理人",
+                              code="no_agent", status=409)
+        return Target(picked[0], "sms", picked[1].phone or "", picked[1])
+    standing = consent.eligibility(s, party)
     if not standing.may_serve:
         raise DomainError("当事人未同意电子送达，不能通过电子方式重新发送", code="no_consent", status=409)
     confirmed = [a for a in standing.addresses if a.confirmed]
@@ -112,10 +156,10 @@ def target(s: Session, step: FlowStep, key: str | None) -> consent.Address:
         (a for a in confirmed if address_key(a.channel, a.address) == key), None)
     if found is None:
         raise DomainError("所选地址不是当事人确认的送达地址", code="address_not_consented", status=409)
-    return found
+    return Target(address_key(found.channel, found.address), found.channel, found.address, party)
 
 
-def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: str) -> consent.Address:
+def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: str) -> Target:
     """Send the step's notice again to the chosen consented address (through the outbox)."""
     found = target(s, step, key)
     try:
@@ -123,12 +167,13 @@ def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: 
     except RateLimited:
         raise DomainError("十分钟内已重新发送过，请稍后再试", code="resent_recently", status=429) from None
     nonce = crypto.random_token(6)
-    chosen = address_key(found.channel, found.address)
+    chosen = found.key
     queue.enqueue(RESEND_JOB, step.id, chosen, nonce, queue_name="notify", job_id=f"resend-{step.id}-{nonce}",
                   session=s)
     audit.record(s, "service.resent", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
                  details={"party_id": step.party_id, "document_id": step.flow.document_id,
-                          "channel": found.channel, "address": chosen, "nonce": nonce})
+                          "channel": found.channel, "address": chosen, "nonce": nonce,
+                          "agent_party_id": found.recipient.id if found.via_agent else None})
     return found
 
 

@@ -106,6 +106,31 @@ def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at
     return fixed
 
 
+def records_reached(s: Session, n: Notification, at: datetime) -> list[tuple[ServiceRecord, bool]]:
+    """The service records an event on ``n`` belongs to, each with whether it is the addressee's own.
+
+    A message to an agent's own record (the agent's link) reaches every party the agent could
+    receive service for at ``at`` (CPL art. 88): its events go on *those parties'* records for the
+    same document or push, where :func:`counts` decides as for any arrival (an arrival counts at the
+    agent's verified address). Without this the party's date of service would wait for the agent to
+    open or sign."""
+    if n.party_id is None:
+        return []
+    if n.document_id is not None:
+        where = ServiceRecord.document_id == n.document_id
+    elif n.push_id is not None:
+        where = ServiceRecord.push_id == n.push_id
+    else:
+        return []
+    own = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == n.party_id, where))
+    out = [(own, True)] if own is not None else []
+    principals = agents.represented(s, n.party_id, now=at)
+    if principals:
+        out += [(rec, False) for rec in s.scalars(select(ServiceRecord).where(
+            ServiceRecord.party_id.in_(principals), where).order_by(ServiceRecord.id))]
+    return out
+
+
 def queued_standing(s: Session, records: list, addresses: dict[int, str],  # type: ignore[type-arg]
                     at: datetime) -> dict[int, consent.Eligibility]:
     """The standing a push's fan-out recorded on each record (its ``queued`` entry: consent and

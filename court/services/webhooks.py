@@ -53,6 +53,7 @@ EVENTS: dict[str, str] = {
     "step.approve": "step.approved",
     "step.refused": "step.refused",
     "flow.finished": "flow.finished",
+    "flow.completed": "flow.finished",  # what the flow engine audits when every step is settled
     "flow.returned": "flow.returned",
     "service.effective": "service.effective",
     "service.credential_issued": "credential.issued",

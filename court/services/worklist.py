@@ -11,6 +11,10 @@ Rows are of three sorts:
   applies: awaiting signature (always, with how long), not yet delivered, delivery failed, consent
   declined or withdrawn, flagged for another method of service, its SMS link about to expire;
 - a party whose consent is declined or withdrawn but who has nothing open (``party:<id>``);
+- a case flagged for another method of service (``Case.needs_attention``) whose notes no row above
+  already stands for (``case:<id>``): a WeChat message that could not fall back to SMS, a credential
+  refused for want of consent, a flagged party whose flow has ended. Without it such a case showed
+  only on the old console start page;
 - a hearing in the next days (``event:<id>``).
 
 The whole list is derived in a fixed number of queries (no query per row), whatever the number
@@ -29,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from court import db
 from court.models import (
+    AuditEvent,
     Case,
     CaseEvent,
     CaseStatus,
@@ -281,6 +286,39 @@ def _consent_items(s: Session, staff: Staff, query: Query, covered: set[int]) ->
             for r in rows if states.get(r.id) in ("declined", "withdrawn")]
 
 
+FLAG_ACTIONS = ("service.escalated_to_staff", "consent.declined", "consent.withdrawn", "service.credential_refused",
+                "notification.no_fallback")  # what writes a case's needs_attention note, for "waiting since"
+
+
+def _case_items(s: Session, staff: Staff, query: Query, listed: list[Item]) -> list[Item]:
+    """Cases flagged for another method whose notes name no party already listed as flagged or
+    declined (a note reads ``<party name>：<why>``; the rest of the note is the row)."""
+    stmt = (select(Case.id, Case.number, Case.status, Case.needs_attention, Case.created_at)
+            .where(*_case_filters(staff, query), Case.needs_attention.is_not(None), Case.needs_attention != ""))
+    if query.q:
+        pattern = _like(query.q)
+        stmt = stmt.where(or_(Case.number.like(pattern, escape="\\"), Case.needs_attention.like(pattern, escape="\\")))
+    if query.mine:
+        stmt = stmt.where(Case.created_by_id == staff.id)
+    rows = s.execute(stmt.order_by(Case.id).limit(MAX_SCAN)).all()
+    if not rows:
+        return []
+    shown: dict[int, set[str]] = {}
+    for it in listed:
+        if it.party_name and ("flagged" in it.kinds or "declined" in it.kinds):
+            shown.setdefault(it.case_id, set()).add(it.party_name)
+    flagged_at = {case_id: at for case_id, at in s.execute(select(AuditEvent.case_id, func.max(AuditEvent.at)).where(
+        AuditEvent.case_id.in_([r.id for r in rows]), AuditEvent.action.in_(FLAG_ACTIONS)).group_by(AuditEvent.case_id))}
+    out = []
+    for r in rows:
+        names = shown.get(r.id, set())
+        notes = [n for n in r.needs_attention.split("；") if n and n.split("：", 1)[0] not in names]
+        if notes:
+            out.append(Item(key=f"case:{r.id}", kinds=["flagged"], case_id=r.id, case_number=r.number,
+                            case_status=r.status, since=flagged_at.get(r.id) or r.created_at, title="；".join(notes)))
+    return out
+
+
 def _hearing_items(s: Session, staff: Staff, query: Query, now: datetime) -> list[Item]:
     stmt = (select(CaseEvent.id, CaseEvent.title, CaseEvent.at, CaseEvent.place, Case.id.label("case_id"), Case.number,
                    Case.status.label("case_status"))
@@ -320,6 +358,7 @@ def build(s: Session, staff: Staff, query: Query | None = None, *, now: datetime
     truncated = len(rows) > MAX_SCAN
     items = _step_items(s, rows[:MAX_SCAN], now)
     items += _consent_items(s, staff, query, {it.party_id for it in items if it.party_id is not None})
+    items += _case_items(s, staff, query, items)
     items += _hearing_items(s, staff, query, now)
     if query.min_age_days:
         cut = now - timedelta(days=query.min_age_days)

@@ -61,6 +61,7 @@ class ChoiceOut(Out):
     key: str = Field(description="pass as `address` to resend")
     channel: str
     label: str = Field(description="masked address")
+    agent: str = Field("", description="for an organisation: the agent (name) the notice goes to")
 
 
 class ResendIn(Strict):

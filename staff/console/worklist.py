@@ -97,8 +97,12 @@ def worklist_resend(step_id: int):  # type: ignore[no-untyped-def]
     try:
         found = service_actions.resend(s, g.staff, step, request.form.get("address", "")[:40], actor=actor())
         s.commit()
-        flash(_("已重新发送给{name}（{channel}），发送结果将记入送达记录。", name=step.party.name,
-                channel=_label(found.channel)))
+        if found.via_agent:
+            flash(_("已重新发送给{name}的代理人{agent}（{channel}），发送结果将记入{name}的送达记录。",
+                    name=step.party.name, agent=found.recipient.name, channel=_label(found.channel)))
+        else:
+            flash(_("已重新发送给{name}（{channel}），发送结果将记入送达记录。", name=step.party.name,
+                    channel=_label(found.channel)))
     except DomainError as exc:
         s.rollback()
         flash(exc.localized(), "error")

@@ -38,3 +38,81 @@ def test_company_is_served_through_its_agents_own_links(make_case, serve_documen
     assert [n.address for n in notifications(party_id=person.id)] == ["13800000001"]
     db.session().expire_all()
     assert not (db.session().get(type(case), case.id).needs_attention or "").count("没有可用的联系方式")
+
+
+def test_delivery_to_the_agents_verified_phone_fixes_the_companys_date_of_service(
+        make_case, serve_document, run_jobs, aliyun, client, app):
+    """CPL art. 88: the SMS reached the agent's proven phone, so the company was served then, not
+    when the agent later opened or signed. A lawyer whose phone is not proven does not count."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from court.models import ChannelBinding, Person, ServiceRecord
+    from court.services import consent
+    from tests.notify.conftest import china, read, use_settings
+
+    use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
+    case, (company,) = make_case([{"role": PartyRole.DEFENDANT, "name": "北京某某科技有限公司",
+                                   "kind": "organisation", "uscc": "91110108551385082Q"}])
+    lawyer = _lawyer(company, seq="779", phone="13900000009")
+    s = db.session()
+    record = s.get(Party, lawyer.agent_party_id)
+    person = Person(real_name=record.name, phone=record.phone, id_number_enc=record.id_number_enc,  # proven
+                    id_number_hash=record.id_number_hash, id_number_masked=record.id_number_masked)
+    s.add(person)
+    s.flush()
+    record.person_id = person.id
+    s.add(ChannelBinding(person_id=person.id, channel="phone", address="13900000009", verified_at=db.utcnow()))
+    consent.give(s, None, case, channels=["sms"], address={"sms": "13700000000"}, method="staff", party=s.get(Party, company.id),
+                 recorded_by="staff:test")
+    s.commit()
+    serve_document(case, [company])
+    run_jobs()
+    [n] = notifications(address="13900000009")
+    arrived = n.sent_at.replace(microsecond=0) + timedelta(seconds=3)
+    report = [{"phone_number": n.address, "send_time": china(n.sent_at), "report_time": china(arrived),
+               "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
+               "biz_id": n.provider_id, "out_id": str(n.id)}]
+    assert client.post("/notify/callbacks/aliyun/cb-secret", json=report).get_json()["code"] == 0
+    [rec] = read(select(ServiceRecord).where(ServiceRecord.party_id == company.id))
+    assert rec.effective_at is not None and rec.effective_channel == "sms"
+    assert abs((rec.effective_at - arrived).total_seconds()) < 1
+    [event] = [e for e in rec.channels_tried if e["event"] == "delivered"]
+    assert event["counts"] is True and event["notification_id"] == n.id
+    # a replayed report changes nothing
+    client.post("/notify/callbacks/aliyun/cb-secret", json=report)
+    [again] = read(select(ServiceRecord).where(ServiceRecord.party_id == company.id))
+    assert len([e for e in again.channels_tried if e["event"] == "delivered"]) == 1
+
+
+def test_delivery_to_an_agents_unproven_phone_is_recorded_but_is_not_service(
+        make_case, serve_document, run_jobs, aliyun, client, app):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from court.models import ServiceRecord
+    from court.services import consent
+    from tests.notify.conftest import china, read, use_settings
+
+    use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
+    case, (company,) = make_case([{"role": PartyRole.DEFENDANT, "name": "北京某某科技有限公司",
+                                   "kind": "organisation", "uscc": "91110108551385082Q"}])
+    _lawyer(company, seq="780", phone="13900000010")
+    s = db.session()
+    consent.give(s, None, case, channels=["sms"], address={"sms": "13700000000"}, method="staff", party=s.get(Party, company.id),
+                 recorded_by="staff:test")
+    s.commit()
+    serve_document(case, [company])
+    run_jobs()
+    [n] = notifications(address="13900000010")
+    arrived = n.sent_at.replace(microsecond=0) + timedelta(seconds=3)
+    client.post("/notify/callbacks/aliyun/cb-secret", json=[{
+        "phone_number": n.address, "send_time": china(n.sent_at), "report_time": china(arrived), "success": True,
+        "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1", "biz_id": n.provider_id,
+        "out_id": str(n.id)}])
+    [rec] = read(select(ServiceRecord).where(ServiceRecord.party_id == company.id))
+    assert rec.effective_at is None
+    [event] = [e for e in rec.channels_tried if e["event"] == "delivered"]
+    assert event["counts"] is False and event["why_not"] == "unconfirmed_address"
