@@ -25,6 +25,7 @@ def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, des
     page = phone()
     open_sms_link(page, "13800000001", shots)
     _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
+    page.click("#reason-box summary")  # the reason box is folded until asked for
     page.fill("#reason", "请邮寄到我家")
     page.click("#consent-decline")
     page.wait_for_selector("text=已记录您不同意电子送达")
