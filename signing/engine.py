@@ -25,14 +25,12 @@ from court import sandbox
 from signing import fonts, qr, recordpage
 from signing.cms import CmsSigner
 from signing.errors import SigningError, refusal
-from signing.pdf import (
-    IncrementalWriter,
+from signing.pdfobjects import (
     Name,
     PdfDict,
     PdfError,
     PdfLimitError,
     Raw,
-    Reader,
     Ref,
     Stream,
     fmt_num,
@@ -40,6 +38,8 @@ from signing.pdf import (
     stream_object,
     text_string,
 )
+from signing.pdfreader import Reader
+from signing.pdfwriter import IncrementalWriter
 from signing.recordpage import RecordPage
 from signing.sealimage import PdfImage
 
@@ -298,7 +298,7 @@ def _unique_name(existing: set[str], wanted: str) -> str:
 
 
 def _field_name(f: PdfDict) -> str:
-    from signing.pdf import decode_text
+    from signing.pdfobjects import decode_text
 
     return decode_text(f.get("T"))
 
