@@ -43,9 +43,9 @@ def test_closing_waits_for_running_flows_then_archives_read_only(api, s, run_job
     assert got.status_code == 200 and got.headers["X-Content-SHA256"] == case.archive_sha256
     kept = tmp_path / "archive.zip"
     kept.write_bytes(got.data)
-    from signing import bundle
+    from signing import bundle_verify
 
-    report = bundle.verify_bundle(kept)
+    report = bundle_verify.verify_bundle(kept)
     assert report.ok and report.case["number"] == case.number
 
     # read-only from now on, and the status cannot be moved back

@@ -108,9 +108,9 @@ def test_clerk_downloads_the_bundle_from_the_api_and_it_verifies(api, s, run_job
     assert "attachment" in r.headers["Content-Disposition"]
     path = tmp_path / "dl.zip"
     path.write_bytes(r.data)
-    from signing import bundle
+    from signing import bundle_verify
 
-    assert bundle.verify_bundle(path).ok
+    assert bundle_verify.verify_bundle(path).ok
     assert api("get", f"/cases/{world.case.id}/export", role="seal_approver").status_code == 403
     one = api("get", f"/cases/{world.case.id}/export?document_id={doc_id}")
     with zipfile.ZipFile(io.BytesIO(one.data)) as zf:
