@@ -78,7 +78,7 @@ def _bound_untrusted_work(settings: Any) -> None:
     """Set the limits for untrusted PDFs and make the upload check run the seal engine's checks."""
     from court import pdfcheck, sandbox
 
-    sandbox.preload("signing.verification", "signing.engine")
+    sandbox.preload("signing.verification", "signing.pdfsign")
     sandbox.configure(sandbox.Limits(settings.untrusted_cpu_seconds, settings.untrusted_memory_mb,
                                      settings.untrusted_wall_seconds))
     pdfcheck.use_engine(_engine_check)
@@ -87,10 +87,10 @@ def _bound_untrusted_work(settings: Any) -> None:
 def _engine_check(data: bytes, max_bytes: int) -> int:
     """The upload check: exactly what the seal engine refuses, in a child process with limits."""
     from court import sandbox
-    from signing import engine
+    from signing import pdfsign
     from signing.settings import current
 
-    return int(sandbox.run(engine.inspect, data, max_bytes, current().max_pages, what="upload").value)
+    return int(sandbox.run(pdfsign.inspect, data, max_bytes, current().max_pages, what="upload").value)
 
 
 class _FlaskCfg:

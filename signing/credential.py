@@ -38,7 +38,8 @@ from court.models import (
 from court.services import agents, documents, identity_checks
 from court.services import consent as consent_rules
 from signing import codes, fonts, seals
-from signing.engine import CHINA, Placement
+from signing.pagegeometry import Placement
+from signing.pdfsign import CHINA
 from signing.service import stamper
 from signing.settings import current
 

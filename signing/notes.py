@@ -16,7 +16,7 @@ from court.errors import NotFound
 from court.models import Document, DocumentVersion, FlowStep, StepStatus
 from court.services import documents, flows
 from signing import fonts, seals, tsa
-from signing.engine import approve
+from signing.approval import approve
 from signing.recordpage import note_field
 from signing.service import cms_signer, document_lock, signer_caption
 from signing.settings import current

@@ -22,8 +22,9 @@ from court.models import Document, DocumentVersion, FlowStep, Person, Staff, Ste
 from court.services import agents, documents, flows, identity_checks
 from court.services import staff as staff_service
 from signing import fonts, pki, sealimage, tsa
+from signing.approval import approve
 from signing.cms import CmsSigner
-from signing.engine import Placement, approve
+from signing.pagegeometry import Placement
 from signing.service import document_lock, field_name, field_rect
 from signing.settings import current
 

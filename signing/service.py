@@ -33,8 +33,9 @@ from court.models import (
 )
 from court.services import documents, flows
 from signing import codes, fonts, pki, sealimage, seals, tsa
+from signing.certify import SealResult, SealStamper
 from signing.cms import CmsSigner
-from signing.engine import FieldSpec, Placement, SealResult, SealStamper
+from signing.pagegeometry import FieldSpec, Placement
 from signing.recordpage import RecordLine, RecordPage, note_field
 from signing.settings import SigningSettings, current
 

@@ -53,10 +53,10 @@ def test_seal_job_stamps_stores_a_version_and_moves_the_flow_on(s, run_jobs, set
     assert_all_valid(data, settings, 1)
     assert footer_code(pdftotext(data)) == doc.verify_code
     # the signers' fields were laid out before certification
-    from signing import engine
+    from signing import pdfsign
 
-    reader = engine.open_pdf(data, max_bytes=10**8, max_pages=100)
-    names = {engine._field_name(f) for _, f in engine.signature_fields(reader)}
+    reader = pdfsign.open_pdf(data, max_bytes=10**8, max_pages=100)
+    names = {pdfsign.sig_field_name(f) for _, f in pdfsign.signature_fields(reader)}
     assert names == {"CourtSeal", f"step-{first.id}", f"step-{second.id}",
                      f"note-{first.id}", f"note-{second.id}"}  # the record page for refusals (CPL art. 150)
 

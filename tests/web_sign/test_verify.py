@@ -184,8 +184,8 @@ def test_the_original_with_a_forged_seal_is_not_passed_off_as_the_original(clien
     """The attacker holds the court's original and certifies it with another organisation's
     certificate from the same root, drawn with the court's seal image: red, never "原件"."""
     from signing import codes, pki, service
+    from signing.certify import SealStamper
     from signing.cms import CmsSigner
-    from signing.engine import SealStamper
     from signing.settings import current
 
     doc, original = _sealed_judgment(run_jobs)
