@@ -61,7 +61,7 @@ def _init_audit_anchoring(app: Flask) -> None:
     and the worker keeps the periodic anchoring job scheduled."""
     from datetime import timedelta
 
-    from court import audit
+    from court import audit_chain
     from signing import audit_anchor
     from signing.audit_cli import audit_cli
 
@@ -69,7 +69,7 @@ def _init_audit_anchoring(app: Flask) -> None:
     audit_anchor.configure(minutes=minutes, tsa_roots_path=str(app.config.get("TSA_TRUST_ROOTS_PATH") or ""))
     # with a TSA, a row should be anchored within a few intervals (a day at least, for outages)
     grace = max(timedelta(minutes=3 * minutes), timedelta(days=1)) if app.config.get("TSA_URL") else None
-    audit.set_token_checker(audit_anchor.check_token, grace)
+    audit_chain.set_token_checker(audit_anchor.check_token, grace)
     app.extensions.setdefault("court_worker_hooks", []).append(audit_anchor.ensure_scheduled)
     app.extensions.setdefault("court_cli_commands", []).append(audit_cli)
 

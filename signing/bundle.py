@@ -28,7 +28,7 @@ from typing import IO, Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db, storage
+from court import audit, audit_chain, crypto, db, storage
 from court.models import (
     Case,
     DeliveryReport,
@@ -190,7 +190,7 @@ def export_case(s: Session, case: Case, out: IO[bytes], *, document_id: int | No
         "id": ev.id, "at": _iso(ev.at), "actor": ev.actor, "action": ev.action, "subject": ev.subject,
         "details": ev.details or {}, "prev_hash": ev.prev_hash, "hash": ev.hash,
     }, ensure_ascii=False, default=str) for ev in rows).encode())
-    chain = audit.verify(s)
+    chain = audit_chain.verify(s)
     w.add_json("audit/chain.json", {"checked_at": _iso(db.utcnow()), "intact": chain.ok, "rows": chain.checked,
                                     "problems": chain.problems[:50]})
     manifest = {
