@@ -25,7 +25,7 @@ from court.models import (
     ServiceRecord,
     Staff,
 )
-from court.services import agents, identity_checks
+from court.services import agents, consent_text, identity_checks
 from court.services import consent as consent_rules
 from signing.pdfsign import CHINA
 
@@ -143,7 +143,7 @@ def gather(s: Session, rec: ServiceRecord) -> CredentialData:
 
 def consent_line(c: Consent) -> str:
     """How, when and for which addresses the party consented, as the credential states it."""
-    info = consent_rules.describe(c)
+    info = consent_text.describe(c)
     addresses = "、".join(
         f"{CHANNELS.get(ch, ch)}（{shown}）" if shown else CHANNELS.get(ch, ch)
         for ch, shown in info["addresses"].items())

@@ -314,6 +314,7 @@ def _after_face(s: Any, person: Person, next_url: str) -> str:
 def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     """同意 or 不同意 electronic service for one case, and withdrawing an earlier consent."""
     from court.services import consent as consent_rules
+    from court.services import consent_text
 
     next_url = _safe_next(request.values.get("next"))
     s = db.session()
@@ -352,8 +353,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
             return redirect(here)
     if party.kind == "organisation" or party.person_id != person.id:  # an agent answers for the party
         flash(_("您正在代 {party} 确认电子送达，确认记录将写明由您代为确认", party=party.name))
-    text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
-    summary = consent_rules.consent_summary(channels, None, {"sms": phone})
+    text = consent_text.consent_text(party.case, channels, None, {"sms": phone})
+    summary = consent_text.consent_summary(channels, None, {"sms": phone})
     return render_template("m/consent.html", text=text, summary=summary, case=party.case, next_url=next_url,
                            state=consent_rules.state(s, party))
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from court import audit, crypto, db, queue, ratelimit
 from court.errors import Conflict, DomainError, NotFound, RateLimited
 from court.models import FlowStatus, FlowStep, Party, SigningFlow, SmsLink, Staff, StepAction, StepStatus
-from court.services import consent
+from court.services import consent_addresses, consent_text
 
 RESEND_JOB = "notify.jobs.resend"
 RESEND_GAP = ratelimit.Limit(1, 600)  # one re-send of a step every ten minutes
@@ -90,21 +90,21 @@ def court_flow(s: Session, staff: Staff, flow_id: int) -> SigningFlow:
 def choices(s: Session, step: FlowStep) -> list[Choice]:
     """Where this step's notice may be sent again: the party's confirmed addresses while consent
     is in force (empty without consent)."""
-    standing = consent.eligibility(s, _party(step))
+    standing = consent_addresses.eligibility(s, _party(step))
     if not standing.may_serve:
         return []
     out = []
     for a in standing.addresses:
         if a.confirmed:
-            label = consent.mask(a.channel, a.address) or "已绑定的微信"
+            label = consent_text.mask(a.channel, a.address) or "已绑定的微信"
             out.append(Choice(address_key(a.channel, a.address), a.channel, label))
     return out
 
 
-def target(s: Session, step: FlowStep, key: str | None) -> consent.Address:
+def target(s: Session, step: FlowStep, key: str | None) -> consent_addresses.Address:
     """The address ``key`` names (the first confirmed one when None), refused unless the party
     may be served there now. ``notify.jobs.resend`` asks again when it writes the message."""
-    standing = consent.eligibility(s, _party(step))
+    standing = consent_addresses.eligibility(s, _party(step))
     if not standing.may_serve:
         raise DomainError("当事人未同意电子送达，不能通过电子方式重新发送", code="no_consent", status=409)
     confirmed = [a for a in standing.addresses if a.confirmed]
@@ -115,7 +115,7 @@ def target(s: Session, step: FlowStep, key: str | None) -> consent.Address:
     return found
 
 
-def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: str) -> consent.Address:
+def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: str) -> consent_addresses.Address:
     """Send the step's notice again to the chosen consented address (through the outbox)."""
     found = target(s, step, key)
     try:
