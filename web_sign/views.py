@@ -43,9 +43,8 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import agents, binding, identity_checks, party_sessions
+from court.services import agents, binding, flow_steps, identity_checks, party_sessions
 from court.services import documents as document_service
-from court.services import flows as flow_service
 from signing import pages, qr
 from web_sign import access
 
@@ -555,7 +554,7 @@ def refuse(document_id: int):  # type: ignore[no-untyped-def]
     assert person is not None
     try:
         require_fresh(s, person.id, access.holder() or "")
-        flow_service.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
+        flow_steps.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
         s.commit()
     except DomainError as exc:
         s.rollback()

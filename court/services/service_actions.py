@@ -1,6 +1,6 @@
 """What a clerk does to a party's service that is stuck: revoke the SMS link, send the notice
 again on another channel, and the same for many rows at once. Cancelling a whole flow is a flow
-rule (``court.services.flows.cancel_flow``).
+rule (``court.services.flow_steps.cancel_flow``).
 
 The one home of these rules; the console's worklist and the staff API both ask this module:
 

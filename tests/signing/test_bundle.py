@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from court import db
-from court.services import flows
+from court.services import flow_steps
 from tests.signing.helpers import make_world, seal_flow, upload
 
 
@@ -19,7 +19,7 @@ def _case_with_a_sealed_and_refused_document(s, run_jobs):
     run_jobs(("signing",))
     s = db.session()
     flow = s.get(type(flow), flow.id)
-    flows.refuse_step(s, flow.steps[1], "不同意判决", actor=f"party:{flow.steps[1].party_id}")
+    flow_steps.refuse_step(s, flow.steps[1], "不同意判决", actor=f"party:{flow.steps[1].party_id}")
     s.commit()
     return world, doc.id
 

@@ -108,12 +108,12 @@ def test_worker_killed_mid_stamp_leaves_nothing_and_the_retry_completes_once(s, 
     if pid == 0:  # the worker: dies (like kill -9) after the stamped blob is stored, before commit
         try:
             db.engine().dispose(close=False)
-            from court.services import flows
+            from court.services import flow_steps
 
             def die(*_a, **_k):
                 os._exit(137)
 
-            flows.complete_step = die
+            flow_steps.complete_step = die
             service.seal_step(step_id)
         finally:
             os._exit(1)
