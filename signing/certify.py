@@ -1,7 +1,8 @@
 """The court seal: the certification signature (DocMDP P=2) with footer, visible seal and QR.
 
-Why its own module: :class:`SealStamper` is built once per batch and stamps any number of PDFs.
-Per document it only parses the cross-reference data and the page dictionaries, writes one
+Why its own module: :class:`SealStamper` is built once per seal key (and seal image, verify URL,
+font) and then stamps any number of PDFs: everything that does not depend on the document is
+computed once. Per document it only parses the cross-reference data and the page dictionaries, writes one
 incremental update (footer with the anti-counterfeit code on every page, the visible seal, empty
 signature fields for later signers, the certification signature), and signs it with
 :func:`signing.pdfsign.sign_and_write`. Parties sign later with :mod:`signing.approval`.
