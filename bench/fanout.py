@@ -44,7 +44,7 @@ def main() -> int:
     from app import create_app
     from court import db, migrate, queue, redis_conn
     from court.models import Case, Consent, DevMessage, NoticePush, Party, PartyRole
-    from court.services import consent
+    from court.services import consent_text
     from court.services import staff as staff_service
     from notify import push
 
@@ -71,7 +71,7 @@ def main() -> int:
                      "name": f"当事人{c + i}", "phone": f"13{(c + i):09d}", "created_at": now} for i in range(n)])
                 # every party agreed to electronic service (a paper form entered by staff): a push
                 # serves only parties who consented, and asks for their consent in bulk
-                text = consent.consent_text(case, ["sms"], "zh_Hans_CN")
+                text = consent_text.consent_text(case, ["sms"], "zh_Hans_CN")
                 s.execute(insert(Consent), [
                     {"party_id": pid, "case_id": case.id, "decision": "given", "channels": ["sms"],
                      "address": {"sms": phone}, "text_shown": text, "method": "staff", "recorded_by": "staff:bench",

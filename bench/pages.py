@@ -30,7 +30,7 @@ def main() -> int:
     from config import Config
     from court import db, redis_conn, sandbox
     from court.models import Document, StepAction
-    from court.services import cases, documents, flows
+    from court.services import cases, documents, flow_seal, flows
     from court.services import staff as staff_service
     from signing import codes, pages, service
     from tests.factories import pdf_bytes
@@ -46,7 +46,7 @@ def main() -> int:
         migrate.upgrade(cfg.DATABASE_URL)
         s = db.session()
         court = staff_service.create_court(s, "北京互联网法院", "京0491")
-        flows.set_approval_kinds(s, court, [], actor="bench")
+        flow_seal.set_approval_kinds(s, court, [], actor="bench")
         case = cases.create_case(s, court, "（2026）京0491民初1号", "civil")
         doc = documents.upload(s, case, documents.parse_kind("judgment"), "民事判决书", pdf_bytes(2, "Judgment"),
                                max_bytes=10**6)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from court.services.consent import (
     ATTENTION,
-    CHANNELS,
     DECLINED,
     METHODS,
     active,
     answer,
-    consent_text,
     decline,
     give,
     has_consent,
@@ -18,6 +16,7 @@ from court.services.consent import (
     withdraw,
     withdraw_for,
 )
+from court.services.consent_text import CHANNELS, consent_text
 
 __all__ = ["ATTENTION", "CHANNELS", "DECLINED", "METHODS", "active", "answer", "consent_text", "decline", "give",
            "has_consent", "may_serve", "withdraw", "withdraw_for"]

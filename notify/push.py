@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue
 from court.errors import DomainError, NotFound
 from court.models import Case, NoticePush, Notification, NotificationStatus, Party, PartyRole, ServiceRecord
-from court.services import agents, consent
+from court.services import agents, consent, consent_addresses
 from notify import messages, settings
 
 FAN_OUT_JOB = "notify.jobs.fan_out"
@@ -127,7 +127,7 @@ def message_params(fields: dict[str, Any], court_name: str, case_number: str) ->
     return {**fields, "court": court_name, "case_number": case_number}
 
 
-def _target(e: consent.Eligibility, agent: Party | None = None) -> tuple[str, str, str | None]:
+def _target(e: consent_addresses.Eligibility, agent: Party | None = None) -> tuple[str, str, str | None]:
     """(channel, address, why not sent) for one party, as the consent rules decide; for an
     organisation, ``agent`` is the agent the notice goes to (:func:`_agents_told`)."""
     if agent is not None and agent.phone:
@@ -232,7 +232,7 @@ def preview(
         select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name, Party.role, Party.kind)
         .where(*_party_filter(ok.case_ids, ok.recipients)).order_by(Party.id).limit(PREVIEW_RECIPIENTS)).all()
     numbers = dict(s.execute(select(Case.id, Case.number).where(Case.id.in_(ok.case_ids))).all())
-    standing = consent.eligibility_many(s, parties)
+    standing = consent_addresses.eligibility_many(s, parties)
     told = _agents_told(s, parties)
     listed = []
     for p in parties:
@@ -287,7 +287,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                 return written
             case_numbers = dict(s.execute(select(Case.id, Case.number).where(
                 Case.id.in_({p.case_id for p in parties}))).all())
-            standing = consent.eligibility_many(s, parties)
+            standing = consent_addresses.eligibility_many(s, parties)
             told = _agents_told(s, parties)
             rows, records, unserved = [], [], {}
             for p in parties:
@@ -302,7 +302,7 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                 if agent is not None:  # arrival counts at the agent's verified phone (service_date decides)
                     org = s.get(Party, p.id)
                     assert org is not None
-                    target = consent.Address("sms", address, ("sms", address) in agents.confirmed_addresses(s, org, now),
+                    target = consent_addresses.Address("sms", address, ("sms", address) in agents.confirmed_addresses(s, org, now),
                                              "agent")
                 row.update(channel=channel, address=address)
                 if problem is not None:

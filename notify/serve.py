@@ -33,7 +33,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import agents, consent, outbox, service_actions
+from court.services import agents, consent, consent_addresses, outbox, service_actions
 from notify import links, messages, settings
 
 ESCALATE_JOB = "notify.jobs.escalate"
@@ -44,7 +44,7 @@ STAFF_ACTION = {StepAction.APPROVE: "审批用印", StepAction.SIGN: "签名"}
 
 def wechat_openid(s: Session, party: Party) -> str | None:
     """The party's WeChat address to use (a verified binding or one confirmed in consent)."""
-    found = consent.eligibility(s, party).first(channels=("wechat",))
+    found = consent_addresses.eligibility(s, party).first(channels=("wechat",))
     return found.address if found is not None else None
 
 
@@ -104,7 +104,7 @@ def _party_step(s: Session, step: FlowStep) -> None:
         rec.served_version_id = doc.current.id
     template = STEP_TEMPLATE[step.action]
     params = _context(doc)
-    standing = consent.eligibility(s, party)
+    standing = consent_addresses.eligibility(s, party)
     target = standing.first()
     now = db.utcnow()
     told_agents = _tell_agents(s, step, party, doc, template, params)
@@ -195,7 +195,7 @@ def escalate(s: Session, rec: ServiceRecord, *, now: datetime | None = None) -> 
         return "done"
     party, doc = s.get(Party, rec.party_id), s.get(Document, rec.document_id)
     if rec.stage == "wechat":
-        sms = consent.eligibility(s, party).first(channels=("sms",))
+        sms = consent_addresses.eligibility(s, party).first(channels=("sms",))
         if rec.effective_at is None and sms is not None:
             _send(s, channel="sms", address=sms.address, template=STEP_TEMPLATE[step.action], params=_context(doc),
                   party=party, doc=doc, key=f"step:{step.id}:sms")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from court import audit
 from court.models import Case, ChannelBinding, Notification, Party, Person, ServiceRecord
-from court.services import consent, outbox
+from court.services import consent_addresses, outbox
 from notify.providers.base import SendResult
 
 WAITING = frozenset({"document_ready", "sign_request"})  # "a document is waiting": allowed without consent
@@ -42,7 +42,7 @@ def _phone(s: Session, n: Notification) -> tuple[str | None, str]:
     """The SMS address for ``n``'s recipient, or None and why not."""
     party = s.get(Party, n.party_id) if n.party_id else None
     if party is not None:
-        standing = consent.eligibility(s, party)
+        standing = consent_addresses.eligibility(s, party)
         if not standing.may_serve and n.template not in WAITING:
             return None, "no consent"
         found = standing.first(channels=("sms",))

@@ -61,7 +61,7 @@ def _init_audit_anchoring(app: Flask) -> None:
     and the worker keeps the periodic anchoring job scheduled."""
     from datetime import timedelta
 
-    from court import audit
+    from court import audit_chain
     from signing import audit_anchor
     from signing.audit_cli import audit_cli
 
@@ -69,7 +69,7 @@ def _init_audit_anchoring(app: Flask) -> None:
     audit_anchor.configure(minutes=minutes, tsa_roots_path=str(app.config.get("TSA_TRUST_ROOTS_PATH") or ""))
     # with a TSA, a row should be anchored within a few intervals (a day at least, for outages)
     grace = max(timedelta(minutes=3 * minutes), timedelta(days=1)) if app.config.get("TSA_URL") else None
-    audit.set_token_checker(audit_anchor.check_token, grace)
+    audit_chain.set_token_checker(audit_anchor.check_token, grace)
     app.extensions.setdefault("court_worker_hooks", []).append(audit_anchor.ensure_scheduled)
     app.extensions.setdefault("court_cli_commands", []).append(audit_cli)
 
@@ -78,7 +78,7 @@ def _bound_untrusted_work(settings: Any) -> None:
     """Set the limits for untrusted PDFs and make the upload check run the seal engine's checks."""
     from court import pdfcheck, sandbox
 
-    sandbox.preload("signing.verification", "signing.engine")
+    sandbox.preload("signing.verification", "signing.pdfsign")
     sandbox.configure(sandbox.Limits(settings.untrusted_cpu_seconds, settings.untrusted_memory_mb,
                                      settings.untrusted_wall_seconds))
     pdfcheck.use_engine(_engine_check)
@@ -87,10 +87,10 @@ def _bound_untrusted_work(settings: Any) -> None:
 def _engine_check(data: bytes, max_bytes: int) -> int:
     """The upload check: exactly what the seal engine refuses, in a child process with limits."""
     from court import sandbox
-    from signing import engine
+    from signing import pdfsign
     from signing.settings import current
 
-    return int(sandbox.run(engine.inspect, data, max_bytes, current().max_pages, what="upload").value)
+    return int(sandbox.run(pdfsign.inspect, data, max_bytes, current().max_pages, what="upload").value)
 
 
 class _FlaskCfg:

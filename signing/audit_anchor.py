@@ -22,7 +22,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from court import audit, db, queue, redis_conn
+from court import audit, audit_chain, db, queue, redis_conn
 from court.models import AuditAnchor
 from signing import pki, tsa
 from signing import settings as signing_settings
@@ -55,23 +55,23 @@ def anchor_head() -> AuditAnchor | None:
     with db.transaction() as s:
         # incremental each time; the whole chain once a day, so an edit of an old row that no
         # page shows is still found without an operator running `flask court audit verify`
-        full_at = audit.last_full_check(s)
+        full_at = audit_chain.last_full_check(s)
         full = full_at is None or db.utcnow() - full_at > FULL_CHECK_EVERY
-        report = audit.verify(s) if full else audit.verify_recent(s)
+        report = audit_chain.verify(s) if full else audit_chain.verify_recent(s)
         if not report.ok:
             first = report.first_broken or {}
             raise ChainBroken(f"audit chain broken at row {first.get('id')} ({first.get('problem')}); not anchoring")
-        audit.save_checkpoint(s, report)  # page views then check only rows newer than this
+        audit_chain.save_checkpoint(s, report)  # page views then check only rows newer than this
         if stamp is None:
             return None
         head = audit.head(s)
-        latest = audit.latest_anchor(s)
+        latest = audit_chain.latest_anchor(s)
         if head is None or (latest is not None and latest.last_id == head.last_id):
             return None
         last_id, last_hash = head.last_id, head.last_hash
-    token = stamp(audit.anchor_digest(last_id, last_hash))
+    token = stamp(audit_chain.anchor_digest(last_id, last_hash))
     with db.transaction() as s:
-        return audit.add_anchor(s, last_id, last_hash, token, _tsa_name(settings.tsa_url), _gen_time(token))
+        return audit_chain.add_anchor(s, last_id, last_hash, token, _tsa_name(settings.tsa_url), _gen_time(token))
 
 
 def _gen_time(token: bytes) -> datetime:
@@ -99,7 +99,7 @@ def _roots() -> list[Any]:
 
 def check_token(token: bytes, digest: bytes) -> str | None:
     """None when ``token`` is an intact timestamp over ``digest`` by a trusted authority, else
-    what is wrong (registered with :func:`court.audit.set_token_checker`)."""
+    what is wrong (registered with :func:`court.audit_chain.set_token_checker`)."""
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
     from pyhanko_certvalidator import ValidationContext

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from court import audit, db
+from court import audit, audit_chain, db
 
 audit_cli = click.Group("audit", help="审计日志哈希链 / the audit log's chain: verify, rekey, anchor")
 
@@ -22,12 +22,12 @@ def _describe(problem: dict[str, object]) -> str:
 def verify_command(all_problems: bool) -> None:
     """Check the whole chain and every anchor; exit 1 if anything was changed or removed."""
     with db.transaction() as s:
-        total = audit.count(s)
+        total = audit_chain.count(s)
         with click.progressbar(length=total, label="校验审计日志 / verifying audit log",
                                show_pos=True) as bar:
-            report = audit.verify(s, progress=bar.update)
+            report = audit_chain.verify(s, progress=bar.update)
         if report.ok:
-            audit.save_checkpoint(s, report)
+            audit_chain.save_checkpoint(s, report)
     anchored = (f"；已由时间戳锚定至第 {report.anchored_id} 条（{report.anchored_at:%Y-%m-%d %H:%M} UTC）/ anchored up to "
                 f"row {report.anchored_id}" if report.anchored_id else "；尚无时间戳锚点 / no timestamp anchor yet")
     if report.ok:
@@ -56,10 +56,10 @@ def rekey_command(yes: bool) -> None:
                       abort=True)
     try:
         with db.transaction() as s:
-            total = audit.count(s)
+            total = audit_chain.count(s)
             with click.progressbar(length=total, label="重新封存 / re-sealing") as bar:
-                done = audit.rekey(s, progress=bar.update)
-    except audit.RekeyRefused as exc:
+                done = audit_chain.rekey(s, progress=bar.update)
+    except audit_chain.RekeyRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已重新封存 {done} 条记录 / {done} rows re-sealed with key {audit.current_key_id()}")
 

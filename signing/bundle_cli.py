@@ -39,9 +39,9 @@ def export_command(case_number: str, out: Path, document_id: int | None) -> None
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_bundle_command(file: Path) -> None:
     """Check an exported bundle offline; exit 0 only if everything in it holds."""
-    from signing import bundle
+    from signing import bundle_verify
 
-    report = bundle.verify_bundle(file)
+    report = bundle_verify.verify_bundle(file)
     click.echo(report.render())
     raise SystemExit(0 if report.ok else 1)
 

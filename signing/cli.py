@@ -58,7 +58,7 @@ def _unique_code(s: Session, taken: set[str]) -> str:
 
 
 def _placement(page: int, x: float | None, y: float | None, size: float) -> object:
-    from signing.engine import Placement
+    from signing.pagegeometry import Placement
 
     return Placement(page, (x, y, size, size) if x is not None and y is not None else None)
 

@@ -1,7 +1,7 @@
 """The signing engine's own errors, and the one place they become the domain's errors.
 
-The PDF reader (:mod:`signing.pdf`) raises :class:`~signing.pdf.PdfError` for a file it cannot
-follow and :class:`~signing.pdf.PdfLimitError` for a file that claims more than it can hold
+The PDF reader (:mod:`signing.pdfreader`) raises :class:`~signing.pdfobjects.PdfError` for a file it cannot
+follow and :class:`~signing.pdfobjects.PdfLimitError` for a file that claims more than it can hold
 (hostile, or broken beyond repair). Callers above the engine — the upload check, the seal job,
 the verify page — only ever see :class:`SigningError` (an ``InvalidDocument``) with a stable
 code and a plain message, mapped here by :func:`refusal`.
@@ -9,7 +9,7 @@ code and a plain message, mapped here by :func:`refusal`.
 from __future__ import annotations
 
 from court.errors import InvalidDocument
-from signing.pdf import PdfLimitError
+from signing.pdfobjects import PdfLimitError
 
 
 class SigningError(InvalidDocument):

@@ -9,7 +9,7 @@ from court import db, metrics, storage
 from court.errors import DomainError
 from court.models import FlowStep, StepStatus
 from court.queue import job
-from court.services import flows
+from court.services import flow_steps
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def seal_step(step_id: int) -> str:
 @job
 def sign_step(step_id: int, signature_key: str, person_id: int | None = None, staff_id: int | None = None) -> str:
     """Apply a party's (or judge's / clerk's) signature; the image was stored by
-    :func:`signing.party.request_sign`. A refusal to sign goes through court.services.flows."""
+    :func:`signing.party.request_sign`. A refusal to sign goes through court.services.flow_steps."""
     from signing import party
 
     started = time.monotonic()
@@ -41,14 +41,14 @@ def sign_step(step_id: int, signature_key: str, person_id: int | None = None, st
         with db.transaction() as s:
             step = s.get(FlowStep, step_id)
             if step is not None and step.status in (StepStatus.READY, StepStatus.RUNNING):
-                flows.fail_step(s, step, exc.localized("zh_Hans_CN"), final=False)
+                flow_steps.fail_step(s, step, exc.localized("zh_Hans_CN"), final=False)
         return f"error:{exc.code}"
     return f"version:{version.id}"
 
 
 @job
 def refusal_note(step_id: int) -> str:
-    """Seal the note of a refusal into the transcript (enqueued by court.services.flows)."""
+    """Seal the note of a refusal into the transcript (enqueued by court.services.flow_steps)."""
     from signing import notes
 
     version = notes.write(step_id)

@@ -1,6 +1,6 @@
 """The court's sealed note of a refusal to sign (CPL art. 150), written into the document.
 
-When a signer of a sealed transcript refuses, :mod:`court.services.flows` queues
+When a signer of a sealed transcript refuses, :mod:`court.services.flow_steps` queues
 ``signing.jobs.refusal_note``. This module writes, into the field reserved for that signer on
 the record page (:mod:`signing.recordpage`), who refused, when and why, as an approval
 signature by the flow's seal; stores the new version; puts the use of the seal on the register;
@@ -14,9 +14,9 @@ from court import db
 from court.display import local_time
 from court.errors import NotFound
 from court.models import Document, DocumentVersion, FlowStep, StepStatus
-from court.services import documents, flows
+from court.services import documents, flow_seal, flows
 from signing import fonts, seals, tsa
-from signing.engine import approve
+from signing.approval import approve
 from signing.recordpage import note_field
 from signing.service import cms_signer, document_lock, signer_caption
 from signing.settings import current
@@ -48,7 +48,7 @@ def write(step_id: int) -> DocumentVersion | None:
         assert step is not None
         if step.note_version_id is not None:
             return s.get(DocumentVersion, step.note_version_id)
-        if step.status is not StepStatus.REFUSED or not flows.note_needed(step):
+        if step.status is not StepStatus.REFUSED or not flow_seal.note_needed(step):
             return None
         doc = s.get(Document, document_id, with_for_update=db.is_postgres())
         assert doc is not None

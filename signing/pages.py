@@ -91,7 +91,8 @@ def draw_page(data: bytes, index: int, width: int) -> bytes:
     import pypdfium2 as pdfium
 
     from signing.errors import refusal
-    from signing.pdf import PdfError, PdfLimitError, Reader
+    from signing.pdfobjects import PdfError, PdfLimitError
+    from signing.pdfreader import Reader
 
     try:
         Reader(data).check_page_contents(index)

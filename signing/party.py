@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue, storage
 from court.errors import Conflict, DomainError, Forbidden, NotFound
 from court.models import Document, DocumentVersion, FlowStep, Person, Staff, StepAction, StepStatus
-from court.services import agents, documents, flows, identity_checks
+from court.services import agents, documents, flow_steps, identity_checks
 from court.services import staff as staff_service
 from signing import fonts, pki, sealimage, tsa
+from signing.approval import approve
 from signing.cms import CmsSigner
-from signing.engine import Placement, approve
+from signing.pagegeometry import Placement
 from signing.service import document_lock, field_name, field_rect
 from signing.settings import current
 
@@ -150,7 +151,7 @@ def sign_step(step_id: int, signature_png: bytes, person_id: int | None = None, 
             del event  # the one-use key goes out of scope here and is never stored
         reason = ("签收：" if step.action is StepAction.RECEIVE else "签名：") + name
         version = documents.add_version(s, doc, result.pdf, reason[:200], filename=doc.current.filename, actor=actor)
-        flows.complete_step(s, step, actor=actor, version=version,
+        flow_steps.complete_step(s, step, actor=actor, version=version,
                             details={"sha256": version.sha256, "event_cert": cert_fp[:16], "field": result.field_name})
         audit.record(s, "document.signed", actor=actor, case_id=doc.case_id, subject=f"document:{doc.id}",
                      details={"step_id": step.id, "version": version.number, "event_cert": cert_fp})

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from signing import fonts
-from signing.pdf import IncrementalWriter, Name, PdfDict, Raw, Ref, fmt_num, stream_object, text_string
+from signing.pdfobjects import Name, PdfDict, Raw, Ref, fmt_num, stream_object, text_string
+from signing.pdfwriter import IncrementalWriter
 
 N = Name
 TITLE = "签名情况记录"

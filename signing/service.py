@@ -31,10 +31,11 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import documents, flows
+from court.services import documents, flow_seal, flow_steps
 from signing import codes, fonts, pki, sealimage, seals, tsa
+from signing.certify import SealResult, SealStamper
 from signing.cms import CmsSigner
-from signing.engine import FieldSpec, Placement, SealResult, SealStamper
+from signing.pagegeometry import FieldSpec, Placement
 from signing.recordpage import RecordLine, RecordPage, note_field
 from signing.settings import SigningSettings, current
 
@@ -193,7 +194,7 @@ def seal_step(step_id: int) -> StepOutcome:
         if step.action is not StepAction.SEAL or step.status not in (StepStatus.READY, StepStatus.RUNNING):
             return StepOutcome("not_ready")
         try:
-            flows.seal_permitted(step)
+            flow_seal.seal_permitted(step)
         except Conflict as exc:  # returned, or not approved: never seal, leave the flow as it is
             log.warning("seal step %s not permitted: %s", step_id, exc.code)
             return StepOutcome("not_permitted", error=exc.code)
@@ -227,7 +228,7 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
     if step.status not in (StepStatus.READY, StepStatus.RUNNING):
         return StepOutcome("not_ready")
     try:
-        approval_id = flows.seal_permitted(step)
+        approval_id = flow_seal.seal_permitted(step)
     except Conflict as exc:
         return StepOutcome("not_permitted", error=exc.code)
     doc = s.get(Document, step.flow.document_id, with_for_update=db.is_postgres())
@@ -242,7 +243,7 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
     ]
     court = doc.case.court
     seal = seals.resolve(s, court, step.flow.seal_id)
-    noted = flows.record_page_steps(step.flow)
+    noted = flow_seal.record_page_steps(step.flow)
     record = RecordPage([RecordLine(note_field(st.id), signer_caption(st)) for st in noted]) if noted else None
     result = stamper(settings, court=court, seal=seal).stamp(
         data, code, placement=Placement(step.page, _rect(step)), fields=specs,
@@ -250,7 +251,7 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
     )
     version = documents.add_version(s, doc, result.pdf, "sealed", filename=_sealed_name(doc), actor="system:seal")
     cert = seals.fingerprint(seal, settings)
-    flows.complete_step(s, step, actor="system:seal", version=version, details={
+    flow_steps.complete_step(s, step, actor="system:seal", version=version, details={
         "sha256": version.sha256, "pages": result.pages, "fields": len(specs), "seal_cert": cert[:16],
     })
     flow = step.flow
@@ -279,7 +280,7 @@ def _record_failure(step_id: int, message: str, *, final: bool, code: str) -> No
             return
         if not final:
             step.status = StepStatus.READY
-        flows.fail_step(s, step, message, final=final)
+        flow_steps.fail_step(s, step, message, final=final)
         audit.record(s, "signing.failed", actor="system:seal", case_id=step.flow.document.case_id,
                      subject=f"step:{step.id}", details={"code": code, "final": final})
 

@@ -16,8 +16,8 @@ from court.models import Case, Document, DocumentTemplate, Party, StepAction
 from court.services import documents, flows
 from court.services import templates as template_service
 from signing import fonts
-from signing.credential import MARGIN, PAGE_H, PAGE_W, TextPdf, wrap
 from signing.settings import current
+from signing.textpdf import MARGIN, PAGE_H, PAGE_W, TextPdf, wrap
 
 BODY_SIZE = 12.0
 LINE = 21.0

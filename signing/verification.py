@@ -34,7 +34,8 @@ from court.models import DocumentVersion, SealUse
 from signing import pki, trust
 from signing.codes import format_code
 from signing.errors import refusal
-from signing.pdf import PdfError, PdfLimitError, Reader
+from signing.pdfobjects import PdfError, PdfLimitError
+from signing.pdfreader import Reader
 from signing.settings import SigningSettings, current
 
 log = logging.getLogger(__name__)

@@ -43,9 +43,8 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import agents, binding, identity_checks, party_sessions
+from court.services import agents, binding, flow_steps, identity_checks, party_sessions
 from court.services import documents as document_service
-from court.services import flows as flow_service
 from signing import pages, qr
 from web_sign import access
 
@@ -314,6 +313,7 @@ def _after_face(s: Any, person: Person, next_url: str) -> str:
 def consent_page(case_id: int):  # type: ignore[no-untyped-def]
     """同意 or 不同意 electronic service for one case, and withdrawing an earlier consent."""
     from court.services import consent as consent_rules
+    from court.services import consent_text
 
     next_url = _safe_next(request.values.get("next"))
     s = db.session()
@@ -352,8 +352,8 @@ def consent_page(case_id: int):  # type: ignore[no-untyped-def]
             return redirect(here)
     if party.kind == "organisation" or party.person_id != person.id:  # an agent answers for the party
         flash(_("您正在代 {party} 确认电子送达，确认记录将写明由您代为确认", party=party.name))
-    text = consent_rules.consent_text(party.case, channels, None, {"sms": phone})
-    summary = consent_rules.consent_summary(channels, None, {"sms": phone})
+    text = consent_text.consent_text(party.case, channels, None, {"sms": phone})
+    summary = consent_text.consent_summary(channels, None, {"sms": phone})
     return render_template("m/consent.html", text=text, summary=summary, case=party.case, next_url=next_url,
                            state=consent_rules.state(s, party))
 
@@ -554,7 +554,7 @@ def refuse(document_id: int):  # type: ignore[no-untyped-def]
     assert person is not None
     try:
         require_fresh(s, person.id, access.holder() or "")
-        flow_service.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
+        flow_steps.refuse_step(s, step, request.form.get("reason", "")[:1000], actor=f"person:{person.id}")
         s.commit()
     except DomainError as exc:
         s.rollback()

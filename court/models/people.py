@@ -18,7 +18,7 @@ class Court(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. 京0491
     seal_image_key: Mapped[str | None] = mapped_column(String(200))  # staff-uploaded seal image
     # document kinds that need the seal keeper's approval before the seal; None = the default
-    # set (court.services.flows.DEFAULT_APPROVAL_KINDS)
+    # set (court.services.flow_seal.DEFAULT_APPROVAL_KINDS)
     approval_kinds: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[created]
 

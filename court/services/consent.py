@@ -8,11 +8,15 @@ withdrawn: ``given`` (with the channels and addresses the party confirmed, how, 
 *told* that a document is waiting, but nothing can be read, downloaded or signed and no arrival
 counts as service; declining or withdrawing flags the case for another method of service.
 
-Addresses (:func:`eligibility`): the person's channel bindings proven by an identity check
+Addresses (:func:`~court.services.consent_addresses.eligibility`): the person's channel bindings proven by an identity check
 (``ChannelBinding.verified_at``, most recently verified first) and the addresses confirmed in the
 consent are *confirmed*; a phone or e-mail the court entered and the party never confirmed is
 *unconfirmed*: a message may go there, but its arrival only counts once the party opens or signs
 (``court.services.service_date``).
+
+This module holds the rules: which answer is in force, and recording answers (give, decline,
+withdraw). Where a party may be reached is :mod:`court.services.consent_addresses`; the text a
+party reads before answering is :mod:`court.services.consent_text`.
 """
 from __future__ import annotations
 
@@ -20,117 +24,25 @@ import hashlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypedDict, cast
+from typing import Protocol, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db, i18n, phones, storage
+from court import audit, db, phones, storage
 from court.errors import DomainError
-from court.i18n import translate
-from court.models import Case, ChannelBinding, Consent, Notification, NotificationStatus, Party, Person
+from court.models import Case, Consent, Notification, NotificationStatus, Party, Person
 from court.services import agents
+from court.services.consent_text import CHANNELS, consent_text
 
 log = logging.getLogger(__name__)
 
-CHANNELS: dict[str, str] = {"wechat": "微信公众号消息", "sms": "手机短信", "email": "电子邮件"}
 METHODS = ("bot", "web", "staff")
-METHOD_LABELS = {"bot": "微信公众号", "web": "网页", "staff": "法院工作人员据书面确认书录入"}
 ATTENTION = "当事人已撤回电子送达同意，请改用其他方式送达"
 DECLINED = "当事人不同意电子送达，请改用其他方式送达"
-BINDING_CHANNEL = {"wechat": "wechat", "phone": "sms", "email": "email"}  # ChannelBinding → Notification
-ORDER = ("wechat", "sms", "email")
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-_TITLE = "电子送达确认书"
-_SCOPE = "本人同意{court}在{number}案件中，通过以下电子方式向本人送达诉讼文书和证据材料：{channels}。"
-_POINTS = (
-    "一、可以电子送达的文书包括起诉状副本、应诉通知书、举证通知书、传票、判决书、裁定书、调解书等诉讼文书及证据材料。",
-    "二、依照《中华人民共和国民事诉讼法》第九十条及《人民法院在线诉讼规则》第二十九条至第三十三条，送达信息到达上述电子地址所在系统之日为送达日期；通过多种方式送达的，以最先到达的为准。",
-    "三、本人保证上述电子地址真实有效并由本人使用；地址变更时应及时告知法院。因地址不准确、变更未及时告知或拒不查收导致文书未被实际阅读的，文书到达上述系统之日仍视为送达之日。",
-    "四、本人可以随时撤回本确认；撤回后法院将改用其他方式送达，撤回前已经完成的送达仍然有效。",
-    "五、本确认适用于本案的审理和执行程序。",
-)
-_SUMMARY = (
-    "同意后，法院会通过{channels}向您发送本案文书。消息一到达就算送达（不论您是否打开），上诉期等期限从送达之日起计算。",
-    "您可以不同意：法院将改用邮寄、直接送达等方式送达，不影响您的诉讼权利。",
-    "同意后也可以随时在本页面撤回；撤回前已经完成的送达仍然有效。",
-)
-
-
-# ---- the text the party is shown -------------------------------------------------------------------
-def mask(channel: str, value: str) -> str:
-    if channel == "sms":
-        return crypto.mask_phone(value)
-    if channel == "email" and "@" in value:
-        local, domain = value.split("@", 1)
-        return f"{local[:1]}***@{domain}"
-    return ""  # a WeChat openid means nothing to a person
-
-
-def consent_text(case: Case, channels: list[str], locale: str | None = None,
-                 address: dict[str, str] | None = None) -> str:
-    """The text shown before consent: scope (court, case, channels) and legal effect.
-
-    ``locale``: ``zh_Hans_CN`` (default) or ``en``. Addresses, when given, appear masked.
-    """
-    locale = i18n.normalize(locale) if locale else i18n.get_locale()
-    lines = [
-        translate(_TITLE, locale),
-        translate(_SCOPE, locale).format(court=case.court.name if case.court else "", number=case.number,
-                                         channels=_named_channels(channels, locale, address)),
-        *(translate(p, locale) for p in _POINTS),
-    ]
-    return "\n".join(lines)
-
-
-def _named_channels(channels: list[str], locale: str, address: dict[str, str] | None) -> str:
-    """The channels as the party reads them, each with its masked address."""
-    chinese = locale == i18n.DEFAULT_LOCALE
-    named = []
-    for ch in channels:
-        label = translate(CHANNELS[ch], locale)
-        shown = mask(ch, (address or {}).get(ch, ""))
-        named.append(label if not shown else (f"{label}（{shown}）" if chinese else f"{label} ({shown})"))
-    return ("、" if chinese else ", ").join(named)
-
-
-def consent_summary(channels: list[str], locale: str | None = None,
-                    address: dict[str, str] | None = None) -> list[str]:
-    """The same legal effect as :func:`consent_text` in three plain lines, for people who will not
-    read statute citations: what electronic service means for her, that she may refuse and how she
-    is then served, and that she may withdraw later. The full text stays one tap away."""
-    locale = i18n.normalize(locale) if locale else i18n.get_locale()
-    named = _named_channels(channels, locale, address)
-    return [translate(line, locale).format(channels=named) for line in _SUMMARY]
-
-
-def clean_address(channels: list[str], address: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """The chosen channels (known, unique, at least one) and their normalised addresses."""
-    chosen = list(dict.fromkeys(channels or []))
-    if not chosen:
-        raise DomainError("请至少选择一种电子送达方式", code="no_channel")
-    unknown = [c for c in chosen if c not in CHANNELS]
-    if unknown:
-        raise DomainError("不支持的送达方式：{channels}", code="bad_channel", channels="、".join(map(str, unknown)))
-    clean: dict[str, str] = {}
-    for ch in chosen:
-        value = str((address or {}).get(ch, "") or "").strip()
-        if ch == "sms":
-            clean[ch] = phones.validated(value)
-        elif ch == "email":
-            if not _EMAIL.match(value):
-                raise DomainError("请填写正确的电子邮箱地址", code="bad_email")
-            clean[ch] = value.lower()
-        else:
-            if not value:
-                raise DomainError("缺少微信送达地址，请在微信中完成确认", code="missing_address")
-            clean[ch] = value
-    return chosen, clean
 
 
 # ---- which answer is in force ----------------------------------------------------------------------
@@ -144,7 +56,7 @@ class PartyLike(Protocol):
     email: str | None
 
 
-def _rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
+def rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
     """The parties' consent rows (read-only columns), newest first, grouped by party (one query)."""
     if not parties:
         return {}
@@ -173,7 +85,8 @@ def _rows_for(s: Session, parties: list[PartyLike]) -> dict[int, list[Consent]]:
     return out
 
 
-def _in_force(rows: list[Consent]) -> Consent | None:
+def in_force(rows: list[Consent]) -> Consent | None:
+    """The answer in force among ``rows`` (newest first): the newest not withdrawn."""
     return next((r for r in rows if r.withdrawn_at is None), None)
 
 
@@ -187,13 +100,13 @@ def _party_rows(s: Session, party: PartyLike) -> list[Consent]:
 
 def answer(s: Session, party: PartyLike) -> Consent | None:
     """The party's answer in force for its case (given or declined), or None."""
-    return _in_force(_party_rows(s, party))
+    return in_force(_party_rows(s, party))
 
 
 def state(s: Session, party: PartyLike) -> str:
     """``given`` | ``declined`` | ``withdrawn`` | ``none`` (for pages and the console)."""
     rows = _party_rows(s, party)
-    current = _in_force(rows)
+    current = in_force(rows)
     if current is not None:
         return current.decision
     return "withdrawn" if rows else "none"
@@ -233,90 +146,13 @@ def may_serve(s: Session, party: PartyLike) -> bool:
     return row is not None and row.decision == "given"
 
 
-# ---- where to reach a party ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Address:
-    channel: str  # wechat | sms | email
-    address: str
-    confirmed: bool  # proven by an identity check or confirmed in consent
-    source: str  # binding | consent | court
-
-
-@dataclass
-class Eligibility:
-    """One party's standing for electronic service in its case, and its addresses in the order to use."""
-
-    party_id: int
-    case_id: int
-    person_id: int | None
-    consent: Consent | None = None  # the given consent in force
-    declined: Consent | None = None  # the decline in force
-    addresses: list[Address] = field(default_factory=list)
-
-    @property
-    def may_serve(self) -> bool:
-        return self.consent is not None
-
-    def first(self, *, channels: Iterable[str] = ORDER, exclude: Iterable[str] = ()) -> Address | None:
-        """The address to use first (confirmed before unconfirmed; WeChat, then SMS, then e-mail)."""
-        wanted, skip = set(channels), set(exclude)
-        return next((a for a in self.addresses if a.channel in wanted and a.channel not in skip), None)
-
-    def is_confirmed(self, channel: str, address: str) -> bool:
-        return any(a.confirmed and a.channel == channel and a.address == address for a in self.addresses)
-
-
-def _bindings(s: Session, person_ids: set[int]) -> dict[int, list[ChannelBinding]]:
-    out: dict[int, list[ChannelBinding]] = defaultdict(list)
-    if not person_ids:
-        return out
-    for b in s.scalars(select(ChannelBinding).where(ChannelBinding.person_id.in_(person_ids),
-                                                    ChannelBinding.verified_at.is_not(None))
-                       .order_by(ChannelBinding.verified_at.desc(), ChannelBinding.id.desc())):
-        out[b.person_id].append(b)
+def states_many(s: Session, parties: list[PartyLike]) -> dict[int, str]:
+    """:func:`state` of many parties in one query (the clerk's worklist asks it per page)."""
+    out: dict[int, str] = {}
+    for pid, rows in rows_for(s, parties).items():
+        current = in_force(rows)
+        out[pid] = current.decision if current is not None else ("withdrawn" if rows else "none")
     return out
-
-
-def _build(party: PartyLike, rows: list[Consent], bindings: list[ChannelBinding]) -> Eligibility:
-    current = _in_force(rows)
-    e = Eligibility(party.id, party.case_id, party.person_id,
-                    consent=current if current is not None and current.decision == "given" else None,
-                    declined=current if current is not None and current.decision == "declined" else None)
-    found: list[Address] = []
-    for b in bindings:
-        channel = BINDING_CHANNEL.get(b.channel)
-        if channel:
-            found.append(Address(channel, b.address, True, "binding"))
-    if e.consent is not None:
-        for channel in e.consent.channels or []:
-            value = (e.consent.address or {}).get(channel)
-            if value:
-                found.append(Address(channel, value, True, "consent"))
-    if party.phone:
-        found.append(Address("sms", phones.normalize(party.phone), False, "court"))
-    if party.email:
-        found.append(Address("email", party.email.strip().lower(), False, "court"))
-    seen: set[tuple[str, str]] = set()
-    unique: list[Address] = []
-    for a in found:  # the first mention wins: a court-entered phone the party confirmed is confirmed
-        if (a.channel, a.address) not in seen:
-            seen.add((a.channel, a.address))
-            unique.append(a)
-    unique.sort(key=lambda a: (not a.confirmed, ORDER.index(a.channel)))  # stable: bindings' order kept
-    e.addresses = unique
-    return e
-
-
-def eligibility(s: Session, party: PartyLike) -> Eligibility:
-    return eligibility_many(s, [party])[party.id]
-
-
-def eligibility_many(s: Session, parties: list[PartyLike]) -> dict[int, Eligibility]:
-    """Eligibility of many parties in two queries (a push to 100,000 parties asks per chunk)."""
-    rows = _rows_for(s, parties)
-    bindings = _bindings(s, {p.person_id for p in parties if p.person_id is not None})
-    return {p.id: _build(p, rows.get(p.id, []), bindings.get(p.person_id, []) if p.person_id else [])
-            for p in parties}
 
 
 # ---- recording answers -----------------------------------------------------------------------------
@@ -463,28 +299,25 @@ def _stop(s: Session, case_id: int, person_id: int | None, party_id: int | None,
     return [n.id for n in pending]
 
 
-class ConsentSummary(TypedDict):
-    method: str
-    method_label: str
-    given_at: datetime | None
-    recorded_by: str | None
-    channels: list[str]
-    addresses: dict[str, str]
-    scan: bool
-
-
-def describe(c: Consent) -> ConsentSummary:
-    """What the credential and the console say about a consent: how, when, by whom, which addresses."""
-    return {"method": c.method, "method_label": METHOD_LABELS.get(c.method, c.method), "given_at": c.given_at,
-            "recorded_by": c.recorded_by, "channels": list(c.channels or []),
-            "addresses": {ch: mask(ch, v) or ("已绑定" if ch == "wechat" else "") for ch, v in (c.address or {}).items()},
-            "scan": bool(c.scan_key)}
-
-
-def states_many(s: Session, parties: list[PartyLike]) -> dict[int, str]:
-    """:func:`state` of many parties in one query (the clerk's worklist asks it per page)."""
-    out: dict[int, str] = {}
-    for pid, rows in _rows_for(s, parties).items():
-        current = _in_force(rows)
-        out[pid] = current.decision if current is not None else ("withdrawn" if rows else "none")
-    return out
+def clean_address(channels: list[str], address: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The chosen channels (known, unique, at least one) and their normalised addresses."""
+    chosen = list(dict.fromkeys(channels or []))
+    if not chosen:
+        raise DomainError("请至少选择一种电子送达方式", code="no_channel")
+    unknown = [c for c in chosen if c not in CHANNELS]
+    if unknown:
+        raise DomainError("不支持的送达方式：{channels}", code="bad_channel", channels="、".join(map(str, unknown)))
+    clean: dict[str, str] = {}
+    for ch in chosen:
+        value = str((address or {}).get(ch, "") or "").strip()
+        if ch == "sms":
+            clean[ch] = phones.validated(value)
+        elif ch == "email":
+            if not _EMAIL.match(value):
+                raise DomainError("请填写正确的电子邮箱地址", code="bad_email")
+            clean[ch] = value.lower()
+        else:
+            if not value:
+                raise DomainError("缺少微信送达地址，请在微信中完成确认", code="missing_address")
+            clean[ch] = value
+    return chosen, clean

@@ -1,6 +1,6 @@
 """What a clerk does to a party's service that is stuck: revoke the SMS link, send the notice
 again on another channel, and the same for many rows at once. Cancelling a whole flow is a flow
-rule (``court.services.flows.cancel_flow``).
+rule (``court.services.flow_steps.cancel_flow``).
 
 The one home of these rules; the console's worklist and the staff API both ask this module:
 
@@ -35,7 +35,7 @@ from court import audit, crypto, db, queue, ratelimit
 from court.errors import Conflict, DomainError, NotFound, RateLimited
 from court.i18n import N_
 from court.models import FlowStatus, FlowStep, Party, SigningFlow, SmsLink, Staff, StepAction, StepStatus
-from court.services import agents, consent
+from court.services import agents, consent_addresses, consent_text
 
 RESEND_JOB = "notify.jobs.resend"
 RESEND_GAP = ratelimit.Limit(1, 600)  # one re-send of a step every ten minutes
@@ -124,15 +124,15 @@ def choices(s: Session, step: FlowStep) -> list[Choice]:
     is in force (empty without consent); for an organisation, its agents who may receive service."""
     party = _party(step)
     if party.kind == "organisation":
-        return [Choice(key, "sms", consent.mask("sms", a.phone or "") or "", agent=a.name, agent_role=role)
+        return [Choice(key, "sms", consent_text.mask("sms", a.phone or "") or "", agent=a.name, agent_role=role)
                 for key, a, role in _agent_options(s, party)]
-    standing = consent.eligibility(s, party)
+    standing = consent_addresses.eligibility(s, party)
     if not standing.may_serve:
         return []
     out = []
     for a in standing.addresses:
         if a.confirmed:
-            label = consent.mask(a.channel, a.address) or "已绑定的微信"
+            label = consent_text.mask(a.channel, a.address) or "已绑定的微信"
             out.append(Choice(address_key(a.channel, a.address), a.channel, label))
     return out
 
@@ -148,7 +148,7 @@ def target(s: Session, step: FlowStep, key: str | None) -> Target:
             raise DomainError("该单位当事人没有可以代为签收的代理人，请先登记法定代表人或委托诉讼代理人",
                               code="no_agent", status=409)
         return Target(picked[0], "sms", picked[1].phone or "", picked[1])
-    standing = consent.eligibility(s, party)
+    standing = consent_addresses.eligibility(s, party)
     if not standing.may_serve:
         raise DomainError("当事人未同意电子送达，不能通过电子方式重新发送", code="no_consent", status=409)
     confirmed = [a for a in standing.addresses if a.confirmed]

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from court import audit, db
 from court.display import CHINA
 from court.models import Consent, Notification, Party, ServiceRecord
-from court.services import agents, consent
+from court.services import agents, consent, consent_addresses
 
 ARRIVALS = ("delivered",)
 OTHER_METHODS = ("postal", "public_notice", "direct", "left")
@@ -45,7 +45,7 @@ SKEW = timedelta(seconds=60)  # provider clocks and their one-second resolution
 
 
 def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, address: str | None, event: str,
-           at: datetime, standing: consent.Eligibility | None = None) -> str | None:
+           at: datetime, standing: consent_addresses.Eligibility | None = None) -> str | None:
     """Why an event does not fix the date of service, or None when it does.
 
     ``standing``: the party's eligibility when the caller already has it (bulk callers); then
@@ -63,7 +63,7 @@ def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, addr
             return "no_consent"
     if event in ARRIVALS:
         in_consent = bool(address) and (getattr(given, "address", None) or {}).get(channel) == address  # as it stood then
-        if (not in_consent and not (standing or consent.eligibility(s, the_party())).is_confirmed(channel, address or "")
+        if (not in_consent and not (standing or consent_addresses.eligibility(s, the_party())).is_confirmed(channel, address or "")
                 and (channel, address or "") not in agents.confirmed_addresses(s, the_party(), at)):  # CPL art. 88
             return "unconfirmed_address"
     return None
@@ -72,7 +72,7 @@ def counts(s: Session, party: Party | Callable[[], Party], *, channel: str, addr
 def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at: datetime,
                  address: str | None = None, notification_id: int | None = None,
                  detail: str | None = None, party: Party | None = None,
-                 standing: consent.Eligibility | None = None, audited: bool = True) -> bool:
+                 standing: consent_addresses.Eligibility | None = None, audited: bool = True) -> bool:
     """Add one event to the record; True when it fixed (an earlier) legal date of service.
 
     Bulk callers (a push's batch) pass the ``party`` and its ``standing`` they loaded at once, and
@@ -132,7 +132,7 @@ def records_reached(s: Session, n: Notification, at: datetime) -> list[tuple[Ser
 
 
 def queued_standing(s: Session, records: list, addresses: dict[int, str],  # type: ignore[type-arg]
-                    at: datetime) -> dict[int, consent.Eligibility]:
+                    at: datetime) -> dict[int, consent_addresses.Eligibility]:
     """The standing a push's fan-out recorded on each record (its ``queued`` entry: consent and
     whether the address it queued — ``addresses[record id]`` — was confirmed), for records whose
     consent is still in force at ``at``; the others are left to :func:`counts` to look up."""
@@ -151,10 +151,10 @@ def queued_standing(s: Session, records: list, addresses: dict[int, str],  # typ
         row = rows.get(int(entry["consent_id"]))
         if row is None or (row.withdrawn_at is not None and row.withdrawn_at <= at):
             continue
-        out[rec_id] = consent.Eligibility(rec.party_id, 0, None, consent=row,  # type: ignore[arg-type]
-                                          addresses=[consent.Address(entry["channel"], addresses.get(rec_id, ""),
-                                                                     bool(entry["confirmed"]),
-                                                                     "queued")])
+        out[rec_id] = consent_addresses.Eligibility(
+            rec.party_id, 0, None, consent=row,  # type: ignore[arg-type]
+            addresses=[consent_addresses.Address(entry["channel"], addresses.get(rec_id, ""),
+                                                 bool(entry["confirmed"]), "queued")])
     return out
 
 

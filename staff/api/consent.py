@@ -9,6 +9,7 @@ from court import db
 from court.errors import DomainError, NotFound
 from court.models import Party
 from court.services import consent as consent_rules
+from court.services import consent_text
 from staff.api import bp
 from staff.api.auth import actor, current_staff
 from staff.api.cases import WRITERS
@@ -28,7 +29,7 @@ def consent_out(party: Party) -> ConsentOut:
     row = consent_rules.answer(s, party)
     out = ConsentOut(party_id=party.id, case_id=party.case_id, state=consent_rules.state(s, party))
     if row is not None:
-        info = consent_rules.describe(row)
+        info = consent_text.describe(row)
         out.method, out.at, out.recorded_by = row.method, row.given_at, row.recorded_by
         out.channels, out.addresses = list(row.channels or []), dict(info["addresses"])  # type: ignore[call-overload]
         out.scan = bool(row.scan_key)

@@ -8,6 +8,7 @@ from court import db
 from court.errors import DomainError, NotFound
 from court.models import FlowStep, SigningFlow, StaffRole
 from court.services import documents as doc_service
+from court.services import flow_steps
 from court.services import flows as flow_service
 from staff.api import bp
 from staff.api.auth import actor, current_staff
@@ -57,7 +58,7 @@ def approve_step(flow_id: int, step_id: int, body: ReauthIn) -> FlowOut:
     """The seal keeper re-authenticates (password in the request) at the moment of approval."""
     s = db.session()
     step = _step(flow_id, step_id)
-    flow_service.approve_seal(s, step, current_staff(), password=body.password)
+    flow_steps.approve_seal(s, step, current_staff(), password=body.password)
     s.commit()
     return FlowOut.model_validate(step.flow)
 
@@ -87,7 +88,7 @@ def refuse_step(flow_id: int, step_id: int, body: RefuseIn) -> FlowOut:
     s = db.session()
     step = _step(flow_id, step_id)
     _own_step(step)
-    flow_service.refuse_step(s, step, body.reason, actor=actor())
+    flow_steps.refuse_step(s, step, body.reason, actor=actor())
     s.commit()
     return FlowOut.model_validate(step.flow)
 
@@ -97,6 +98,6 @@ def refuse_step(flow_id: int, step_id: int, body: RefuseIn) -> FlowOut:
 def retry_step(flow_id: int, step_id: int) -> FlowOut:
     s = db.session()
     step = _step(flow_id, step_id)
-    flow_service.retry_step(s, step, actor=actor())
+    flow_steps.retry_step(s, step, actor=actor())
     s.commit()
     return FlowOut.model_validate(step.flow)

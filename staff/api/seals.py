@@ -7,7 +7,7 @@ import binascii
 from court import db
 from court.errors import DomainError
 from court.models import StaffRole
-from court.services import flows as flow_service
+from court.services import flow_seal
 from staff.api import bp
 from staff.api.auth import actor, current_staff
 from staff.api.openapi import route
@@ -17,14 +17,14 @@ from staff.api.schemas import SealRules
 @route(bp, "/court/seal-rules", summary="用印审批规则 / which document kinds need approval before the seal",
        tag="seals", response=SealRules)
 def get_seal_rules() -> SealRules:
-    return SealRules(approval_kinds=flow_service.approval_kinds(current_staff().court))
+    return SealRules(approval_kinds=flow_seal.approval_kinds(current_staff().court))
 
 
 @route(bp, "/court/seal-rules", "PUT", summary="设置用印审批规则 / set the approval rules", tag="seals",
        body=SealRules, response=SealRules, roles=(StaffRole.ADMIN,))
 def set_seal_rules(body: SealRules) -> SealRules:
     s = db.session()
-    kinds = flow_service.set_approval_kinds(s, current_staff().court, [k.value for k in body.approval_kinds],
+    kinds = flow_seal.set_approval_kinds(s, current_staff().court, [k.value for k in body.approval_kinds],
                                             actor=actor())
     s.commit()
     return SealRules(approval_kinds=kinds)

@@ -1,5 +1,5 @@
 """The clerk's worklist and its actions over the API: the same services as the console's
-送达工作台 (``court.services.worklist``, ``service_actions``, ``flows.cancel_flow``)."""
+送达工作台 (``court.services.worklist``, ``service_actions``, ``flow_steps.cancel_flow``)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,8 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from court import db
-from court.services import flows as flow_service
-from court.services import service_actions
+from court.services import flow_steps, service_actions
 from court.services import worklist as outstanding
 from staff.api import bp
 from staff.api.auth import actor, current_staff
@@ -138,7 +137,7 @@ def revoke(step_id: int) -> Revoked:
 def cancel_flow(flow_id: int, body: CancelIn) -> FlowOut:
     s = db.session()
     flow = service_actions.court_flow(s, current_staff(), flow_id)
-    flow_service.cancel_flow(s, flow, body.reason, actor=actor())
+    flow_steps.cancel_flow(s, flow, body.reason, actor=actor())
     s.commit()
     return FlowOut.model_validate(flow)
 

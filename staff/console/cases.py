@@ -6,7 +6,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from court import audit as audit_log
-from court import casenumbers, crypto, db, display
+from court import audit_chain, casenumbers, crypto, db, display
 from court.errors import DomainError
 from court.i18n import _
 from court.models import (
@@ -211,7 +211,7 @@ def audit(case_id: int):  # type: ignore[no-untyped-def]
 
     events = audit_log.events_for_case(s, c.id)
     return render_template("console/audit.html", case=c, rows=audit_view.rows(s, events),
-                           report=audit_log.verify_recent(s, events))
+                           report=audit_chain.verify_recent(s, events))
 
 
 def _ttl() -> int:

@@ -9,6 +9,7 @@ from court.errors import DomainError
 from court.i18n import _
 from court.models import FlowStep, SigningFlow, Staff, StaffRole, StepAction, StepStatus
 from court.services import documents as doc_service
+from court.services import flow_seal, flow_steps
 from court.services import flows as flow_service
 from signing import pages
 from staff import disposition
@@ -66,7 +67,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
                            approvals=[st for f in flows for st in f.steps if st.action is StepAction.APPROVE
                                       and st.status is StepStatus.READY and st.staff_id == g.staff.id],
                            seals=seals.court_seals(s, doc.case.court),
-                           needs_approval=doc.kind in flow_service.approval_kinds(doc.case.court),
+                           needs_approval=doc.kind in flow_seal.approval_kinds(doc.case.court),
                            approvers=[m for m in members if m.role is StaffRole.SEAL_APPROVER],
                            signers=[m for m in members if m.role in (StaffRole.JUDGE, StaffRole.CLERK)])
 
@@ -198,14 +199,14 @@ def act_on_step(step_id: int, act: str):  # type: ignore[no-untyped-def]
         if act == "retry":
             if not has_role(*WRITERS):
                 abort(403)
-            flow_service.retry_step(s, step, actor=actor())
+            flow_steps.retry_step(s, step, actor=actor())
         else:
             if step.staff_id != g.staff.id:
                 raise DomainError("该步骤不是由您办理", code="not_your_step", status=403)
             if act == "approve":
-                flow_service.approve_seal(s, step, g.staff, password=request.form.get("password"))
+                flow_steps.approve_seal(s, step, g.staff, password=request.form.get("password"))
             else:
-                flow_service.refuse_step(s, step, request.form.get("reason", ""), actor=actor())
+                flow_steps.refuse_step(s, step, request.form.get("reason", ""), actor=actor())
         s.commit()
         flash(_("已处理"))
     except DomainError as exc:

@@ -12,7 +12,7 @@ from court.errors import DomainError
 from court.i18n import _
 from court.models import DocumentKind, StaffRole
 from court.services import documents as doc_service
-from court.services import flows as flow_service
+from court.services import flow_seal
 from signing import seals
 from staff.console import bp
 from staff.console.auth import actor, has_role, login_required
@@ -71,7 +71,7 @@ def court_seals():  # type: ignore[no-untyped-def]
             abort(403)
         try:
             if request.form.get("action") == "rules":
-                flow_service.set_approval_kinds(s, court, request.form.getlist("kinds"), actor=actor())
+                flow_seal.set_approval_kinds(s, court, request.form.getlist("kinds"), actor=actor())
             else:
                 seals.add_seal(s, court, request.form.get("name", ""), request.form.get("kind", ""), actor=actor(),
                                p12_path=request.form.get("p12_path") or None,
@@ -92,7 +92,7 @@ def court_seals():  # type: ignore[no-untyped-def]
             prints[seal.id] = exc.localized()
     return render_template("console/seals.html", seals=listed, prints=prints,
                            kinds=[k for k in doc_service.UPLOADABLE],
-                           approval=flow_service.approval_kinds(court), all_kinds=DocumentKind)
+                           approval=flow_seal.approval_kinds(court), all_kinds=DocumentKind)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 search, filters, sorting and paging, and the actions a clerk takes on a stuck row.
 
 Every list and rule comes from ``court.services`` (``worklist`` for what is outstanding,
-``service_actions`` and ``flows.cancel_flow`` for the actions), the same services the staff API
+``service_actions`` and ``flow_steps.cancel_flow`` for the actions), the same services the staff API
 uses. Each action shows a confirmation page first, then POSTs (CSRF) and redirects back to the
 list it came from (post/redirect/get); a bulk action's per-row report is shown once, through
 ``once`` (a reload does not repeat the action).
@@ -17,8 +17,7 @@ from court import db
 from court.errors import DomainError
 from court.i18n import _
 from court.models import CaseStatus
-from court.services import flows as flow_service
-from court.services import service_actions
+from court.services import flow_steps, service_actions
 from court.services import worklist as outstanding
 from staff.console import bp, once
 from staff.console.auth import actor, has_role, login_required
@@ -128,7 +127,7 @@ def worklist_cancel(flow_id: int):  # type: ignore[no-untyped-def]
         return render_template("console/worklist_confirm.html", action="cancel", flow=flow,
                                back=request.args.get("back", ""))
     try:
-        flow_service.cancel_flow(s, flow, request.form.get("reason", "")[:500], actor=actor())
+        flow_steps.cancel_flow(s, flow, request.form.get("reason", "")[:500], actor=actor())
         s.commit()
         flash(_("已取消《{title}》的签署流程，当事人的链接已失效，不会再加盖印章或出具送达凭证。", title=flow.document.title))
     except DomainError as exc:

@@ -1,7 +1,7 @@
 """The audit log is a hash chain: any edited or deleted row is found by verify()."""
 from sqlalchemy import text
 
-from court import audit
+from court import audit, audit_chain
 
 
 def _fill(s, n=5):
@@ -12,7 +12,7 @@ def _fill(s, n=5):
 
 def test_intact_chain_verifies(s):
     _fill(s)
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert report.ok and report.checked == 5 and report.problems == []
 
 
@@ -20,7 +20,7 @@ def test_edited_row_is_detected(s):
     _fill(s)
     s.execute(text("UPDATE audit_event SET actor = 'staff:99' WHERE id = 3"))
     s.commit()
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert not report.ok
     assert {"id": 3, "problem": "edited"} in [{"id": p["id"], "problem": p["problem"]} for p in report.problems]
 
@@ -29,14 +29,14 @@ def test_edited_details_are_detected(s):
     _fill(s)
     s.execute(text("UPDATE audit_event SET details = '{\"i\": 42}' WHERE id = 2"))
     s.commit()
-    assert [p["id"] for p in audit.verify(s).problems] == [2]
+    assert [p["id"] for p in audit_chain.verify(s).problems] == [2]
 
 
 def test_deleted_middle_row_is_detected(s):
     _fill(s)
     s.execute(text("DELETE FROM audit_event WHERE id = 3"))
     s.commit()
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert not report.ok
     assert any(p["problem"] == "deleted" for p in report.problems)
 
@@ -45,7 +45,7 @@ def test_deleted_last_row_is_detected(s):
     _fill(s)
     s.execute(text("DELETE FROM audit_event WHERE id = 5"))
     s.commit()
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert not report.ok and report.problems[-1]["problem"] == "deleted"
 
 
@@ -60,5 +60,5 @@ def test_rehashed_forgery_breaks_the_next_link(s):
     ev.actor = "staff:99"
     ev.hash = hashlib.sha256(audit.canonical(ev)).hexdigest()
     s.commit()
-    problems = audit.verify(s).problems
+    problems = audit_chain.verify(s).problems
     assert any(p["id"] == 3 and p["problem"] == "broken_link" for p in problems)

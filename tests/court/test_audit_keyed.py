@@ -10,7 +10,7 @@ import hashlib
 import pytest
 from sqlalchemy import select, text
 
-from court import audit
+from court import audit, audit_chain
 from court.models import AuditEvent, AuditHead
 from tests.audit_support import rewrite_forward
 
@@ -24,7 +24,7 @@ def _fill(s, n=5, start=0):
 def test_rewritten_history_with_recomputed_hashes_is_detected(s):
     _fill(s)
     rewrite_forward(s, 2)
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert not report.ok
     assert report.first_broken["id"] == 2 and report.first_broken["problem"] == "edited"
 
@@ -32,7 +32,7 @@ def test_rewritten_history_with_recomputed_hashes_is_detected(s):
 def test_rows_passed_off_as_pre_upgrade_sha256_are_reported(s):
     _fill(s)
     rewrite_forward(s, 3, key_id=None)
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert not report.ok and report.first_broken == {
         "id": 3, "problem": "unsealed", "detail": report.first_broken["detail"]}
 
@@ -51,48 +51,48 @@ def test_key_rotation_keeps_old_rows_verifiable(s):
     audit.configure("second-audit-key-0123456789", "unused", retired=["first-audit-key-0123456789"])
     _fill(s, 2, start=3)
     assert s.get(AuditEvent, 5).key_id != old_kid
-    assert audit.verify(s).ok
+    assert audit_chain.verify(s).ok
     audit.configure("second-audit-key-0123456789", "unused")  # the old key forgotten
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert [p["problem"] for p in report.problems] == ["unknown_key"] * 3
 
 
 def test_page_view_checks_only_new_rows_and_the_rows_shown(s):
     _fill(s, 20)
-    assert audit.save_checkpoint(s, audit.verify(s))
+    assert audit_chain.save_checkpoint(s, audit_chain.verify(s))
     s.commit()
     _fill(s, 3, start=20)
-    report = audit.verify_recent(s)
+    report = audit_chain.verify_recent(s)
     assert report.ok and report.checked == 3 and report.from_id == 21
     # an edit among the new rows is found
     s.execute(text("UPDATE audit_event SET actor = 'staff:99' WHERE id = 22"))
     s.commit()
     s.expire_all()
-    assert [p["id"] for p in audit.verify_recent(s).problems] == [22]
+    assert [p["id"] for p in audit_chain.verify_recent(s).problems] == [22]
 
 
 def test_page_view_rechecks_the_old_rows_it_shows(s):
     _fill(s, 10)
-    audit.save_checkpoint(s, audit.verify(s))
+    audit_chain.save_checkpoint(s, audit_chain.verify(s))
     s.commit()
     s.execute(text("UPDATE audit_event SET actor = 'staff:99' WHERE id = 4"))
     s.commit()
     s.expire_all()
     shown = list(s.scalars(select(AuditEvent).where(AuditEvent.id.in_([3, 4, 5]))))
-    report = audit.verify_recent(s, shown)
+    report = audit_chain.verify_recent(s, shown)
     assert not report.ok and report.first_broken["id"] == 4
 
 
 def test_forged_checkpoint_is_ignored(s):
     _fill(s, 6)
-    audit.save_checkpoint(s, audit.verify(s))
+    audit_chain.save_checkpoint(s, audit_chain.verify(s))
     s.commit()
     rewrite_forward(s, 2)
     # move the checkpoint past the forgery, recomputing what the attacker can (not the mac)
     s.execute(text("UPDATE audit_checkpoint SET last_hash = (SELECT hash FROM audit_event WHERE id = 6)"))
     s.commit()
     s.expire_all()
-    report = audit.verify_recent(s)
+    report = audit_chain.verify_recent(s)
     assert report.from_id == 1 and not report.ok and report.first_broken["id"] == 2
 
 
@@ -112,11 +112,11 @@ def _legacy_chain(s, n=4):
 
 def test_rekey_seals_pre_upgrade_rows_once(s):
     _legacy_chain(s)
-    before = audit.verify(s)
+    before = audit_chain.verify(s)
     assert [p["problem"] for p in before.problems] == ["unsealed"] * 4
-    assert audit.rekey(s) == 4
+    assert audit_chain.rekey(s) == 4
     s.commit()
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert report.ok and report.checked == 5  # and the audit.rekeyed row
     assert s.scalar(select(AuditEvent).order_by(AuditEvent.id.desc())).action == "audit.rekeyed"
 
@@ -126,5 +126,5 @@ def test_rekey_refuses_to_launder_an_edited_row(s):
     s.execute(text("UPDATE audit_event SET actor = 'staff:99' WHERE id = 2"))
     s.commit()
     s.expire_all()
-    with pytest.raises(audit.RekeyRefused, match="row 2"):
-        audit.rekey(s)
+    with pytest.raises(audit_chain.RekeyRefused, match="row 2"):
+        audit_chain.rekey(s)

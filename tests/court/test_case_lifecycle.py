@@ -6,7 +6,7 @@ from pathlib import Path
 
 from court import db
 from court.models import Case, CaseStatus
-from court.services import flows
+from court.services import flow_steps
 from notify import sweep
 from tests.factories import pdf_bytes
 from tests.signing.helpers import make_world, seal_flow, upload
@@ -31,7 +31,7 @@ def test_closing_waits_for_running_flows_then_archives_read_only(api, s, run_job
 
     s = db.session()
     step = s.get(type(flow), flow.id).steps[1]
-    flows.refuse_step(s, step, "拒绝签收", actor=f"party:{step.party_id}")  # the last running flow ends
+    flow_steps.refuse_step(s, step, "拒绝签收", actor=f"party:{step.party_id}")  # the last running flow ends
     s.commit()
     run_jobs(("signing",))  # the refusal is sealed into the document's record page; the flow ends
     sweep.run()  # the sweep asks for the archive now that nothing runs
@@ -43,9 +43,9 @@ def test_closing_waits_for_running_flows_then_archives_read_only(api, s, run_job
     assert got.status_code == 200 and got.headers["X-Content-SHA256"] == case.archive_sha256
     kept = tmp_path / "archive.zip"
     kept.write_bytes(got.data)
-    from signing import bundle
+    from signing import bundle_verify
 
-    report = bundle.verify_bundle(kept)
+    report = bundle_verify.verify_bundle(kept)
     assert report.ok and report.case["number"] == case.number
 
     # read-only from now on, and the status cannot be moved back

@@ -11,7 +11,7 @@ import pytest
 from court import db
 from court.errors import DomainError
 from court.models import ChannelBinding, Party, PartyRole, Person, ServiceRecord
-from court.services import cases, consent, documents, service_date
+from court.services import cases, consent, consent_addresses, documents, service_date
 from court.services import staff as staff_service
 from tests.factories import id_number, pdf_bytes
 
@@ -56,7 +56,7 @@ def test_never_consented_nothing_counts_but_the_party_may_be_told(s, world):
     case, party = world
     rec = _record(s, party, _doc(s, case))
     now = db.utcnow()
-    standing = consent.eligibility(s, party)
+    standing = consent_addresses.eligibility(s, party)
     assert not standing.may_serve and consent.state(s, party) == "none"
     # a notice may go to the court-entered phone, marked unconfirmed
     assert standing.first().address == "13800005001" and not standing.first().confirmed
@@ -106,7 +106,7 @@ def test_consent_through_staff_with_a_paper_form(s, world):
     from court import storage
 
     assert storage.store().get(row.scan_key).startswith(b"%PDF")
-    standing = consent.eligibility(s, party)
+    standing = consent_addresses.eligibility(s, party)
     assert standing.may_serve and standing.first().address == "13800005002" and standing.first().confirmed
     from court.services import files
 
@@ -118,7 +118,7 @@ def test_an_arrival_at_an_unconfirmed_phone_counts_only_once_the_party_opens(s, 
     now = db.utcnow()
     _agree(s, party, now - timedelta(days=1), email="li@example.com")  # the court's phone was never confirmed
     rec = _record(s, party, _doc(s, case))
-    assert not consent.eligibility(s, party).is_confirmed("sms", "13800005001")
+    assert not consent_addresses.eligibility(s, party).is_confirmed("sms", "13800005001")
     assert not _arrive(s, rec, "sms", "13800005001", now - timedelta(hours=2), nid=1)
     assert rec.effective_at is None
     assert rec.channels_tried[-1]["why_not"] == "unconfirmed_address"
@@ -141,7 +141,7 @@ def test_several_channels_the_earliest_confirmed_arrival_counts(s, world):
     s.add(ChannelBinding(person_id=person.id, channel="wechat", address="oPROVEN", verified_at=now))
     s.get(Party, party.id).person_id = person.id
     _agree(s, party, now - timedelta(days=1), email="li@example.com")
-    standing = consent.eligibility(s, party)
+    standing = consent_addresses.eligibility(s, party)
     assert [a.address for a in standing.addresses if a.confirmed] == ["oPROVEN", "li@example.com"]
     assert standing.first().address == "oPROVEN"
     rec = _record(s, party, _doc(s, case))

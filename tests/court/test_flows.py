@@ -5,7 +5,7 @@ from rq import Queue
 from court import redis_conn
 from court.errors import Conflict, DomainError
 from court.models import DocumentKind, DocumentStatus, FlowStatus, PartyRole, StepAction, StepStatus
-from court.services import cases, documents, flows
+from court.services import cases, documents, flow_steps, flows
 from tests.factories import id_number, pdf_bytes
 
 
@@ -36,7 +36,7 @@ def test_seal_goes_first_and_queues_the_signing_job(s, doc_and_parties):
     s.commit()
     assert [st.status for st in flow.steps] == [StepStatus.READY, StepStatus.WAITING, StepStatus.WAITING]
     assert _jobs("signing") == ["signing.jobs.seal_step"]
-    flows.complete_step(s, flow.steps[0], actor="system:seal")
+    flow_steps.complete_step(s, flow.steps[0], actor="system:seal")
     s.commit()
     # unordered: both signers may act at once after the seal
     assert [st.status for st in flow.steps[1:]] == [StepStatus.READY, StepStatus.READY]
@@ -54,11 +54,11 @@ def test_ordered_flow_waits_and_records_refusal(s, doc_and_parties):
     s.commit()
     assert [st.status for st in flow.steps] == [StepStatus.READY, StepStatus.WAITING]
     with pytest.raises(Conflict):
-        flows.complete_step(s, flow.steps[1], actor="party:1")
-    flows.complete_step(s, flow.steps[0], actor=f"staff:{judge.id}")
+        flow_steps.complete_step(s, flow.steps[1], actor="party:1")
+    flow_steps.complete_step(s, flow.steps[0], actor=f"staff:{judge.id}")
     with pytest.raises(DomainError):
-        flows.refuse_step(s, flow.steps[1], "  ", actor="party:1")
-    flows.refuse_step(s, flow.steps[1], "笔录记载与陈述不符", actor="party:1")
+        flow_steps.refuse_step(s, flow.steps[1], "  ", actor="party:1")
+    flow_steps.refuse_step(s, flow.steps[1], "笔录记载与陈述不符", actor="party:1")
     s.commit()
     assert flow.status is FlowStatus.COMPLETED
     assert flow.steps[1].refusal_reason == "笔录记载与陈述不符"
@@ -84,10 +84,10 @@ def test_bad_flow_layouts_are_refused(s, doc_and_parties, steps, code):
 def test_failed_step_stops_flow_and_can_be_retried(s, doc_and_parties):
     doc, parties, _ = doc_and_parties
     flow = flows.start_flow(s, doc, [flows.StepInput(StepAction.SEAL), flows.StepInput(StepAction.RECEIVE, party_id=parties[0].id)])
-    flows.fail_step(s, flow.steps[0], "PDF已被他人认证签名", final=True)
+    flow_steps.fail_step(s, flow.steps[0], "PDF已被他人认证签名", final=True)
     s.commit()
     assert flow.status is FlowStatus.FAILED and doc.status is DocumentStatus.FAILED
     assert doc.error == "PDF已被他人认证签名"
-    flows.retry_step(s, flow.steps[0], actor="staff:1")
+    flow_steps.retry_step(s, flow.steps[0], actor="staff:1")
     s.commit()
     assert flow.status is FlowStatus.RUNNING and flow.steps[0].status is StepStatus.READY and doc.error is None

@@ -24,7 +24,7 @@ def test_production_refuses_audit_key_equal_to_secret_key(production_config):
 def test_the_audit_key_seals_rows(production_config):
     """Rows sealed under the production key do not verify under the development fallback."""
     from app import create_app
-    from court import audit, db
+    from court import audit, audit_chain, db
 
     app = create_app(production_config)
     with app.app_context():
@@ -34,9 +34,9 @@ def test_the_audit_key_seals_rows(production_config):
         s = db.session()
         audit.record(s, "test.event")
         s.commit()
-        assert audit.verify(s).ok
+        assert audit_chain.verify(s).ok
         audit.configure(None, production_config.SECRET_KEY)
-        assert [p["problem"] for p in audit.verify(s).problems] == ["unknown_key"]
+        assert [p["problem"] for p in audit_chain.verify(s).problems] == ["unknown_key"]
         db.session.remove()
 
 

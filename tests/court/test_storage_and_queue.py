@@ -32,12 +32,12 @@ def test_failed_write_leaves_nothing(app, monkeypatch):
 def test_jobs_wait_for_commit_and_vanish_on_rollback(s):
     q = Queue("default", connection=redis_conn.client())
     s.begin()
-    queue.enqueue("court.audit.verify", 1, session=s)
+    queue.enqueue("court.audit_chain.verify", 1, session=s)
     assert q.count == 0
     s.rollback()
     assert q.count == 0
     s.begin()
-    queue.enqueue("court.audit.verify", 1, session=s)
+    queue.enqueue("court.audit_chain.verify", 1, session=s)
     s.commit()
     assert q.count == 1
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import Document, Party, PartyRole, Staff, StaffRole, StepAction
-from court.services import cases, documents, flows
+from court.services import cases, documents, flow_seal, flow_steps, flows
 from court.services import staff as staff_service
 from tests.factories import id_number, pdf_bytes
 
@@ -81,12 +81,12 @@ def seed_flow(court: Any, action: StepAction, *, kind: str = "judgment", title: 
     if judge is not None:  # the presiding judge signs before the parties (CPL art. 150)
         steps.insert(1, flows.StepInput(StepAction.SIGN, staff_id=judge.id))
     approver = None
-    if doc.kind in flows.approval_kinds(case.court):  # the seal keeper approves first (court rule)
+    if doc.kind in flow_seal.approval_kinds(case.court):  # the seal keeper approves first (court rule)
         approver = s.scalar(select(Staff).where(Staff.court_id == case.court_id, Staff.role == StaffRole.SEAL_APPROVER))
         steps.insert(0, flows.StepInput(StepAction.APPROVE, staff_id=approver.id))
     flow = flows.start_flow(s, doc, steps, ordered=ordered)
     if approver is not None:
-        flows.approve_seal(s, flow.steps[0], approver, password=PASSWORD)
+        flow_steps.approve_seal(s, flow.steps[0], approver, password=PASSWORD)
     s.commit()
     db.session.remove()
     return doc, parties

@@ -8,7 +8,7 @@ import subprocess
 
 from court import db
 from court.models import Party, ServiceRecord, StepAction
-from court.services import cases, documents, flows
+from court.services import cases, documents, flow_seal, flows
 from tests.e2e.conftest import requires
 from tests.e2e.helpers import (
     PASSWORD,
@@ -35,7 +35,7 @@ def test_company_agent_receives_and_signs_for_a_judgment(stack, desktop, phone, 
     court, _staff = court_with_staff()
     s = db.session()
     court = s.get(type(court), court.id)
-    flows.set_approval_kinds(s, court, [], actor="test")  # seal approval is another journey's subject
+    flow_seal.set_approval_kinds(s, court, [], actor="test")  # seal approval is another journey's subject
     case = cases.create_case(s, court, "（2026）京0491民初4096号", "civil", "买卖合同纠纷")
     case_id = case.id
     s.commit()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import Document, IdentityCheck, Party, Staff, StaffRole, StepAction
-from court.services import documents, flows
+from court.services import documents, flow_seal, flow_steps, flows
 from tests.e2e.conftest import requires
 from tests.e2e.helpers import (
     CODE,
@@ -85,13 +85,13 @@ def _add_document_to_sign(doc_id: int, party_id: int) -> int:
                            filename="ruling.pdf", max_bytes=5 * 1024 * 1024)
     steps = [flows.StepInput(StepAction.SEAL), flows.StepInput(StepAction.RECEIVE, party_id=party_id)]
     approver = None
-    if doc.kind in flows.approval_kinds(first.case.court):  # the seal keeper approves first (court rule)
+    if doc.kind in flow_seal.approval_kinds(first.case.court):  # the seal keeper approves first (court rule)
         approver = s.scalar(select(Staff).where(Staff.court_id == first.case.court_id,
                                                 Staff.role == StaffRole.SEAL_APPROVER))
         steps.insert(0, flows.StepInput(StepAction.APPROVE, staff_id=approver.id))
     flow = flows.start_flow(s, doc, steps)
     if approver is not None:
-        flows.approve_seal(s, flow.steps[0], approver, password=PASSWORD)
+        flow_steps.approve_seal(s, flow.steps[0], approver, password=PASSWORD)
     s.commit()
     new_id = doc.id
     db.session.remove()

@@ -20,7 +20,7 @@ from court.models import (
     StepAction,
     StepStatus,
 )
-from court.services import flows
+from court.services import flow_steps, flows
 from notify import jobs, links
 from tests.notify.conftest import bind_wechat, consent_for, notifications, read
 
@@ -206,7 +206,7 @@ def test_staff_step_and_finished_flow(serve_document, make_case, run_jobs, court
     steps = read(select(FlowStep).order_by(FlowStep.position))
     for step in steps:
         s = db.session()
-        flows.complete_step(s, s.get(FlowStep, step.id), actor="test")
+        flow_steps.complete_step(s, s.get(FlowStep, step.id), actor="test")
         s.commit()
         run_jobs()
     rows = notifications()

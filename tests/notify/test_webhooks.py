@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import WebhookDelivery
-from court.services import flows
+from court.services import flow_steps
 from notify import webhooks as sender
 from tests.signing.helpers import make_world, seal_flow, upload
 
@@ -23,7 +23,7 @@ def flow_with_two_refusals(s, run_jobs):
     s = db.session()
     flow = s.get(type(flow), flow.id)
     for step in flow.steps[1:]:
-        flows.refuse_step(s, step, "不认可文书内容", actor=f"party:{step.party_id}")
+        flow_steps.refuse_step(s, step, "不认可文书内容", actor=f"party:{step.party_id}")
     s.commit()
     return world
 

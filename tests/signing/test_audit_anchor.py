@@ -11,7 +11,7 @@ import tempfile
 import pytest
 from sqlalchemy import select, text
 
-from court import audit
+from court import audit, audit_chain
 from court.models import AuditAnchor, AuditEvent, AuditHead
 
 
@@ -29,7 +29,7 @@ def _fill(s, n, start=0):
 
 def _reseal_forward_with_key(s, row_id: int) -> None:
     """What an insider holding AUDIT_KEY can do: edit a row and re-seal everything after it."""
-    kid, key = audit._current()
+    kid, key = audit.current_key()
     s.execute(text("UPDATE audit_event SET actor = 'staff:99' WHERE id = :i"), {"i": row_id})
     s.expire_all()
     prev = s.get(AuditEvent, row_id - 1).hash if row_id > 1 else audit.GENESIS
@@ -49,7 +49,7 @@ def test_anchor_is_a_trusted_timestamp_of_the_head(app, s):
     _fill(s, 5)
     anchor = anchor_head()
     assert anchor is not None and anchor.last_id == 5 and anchor.tsa == "development TSA"
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert report.ok and report.anchored_id == 5
     assert anchor_head() is None  # the head is already anchored: nothing new
 
@@ -61,7 +61,7 @@ def test_key_holder_rewriting_history_before_an_anchor_is_detected(app, s):
     anchor_head()
     _fill(s, 3, start=6)
     _reseal_forward_with_key(s, 2)
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert not report.ok
     assert [p["problem"] for p in report.problems] == ["anchor_mismatch"]
     assert report.problems[0]["id"] == 6 and "anchor #1" in report.problems[0]["detail"]
@@ -76,7 +76,7 @@ def test_editing_the_stored_anchor_hash_does_not_help(app, s):
     s.execute(text("UPDATE audit_anchor SET last_hash = (SELECT hash FROM audit_event WHERE id = 4)"))
     s.commit()
     s.expire_all()
-    assert [p["problem"] for p in audit.verify(s).problems] == ["anchor_mismatch"]
+    assert [p["problem"] for p in audit_chain.verify(s).problems] == ["anchor_mismatch"]
 
 
 def test_anchor_from_another_timestamp_authority_is_not_trusted(app, s):
@@ -88,10 +88,10 @@ def test_anchor_from_another_timestamp_authority_is_not_trusted(app, s):
     _reseal_forward_with_key(s, 2)
     own_tsa = tsa.timestamper(SigningSettings(instance_path=tempfile.mkdtemp(), tsa_url="dev"))
     head = s.get(AuditHead, 1)
-    token = own_tsa(audit.anchor_digest(head.last_id, head.last_hash))
-    audit.add_anchor(s, head.last_id, head.last_hash, token, "development TSA", audit.db.utcnow())
+    token = own_tsa(audit_chain.anchor_digest(head.last_id, head.last_hash))
+    audit_chain.add_anchor(s, head.last_id, head.last_hash, token, "development TSA", audit.db.utcnow())
     s.commit()
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert [p["problem"] for p in report.problems] == ["anchor_invalid"]
     assert "not from a trusted timestamp authority" in report.problems[0]["detail"]
 
@@ -125,7 +125,7 @@ def test_cli_verify_moves_the_checkpoint_so_pages_check_only_new_rows(app, s):
     _fill(s, 30)
     assert app.test_cli_runner().invoke(args=["court", "audit", "verify"]).exit_code == 0
     _fill(s, 2, start=30)
-    report = audit.verify_recent(s)
+    report = audit_chain.verify_recent(s)
     assert report.ok and report.checked == 2
 
 
@@ -143,7 +143,7 @@ def test_deleted_anchors_show_as_unanchored_history(app, s):
     s.execute(text("DELETE FROM audit_anchor"))
     s.commit()
     _reseal_forward_with_key(s, 1)
-    report = audit.verify(s)
+    report = audit_chain.verify(s)
     assert [p["problem"] for p in report.problems] == ["unanchored"] and report.problems[0]["id"] == 3
 
 

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from court import db
-from court.services import flows
+from court.services import flow_steps
 from tests.signing.helpers import make_world, seal_flow, upload
 
 
@@ -19,7 +19,7 @@ def _case_with_a_sealed_and_refused_document(s, run_jobs):
     run_jobs(("signing",))
     s = db.session()
     flow = s.get(type(flow), flow.id)
-    flows.refuse_step(s, flow.steps[1], "不同意判决", actor=f"party:{flow.steps[1].party_id}")
+    flow_steps.refuse_step(s, flow.steps[1], "不同意判决", actor=f"party:{flow.steps[1].party_id}")
     s.commit()
     return world, doc.id
 
@@ -108,9 +108,9 @@ def test_clerk_downloads_the_bundle_from_the_api_and_it_verifies(api, s, run_job
     assert "attachment" in r.headers["Content-Disposition"]
     path = tmp_path / "dl.zip"
     path.write_bytes(r.data)
-    from signing import bundle
+    from signing import bundle_verify
 
-    assert bundle.verify_bundle(path).ok
+    assert bundle_verify.verify_bundle(path).ok
     assert api("get", f"/cases/{world.case.id}/export", role="seal_approver").status_code == 403
     one = api("get", f"/cases/{world.case.id}/export?document_id={doc_id}")
     with zipfile.ZipFile(io.BytesIO(one.data)) as zf:

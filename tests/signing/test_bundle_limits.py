@@ -8,7 +8,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from signing import bundle
+from signing import bundle, bundle_verify
 
 
 def _zip(path: Path, members: dict[str, bytes], *, compress: bool = True) -> Path:
@@ -30,7 +30,7 @@ def test_a_zip_bomb_member_is_not_read(app, tmp_path):
                                         "manifest.p7s": b"junk", "documents/a.pdf": bomb})
     with zipfile.ZipFile(path) as zf:
         assert zf.getinfo("documents/a.pdf").compress_size < 1024 * 1024
-    report = bundle.verify_bundle(path)
+    report = bundle_verify.verify_bundle(path)
     assert not report.ok
     assert "文件压缩比异常（疑似压缩炸弹），未读取：documents/a.pdf / packed like a ZIP bomb, not read" in report.problems
 
@@ -41,22 +41,22 @@ def test_a_member_larger_than_its_manifest_entry_is_read_only_that_far(app, tmp_
     manifest = _manifest({"documents/a.pdf": listed})
     path = _zip(tmp_path / "big.zip", {"manifest.json": manifest, "manifest.p7s": b"junk", "documents/a.pdf": big},
                 compress=False)
-    report = bundle.verify_bundle(path)
+    report = bundle_verify.verify_bundle(path)
     assert "文件大于清单所列或允许的大小，未读完：documents/a.pdf / larger than listed or allowed" in report.problems
-    capped = bundle.verify_bundle(path, limits=bundle.Limits(member_bytes=10))
+    capped = bundle_verify.verify_bundle(path, limits=bundle_verify.Limits(member_bytes=10))
     assert "文件大于清单所列或允许的大小，未读完：documents/a.pdf / larger than listed or allowed" in capped.problems
 
 
 def test_oversized_manifest_or_signature_and_too_many_members(app, tmp_path):
     path = _zip(tmp_path / "m.zip", {"manifest.json": _manifest({}, padding="x" * 5000), "manifest.p7s": b"s"})
-    r = bundle.verify_bundle(path, limits=bundle.Limits(manifest_bytes=4096))
+    r = bundle_verify.verify_bundle(path, limits=bundle_verify.Limits(manifest_bytes=4096))
     assert not r.ok and r.problems == ["清单过大（上限 4 KB）/ manifest.json is too large"]
     path = _zip(tmp_path / "s.zip", {"manifest.json": _manifest({}), "manifest.p7s": b"s" * 5000})
-    r = bundle.verify_bundle(path, limits=bundle.Limits(signature_bytes=4096))
+    r = bundle_verify.verify_bundle(path, limits=bundle_verify.Limits(signature_bytes=4096))
     assert not r.ok and r.problems == ["清单签名过大（上限 4 KB）/ manifest.p7s is too large"]
     many = {f"f{i}": b"" for i in range(30)}
     path = _zip(tmp_path / "n.zip", {"manifest.json": _manifest(many), "manifest.p7s": b"s", **many})
-    r = bundle.verify_bundle(path, limits=bundle.Limits(members=20))
+    r = bundle_verify.verify_bundle(path, limits=bundle_verify.Limits(members=20))
     assert not r.ok and r.problems == ["压缩包内文件过多（32 个，上限 20） / too many files in the ZIP (32, limit 20)"]
 
 

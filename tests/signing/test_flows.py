@@ -53,10 +53,10 @@ def test_seal_job_stamps_stores_a_version_and_moves_the_flow_on(s, run_jobs, set
     assert_all_valid(data, settings, 1)
     assert footer_code(pdftotext(data)) == doc.verify_code
     # the signers' fields were laid out before certification
-    from signing import engine
+    from signing import pdfsign
 
-    reader = engine.open_pdf(data, max_bytes=10**8, max_pages=100)
-    names = {engine._field_name(f) for _, f in engine.signature_fields(reader)}
+    reader = pdfsign.open_pdf(data, max_bytes=10**8, max_pages=100)
+    names = {pdfsign.sig_field_name(f) for _, f in pdfsign.signature_fields(reader)}
     assert names == {"CourtSeal", f"step-{first.id}", f"step-{second.id}",
                      f"note-{first.id}", f"note-{second.id}"}  # the record page for refusals (CPL art. 150)
 
@@ -108,12 +108,12 @@ def test_worker_killed_mid_stamp_leaves_nothing_and_the_retry_completes_once(s, 
     if pid == 0:  # the worker: dies (like kill -9) after the stamped blob is stored, before commit
         try:
             db.engine().dispose(close=False)
-            from court.services import flows
+            from court.services import flow_steps
 
             def die(*_a, **_k):
                 os._exit(137)
 
-            flows.complete_step = die
+            flow_steps.complete_step = die
             service.seal_step(step_id)
         finally:
             os._exit(1)

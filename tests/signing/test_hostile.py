@@ -80,7 +80,8 @@ def test_upload_refuses_a_page_nobody_could_read(api):
 
 def _engine_verdict(data: bytes) -> str | None:
     """What the seal engine itself says about ``data`` (None: it would seal it)."""
-    from signing.engine import SigningError, inspect
+    from signing.errors import SigningError
+    from signing.pdfsign import inspect
 
     try:
         inspect(data, 10**8, 2000)

@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from signing.pdf import MAX_DEPTH, PdfError, PdfLimitError, Reader, max_entries, parse_object
+from signing.pdfobjects import PdfError, PdfLimitError
+from signing.pdfparse import MAX_DEPTH, parse_object
+from signing.pdfreader import Reader, max_entries
 from tests import pdfcorpus
 
 HOSTILE_LIMIT = ["xref_index_bomb", "xref_size_bomb", "xref_table_bomb", "xref_stream_bomb", "prev_loop",
@@ -71,7 +73,8 @@ def test_a_stream_whose_length_is_itself_is_refused():
 def test_decompression_is_capped():
     import zlib
 
-    from signing.pdf import Name, Stream, decode_stream
+    from signing.pdfobjects import Name, Stream
+    from signing.pdfparse import decode_stream
 
     bomb = Stream({Name("Filter"): Name("FlateDecode")}, zlib.compress(b"\0" * (2 * 1024 * 1024)))
     assert len(decode_stream(bomb)) == 2 * 1024 * 1024

@@ -6,8 +6,9 @@ import io
 import pytest
 from asn1crypto import cms
 
-from signing import codes, engine
-from signing.engine import FieldSpec, Placement, SigningError
+from signing import codes, pdfsign
+from signing.errors import SigningError
+from signing.pagegeometry import FieldSpec, Placement
 from tests.factories import pdf_bytes
 from tests.signing.helpers import (
     assert_all_valid,
@@ -70,8 +71,8 @@ def test_ec_seal_key(app, tmp_path):
 def test_seal_position_and_signer_fields(stamper, settings):
     result = stamper.stamp(pdf_bytes(2), codes.new_code(), placement=Placement(1, (300, 400, 100, 100)),
                            fields=[FieldSpec("step-7", -1), FieldSpec("step-8", 1, (50, 300, 120, 50))])
-    reader = engine.open_pdf(result.pdf, max_bytes=10**8, max_pages=10)
-    fields = {engine._field_name(f): f for _, f in engine.signature_fields(reader)}
+    reader = pdfsign.open_pdf(result.pdf, max_bytes=10**8, max_pages=10)
+    fields = {pdfsign.sig_field_name(f): f for _, f in pdfsign.signature_fields(reader)}
     assert set(fields) == {"CourtSeal", "step-7", "step-8"}
     pages = reader.page_list  # type: ignore[attr-defined]
     assert fields["CourtSeal"]["P"] == pages[0].ref and fields["CourtSeal"]["Rect"] == [300, 400, 400, 500]

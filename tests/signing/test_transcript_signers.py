@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from court import db
 from court.models import Document, DocumentKind, FlowStatus, SealUse, SigningFlow, StaffRole, StepAction, StepStatus
-from court.services import documents, flows
+from court.services import documents, flow_steps, flows
 from court.services import staff as staff_service
 from signing import party
 from tests.signing.helpers import assert_all_valid, make_world, pdftotext, signature_png, upload
@@ -44,7 +44,7 @@ def test_transcript_judge_clerk_parties_with_a_refusal_ends_sealed_valid_and_sho
         s.commit()
         assert run_jobs(("signing",)) == 1
     s, step = _step(flow_id, 4)
-    flows.refuse_step(s, step, "笔录第二页记载的借款金额与本人陈述不符", actor=f"person:{world.persons[0].id}")
+    flow_steps.refuse_step(s, step, "笔录第二页记载的借款金额与本人陈述不符", actor=f"person:{world.persons[0].id}")
     s.commit()
     s, step = _step(flow_id, 5)
     party.request_sign(s, step, signature_png(5), person_id=world.persons[1].id)
@@ -73,10 +73,10 @@ def test_a_flow_whose_last_signer_refuses_finishes_only_after_the_note(s, run_jo
     run_jobs(("signing",))
     for pos in (2, 3, 4):
         s, step = _step(flow_id, pos)
-        flows.refuse_step(s, step, f"第{pos}步拒签", actor="test")
+        flow_steps.refuse_step(s, step, f"第{pos}步拒签", actor="test")
         s.commit()
     s, step = _step(flow_id, 5)
-    flows.refuse_step(s, step, "拒绝签名", actor="test")
+    flow_steps.refuse_step(s, step, "拒绝签名", actor="test")
     s.commit()
     assert db.session().get(SigningFlow, flow_id).status is FlowStatus.RUNNING  # notes not yet written
     run_jobs(("signing",))

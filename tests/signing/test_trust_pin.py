@@ -10,8 +10,8 @@ import io
 import pytest
 
 from signing import codes, pki, service
+from signing.certify import SealStamper
 from signing.cms import CmsSigner
-from signing.engine import SealStamper
 from tests.factories import pdf_bytes
 from tests.web_sign.conftest import csrf
 
@@ -52,7 +52,8 @@ def test_cli_names_the_failed_check(app, tmp_path, forged):
 def test_party_signature_from_another_ca_is_not_this_courts(settings, stamper):
     """An approval signature must come from the platform CA (one-use event certificates)."""
     import signing
-    from signing.engine import FieldSpec, approve
+    from signing.approval import approve
+    from signing.pagegeometry import FieldSpec
 
     other_root = pki.make_ca("别的CA", "ec")
     outsider = pki.issue_event_certificate(other_root, "张三", "1101**********1234")

@@ -84,12 +84,12 @@ def test_rewritten_history_is_reported_by_the_api(api, setup, s):
     the head; the staff API's chain check says the chain is broken at that row."""
     from sqlalchemy import select
 
-    from court import audit
+    from court import audit_chain
     from court.models import AuditEvent
     from tests.audit_support import rewrite_forward
 
     case_id, _party, _doc = setup
-    audit.save_checkpoint(s, audit.verify(s))  # a full check ran earlier (so pages check incrementally)
+    audit_chain.save_checkpoint(s, audit_chain.verify(s))  # a full check ran earlier (so pages check incrementally)
     s.commit()
     target = s.scalar(select(AuditEvent).where(AuditEvent.action == "party.added"))
     rewrite_forward(s, target.id)

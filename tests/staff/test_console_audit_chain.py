@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from court import audit
+from court import audit_chain
 from court.models import AuditEvent
 from tests.audit_support import rewrite_forward
 
@@ -14,7 +14,7 @@ def test_console_page_reports_a_rewritten_chain(console, s):  # noqa: F811
     case_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
     page = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
     assert "哈希链完整" in page
-    audit.save_checkpoint(s, audit.verify(s))
+    audit_chain.save_checkpoint(s, audit_chain.verify(s))
     s.commit()
     created = s.scalar(select(AuditEvent).where(AuditEvent.action == "case.created"))
     rewrite_forward(s, created.id)

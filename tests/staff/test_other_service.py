@@ -174,7 +174,7 @@ def test_the_case_bundle_carries_the_other_service_and_its_return_card(api, tmp_
     import json
     import zipfile
 
-    from signing import bundle
+    from signing import bundle_verify
 
     with zipfile.ZipFile(path) as zf:
         [entry] = json.loads(zf.read("evidence/other_service.json"))
@@ -182,7 +182,7 @@ def test_the_case_bundle_carries_the_other_service_and_its_return_card(api, tmp_
         assert zf.read(entry["return_card"]) == card
         records = json.loads(zf.read("evidence/delivery.json"))["service_records"]
         assert [r["effective_channel"] for r in records if r["party_id"] == party["id"]] == ["postal"]
-    assert bundle.verify_bundle(path).ok
+    assert bundle_verify.verify_bundle(path).ok
 
 
 def test_the_console_in_english_names_the_method_and_evidence_in_english(console, api):

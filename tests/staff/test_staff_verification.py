@@ -19,7 +19,7 @@ from court.models import (
     ServiceRecord,
     StepAction,
 )
-from court.services import cases, documents, flows, party_sessions
+from court.services import cases, documents, flow_seal, flows, party_sessions
 from tests.factories import id_number, pdf_bytes
 from tests.signing.helpers import pdftotext
 from tests.web_sign.conftest import csrf, session_row, signature_png
@@ -35,7 +35,7 @@ def served(court_setup):
     """A case of the console's court with one party and a sealed judgment waiting for her receipt."""
     court, _members = court_setup
     s = db.session()
-    flows.set_approval_kinds(s, court, [], actor="test")  # seal approval is tested in tests/staff/test_seal_control
+    flow_seal.set_approval_kinds(s, court, [], actor="test")  # seal approval is tested in tests/staff/test_seal_control
     case = cases.create_case(s, court, "（2026）京0491民初77号", "civil", "网络购物合同纠纷")
     [(party, _code)] = cases.add_parties(s, case, [cases.PartyInput(
         role=PartyRole.PLAINTIFF, name="王芳", id_number=id_number(seq="777"), phone="13800000077")])

@@ -8,7 +8,7 @@ import pytest
 
 from court import db
 from court.models import Document, FlowStep, Party, PartyRole, Person, StepAction, StepStatus
-from court.services import cases, documents, flows
+from court.services import cases, documents, flow_seal, flows
 from court.services import staff as staff_service
 from tests.factories import id_number, pdf_bytes
 
@@ -36,7 +36,7 @@ def make_world(action: StepAction = StepAction.RECEIVE, *, ordered: bool = False
                kind: str = "judgment", title: str = "民事判决书", seal: bool = False) -> World:
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
-    flows.set_approval_kinds(s, court, [], actor="test")  # seal control is tested in tests/staff
+    flow_seal.set_approval_kinds(s, court, [], actor="test")  # seal control is tested in tests/staff
     case = cases.create_case(s, court, "（2026）京0491民初88号", "civil", "网络购物合同纠纷")
     (alice, _c1), (bob, _c2) = cases.add_parties(s, case, [
         cases.PartyInput(role=PartyRole.PLAINTIFF, name="张三", id_number=id_number(seq="123"), phone="13800000001"),

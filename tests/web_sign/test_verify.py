@@ -33,13 +33,13 @@ def test_upload_needs_csrf_and_a_file(client, app):
 def test_code_lookup_and_upload_of_sealed_and_tampered_copies(client, app, run_jobs):
     from court import db
     from court.models import Document, StepAction
-    from court.services import cases, documents, flows
+    from court.services import cases, documents, flow_seal, flows
     from court.services import staff as staff_service
     from tests.factories import pdf_bytes
 
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
-    flows.set_approval_kinds(s, court, [], actor="test")  # seal control is tested in tests/staff
+    flow_seal.set_approval_kinds(s, court, [], actor="test")  # seal control is tested in tests/staff
     case = cases.create_case(s, court, "（2026）京0491民初5号", "civil")
     doc = documents.upload(s, case, documents.parse_kind("judgment"), "民事判决书", pdf_bytes(2), max_bytes=10**6)
     flows.start_flow(s, doc, [flows.StepInput(StepAction.SEAL)])
@@ -80,13 +80,13 @@ def _sealed_judgment(run_jobs, pages: int = 2):
     """A judgment uploaded and sealed through a flow; returns (document, the uploaded original)."""
     from court import db
     from court.models import Document, StepAction
-    from court.services import cases, documents, flows
+    from court.services import cases, documents, flow_seal, flows
     from court.services import staff as staff_service
     from tests.factories import pdf_bytes
 
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
-    flows.set_approval_kinds(s, court, [], actor="test")
+    flow_seal.set_approval_kinds(s, court, [], actor="test")
     case = cases.create_case(s, court, "（2026）京0491民初6号", "civil")
     original = pdf_bytes(pages, "Judgment")
     doc = documents.upload(s, case, documents.parse_kind("judgment"), "民事判决书", original, max_bytes=10**6)
@@ -184,8 +184,8 @@ def test_the_original_with_a_forged_seal_is_not_passed_off_as_the_original(clien
     """The attacker holds the court's original and certifies it with another organisation's
     certificate from the same root, drawn with the court's seal image: red, never "原件"."""
     from signing import codes, pki, service
+    from signing.certify import SealStamper
     from signing.cms import CmsSigner
-    from signing.engine import SealStamper
     from signing.settings import current
 
     doc, original = _sealed_judgment(run_jobs)
