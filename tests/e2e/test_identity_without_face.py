@@ -43,7 +43,7 @@ def test_declined_face_clerk_verifies_party_signs(stack, phone, desktop, shots):
     console.fill("input[name=username]", "clerk1")
     console.fill("input[name=password]", PASSWORD)
     console.click("button:has-text('登录')")
-    console.wait_for_url(at(r"/console/$"))
+    console.wait_for_url(at(r"/console/(work)?$"))  # clerks land on the service desk
     console.goto(f"/console/cases/{doc.case_id}")
     console.click(f"#verify-party-{alice.id}")
     console.wait_for_selector("#verify-party-form")
