@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,17 +23,16 @@ from court.i18n import _
 from court.models import (
     Document,
     DocumentKind,
-    FlowStep,
     Party,
     PartyRole,
     PartySession,
     Person,
     ServiceRecord,
-    SigningFlow,
     StepStatus,
 )
-from court.services import agents, binding, identity_checks, party_sessions
+from court.services import agents, binding, identity_checks, party_documents, party_sessions
 from court.services import consent as consent_rules
+from web_sign.replies import problem
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
 SESSION_KEY = "m_sid"  # the cookie's only identity content: an opaque token of a server-side PartySession
@@ -154,14 +153,6 @@ def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> l
     return sorted(ids)
 
 
-def steps_of(s: Session, document_id: int, parties: set[int]) -> list[FlowStep]:
-    """The session's steps in the document's newest flow."""
-    flow = s.scalar(select(SigningFlow).where(SigningFlow.document_id == document_id).order_by(SigningFlow.id.desc()))
-    if flow is None or not parties:
-        return []
-    return [st for st in flow.steps if st.party_id in parties]
-
-
 def _visible(s: Session, doc: Document, parties: set[int]) -> Party | None:
     """The session's party on ``doc`` when it may see it: it has a step that has reached it
     (not still waiting behind the court's seal) or a service record; credentials are visible
@@ -172,7 +163,7 @@ def _visible(s: Session, doc: Document, parties: set[int]) -> Party | None:
         rec = s.scalar(select(ServiceRecord).where(
             ServiceRecord.party_id.in_(parties), ServiceRecord.credential_version_id.in_([v.id for v in doc.versions])))
         return rec.party if rec else None
-    for step in steps_of(s, doc.id, parties):
+    for step in party_documents.steps_of(s, doc.id, parties):
         if step.status is not StepStatus.WAITING:
             return step.party
     rec = s.scalar(select(ServiceRecord).where(ServiceRecord.document_id == doc.id, ServiceRecord.party_id.in_(parties)))
@@ -212,10 +203,6 @@ def documents_for(s: Session, parties: set[int]) -> list[tuple[Document, Party]]
 
 
 # ---- the gate every party page goes through ------------------------------------------------------
-def _problem(title: str, text: str, status: int) -> ResponseReturnValue:
-    return render_template("m/problem.html", title=title, text=text, action=None), status
-
-
 def gate(next_url: str, *, need_face: bool = True, document_id: int | None = None) -> ResponseReturnValue | None:
     """The step this browser still has to do (a response), or None when it may go on.
 
@@ -230,7 +217,7 @@ def gate(next_url: str, *, need_face: bool = True, document_id: int | None = Non
     row = current()
     if row is None:
         if data is None:
-            return _problem(_("请从法院发送的短信或微信消息进入"),
+            return problem(_("请从法院发送的短信或微信消息进入"),
                             _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
                             403)
         return redirect(url_for("party.identity", next=next_url))
@@ -256,7 +243,7 @@ def consent_gate(view_args: dict[str, Any]) -> ResponseReturnValue | None:
     if consent_rules.may_serve(db.session(), acc.party):
         return None
     if request.method != "GET" or request.endpoint != "party.document":
-        return _problem(_("尚未同意电子送达"), _("请先同意电子送达，再查看或签收本案文书。"), 403)
+        return problem(_("尚未同意电子送达"), _("请先同意电子送达，再查看或签收本案文书。"), 403)
     return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
                             next=url_for("party.document", document_id=acc.document.id)))
 
@@ -275,7 +262,7 @@ def wechat_landing(exchange_path: str) -> ResponseReturnValue | None:
     s = db.session()
     who = binding.person_for(s, "wechat", openid) if openid else None
     if who is None:
-        return _problem(_("无法确认您的微信身份"),
+        return problem(_("无法确认您的微信身份"),
                         _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
     set_auth(who, own_parties(s, who.id), "wechat")
     s.commit()

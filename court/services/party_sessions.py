@@ -25,6 +25,7 @@ from court.models import (
     ChannelBinding,
     Document,
     DocumentKind,
+    IdentityCheck,
     Party,
     PartySession,
     Person,
@@ -32,7 +33,8 @@ from court.models import (
     SigningFlow,
     StepStatus,
 )
-from court.services import identity_checks
+from court.services import binding, identity_checks
+from court.services import consent as consent_rules
 
 CHANNEL = "web"
 READ, SIGN = "read", "sign"  # the acts a party page asks about (signing: identity.face.require_fresh)
@@ -158,3 +160,30 @@ def may_read(s: Session, row: PartySession, holder: str, parties: list[Party], d
     if document is None:
         return bool(back)
     return any(served(s, p, document) for p in back)
+
+
+def identity_passed(s: Session, row: PartySession, person: Person, check: IdentityCheck, *, holder: str) -> None:
+    """An identity check (face, the identity authority, a clerk's) passed in this session: the
+    session's party records join the person (``court.services.binding``), the phone whose SMS code
+    it entered becomes hers, and every other browser of hers signs out (a new check proves who is
+    here now)."""
+    binding.join_parties(s, person, row.party_ids or [], check, holder_id=holder, via=f"web_{row.via}")
+    if row.proven_phone:
+        binding.phone_proven(s, person, row.proven_phone, check=check, holder_id=holder)
+    end_others(s, row)
+
+
+def awaiting_consent(s: Session, party_ids: set[int]) -> Party | None:
+    """The first of the session's parties whose case has no consent to electronic service in force
+    (``court.services.consent``): the pages ask for it before anything is read."""
+    for party_id in sorted(party_ids):
+        party = s.get(Party, party_id)
+        if party is not None and not consent_rules.may_serve(s, party):
+            return party
+    return None
+
+
+def party_in_case(s: Session, party_ids: set[int], case_id: int) -> Party | None:
+    """The session's party in ``case_id`` (None when it acts for no one there)."""
+    return s.scalar(select(Party).where(Party.id.in_(party_ids), Party.case_id == case_id).order_by(Party.id)) \
+        if party_ids else None
