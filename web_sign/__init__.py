@@ -44,21 +44,23 @@ from __future__ import annotations
 
 from flask import Flask
 
+# each module's pages join the one party blueprint as it is imported (one module per act)
+from web_sign import (  # noqa: F401
+    consent_page,
+    documents,
+    handoff,
+    home,
+    identity_routes,
+    identity_step,
+    receipt,
+    sign,
+    text_size,  # the large-text switch on every party page
+)
+from web_sign.blueprint import bp as party_bp
+from web_sign.verify import bp as verify_bp
+
 
 def init_app(app: Flask) -> None:
-    # each module's pages join the one party blueprint as it is imported (one module per act)
-    import web_sign.consent_page  # noqa: F401
-    import web_sign.documents  # noqa: F401
-    import web_sign.handoff  # noqa: F401
-    import web_sign.home  # noqa: F401
-    import web_sign.identity_routes  # noqa: F401
-    import web_sign.identity_step  # noqa: F401
-    import web_sign.receipt  # noqa: F401
-    import web_sign.sign  # noqa: F401
-    import web_sign.text_size  # noqa: F401  (the large-text switch on every party page)
-    from web_sign.blueprint import bp as party_bp
-    from web_sign.verify import bp as verify_bp
-
     app.config.setdefault("WECHAT_OAUTH_EXCHANGE", "bot.oauth.openid_from_code")
     app.register_blueprint(party_bp)
     app.register_blueprint(verify_bp)

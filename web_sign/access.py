@@ -68,6 +68,15 @@ def holder() -> str | None:
     return party_sessions.holder_id(token) if current() is not None and token else None
 
 
+def signed_in() -> tuple[PartySession, str]:
+    """This browser's live session and its holder id, for a form only a signed-in session may
+    post (the face photo, the answer to the face notice); 403 otherwise."""
+    row, h = current(), holder()
+    if row is None or h is None:
+        abort(403)
+    return row, h
+
+
 def auth() -> dict[str, Any] | None:
     """What the session may act for, read from the server: person, parties, how it came in."""
     row = current()

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,7 @@ from web_sign.replies import problem, safe_next
 
 @bp.post("/face/consent")
 def face_consent_answer() -> ResponseReturnValue:
-    row, holder = access.current(), access.holder()
-    if row is None or holder is None:
-        abort(403)
+    row, holder = access.signed_in()
     next_url = safe_next(request.form.get("next"))
     decision = request.form.get("decision")
     if decision not in ("agree", "refuse"):

@@ -137,9 +137,7 @@ def face() -> ResponseReturnValue:
 
 @bp.post("/face")
 def face_upload() -> ResponseReturnValue:
-    row, holder = access.current(), access.holder()
-    if row is None or holder is None:
-        abort(403)
+    row, holder = access.signed_in()
     next_url = safe_next(request.form.get("next"))
     upload = request.files.get("photo")
     image = upload.read(MAX_PHOTO_BYTES + 1) if upload else b""
