@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
@@ -22,15 +21,11 @@ from court import db
 from court.i18n import _
 from court.models import (
     Document,
-    DocumentKind,
     Party,
-    PartyRole,
     PartySession,
     Person,
-    ServiceRecord,
-    StepStatus,
 )
-from court.services import agents, binding, identity_checks, party_documents, party_sessions
+from court.services import binding, identity_checks, party_documents, party_sessions
 from court.services import consent as consent_rules
 from web_sign.replies import problem
 
@@ -131,7 +126,7 @@ def may_read(document_id: int | None = None) -> bool:
     if document_id is not None:
         if doc is None:
             return face_done()
-        visible = _visible(s, doc, {p.id for p in parties})
+        visible = party_documents.visible_party(s, doc, {p.id for p in parties})
         parties = [visible] if visible is not None else []
     return party_sessions.may_read(s, row, h, parties, doc)
 
@@ -142,41 +137,12 @@ def person(s: Session) -> Person | None:
 
 
 def party_ids() -> set[int]:
-    """The parties this session acts for: its own party records and, for an agent, the parties a
-    live authority lets them act for now (``court.services.agents``, asked on every request, so a
-    revoked or expired authority stops at once). An agent's own record names the person who acts,
-    not a party served, so it is not one of them."""
+    """The parties this session acts for now (:func:`court.services.party_sessions.acting_for`,
+    asked on every request, so a revoked or expired agent's authority stops at once)."""
     row = current()
     if row is None:
         return set()
-    s = db.session()
-    own = set(row.party_ids or [])
-    ids = set(s.scalars(select(Party.id).where(Party.id.in_(own), Party.role != PartyRole.AGENT))) if own else set()
-    return ids | set(agents.principals(s, row.person_id))
-
-
-def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> list[int]:
-    """The person's parties: every party bound to them, plus those named (the link's party)."""
-    ids = set(s.scalars(select(Party.id).where(Party.person_id == person_id)))
-    ids.update(extra or [])
-    return sorted(ids)
-
-
-def _visible(s: Session, doc: Document, parties: set[int]) -> Party | None:
-    """The session's party on ``doc`` when it may see it: it has a step that has reached it
-    (not still waiting behind the court's seal) or a service record; credentials are visible
-    to the party whose service record they belong to."""
-    if not parties:
-        return None
-    if doc.kind is DocumentKind.CREDENTIAL:
-        rec = s.scalar(select(ServiceRecord).where(
-            ServiceRecord.party_id.in_(parties), ServiceRecord.credential_version_id.in_([v.id for v in doc.versions])))
-        return rec.party if rec else None
-    for step in party_documents.steps_of(s, doc.id, parties):
-        if step.status is not StepStatus.WAITING:
-            return step.party
-    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.document_id == doc.id, ServiceRecord.party_id.in_(parties)))
-    return rec.party if rec else None
+    return party_sessions.acting_for(db.session(), row)
 
 
 @dataclass
@@ -191,24 +157,10 @@ def party_document(document_id: int) -> Access:
     s = db.session()
     doc = s.get(Document, document_id)
     parties = party_ids()
-    party = _visible(s, doc, parties) if doc is not None else None
+    party = party_documents.visible_party(s, doc, parties) if doc is not None else None
     if doc is None or party is None:
         abort(404)
     return Access(doc, party)
-
-
-def documents_for(s: Session, parties: set[int]) -> list[tuple[Document, Party]]:
-    """Every document the session's parties may see, newest first."""
-    if not parties:
-        return []
-    case_ids = set(s.scalars(select(Party.case_id).where(Party.id.in_(parties))))
-    docs = s.scalars(select(Document).where(Document.case_id.in_(case_ids)).order_by(Document.id.desc())).all()
-    out: list[tuple[Document, Party]] = []
-    for doc in docs:
-        party = _visible(s, doc, parties)
-        if party is not None:
-            out.append((doc, party))
-    return out
 
 
 # ---- the gate every party page goes through ------------------------------------------------------
@@ -227,8 +179,8 @@ def gate(next_url: str, *, need_face: bool = True, document_id: int | None = Non
     if row is None:
         if data is None:
             return problem(_("请从法院发送的短信或微信消息进入"),
-                            _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
-                            403)
+                           _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
+                           403)
         return redirect(url_for("party.identity", next=next_url))
     if need_face and not may_read(document_id):
         return redirect(url_for("party.face", next=next_url))
@@ -272,8 +224,8 @@ def wechat_landing(exchange_path: str) -> ResponseReturnValue | None:
     who = binding.person_for(s, "wechat", openid) if openid else None
     if who is None:
         return problem(_("无法确认您的微信身份"),
-                        _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
-    set_auth(who, own_parties(s, who.id), "wechat")
+                       _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
+    set_auth(who, party_sessions.own_parties(s, who.id), "wechat")
     s.commit()
     return redirect(request.path)
 

@@ -29,7 +29,7 @@ def home() -> ResponseReturnValue:
     s = db.session()
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key, _label in GROUPS}
     cases: dict[int, Case] = {}
-    for doc, party in access.documents_for(s, access.party_ids()):
+    for doc, party in party_documents.visible_documents(s, access.party_ids()):
         if doc.kind is DocumentKind.CREDENTIAL:
             continue
         cases[doc.case_id] = doc.case

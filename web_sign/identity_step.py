@@ -111,7 +111,7 @@ def identity_verify() -> ResponseReturnValue:
         flash(exc.localized(), "error")
         return redirect(url_for("party.identity", next=next_url))
     session.pop(OTP_SENT, None)
-    row = access.set_auth(person, access.own_parties(s, person.id, [party.id]), "sms", proven_phone=party.phone)
+    row = access.set_auth(person, party_sessions.own_parties(s, person.id, [party.id]), "sms", proven_phone=party.phone)
     s.commit()
     if party_sessions.returning(s, row, party):
         # no face check to re-read what was served on her; the pages still ask for one before

@@ -13,7 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, db, redis_conn
-from court.models import Document, DocumentVersion, FlowStep, Party, ServiceRecord, SigningFlow, StepStatus
+from court.models import (
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    FlowStep,
+    Party,
+    ServiceRecord,
+    SigningFlow,
+    StepStatus,
+)
 from court.services import receipts, service_date
 
 SIGNING_FLAG_SECONDS = 600  # a signature being applied; the job ends well within this
@@ -44,6 +53,39 @@ def step_for(s: Session, document: Document, party: Party) -> FlowStep | None:
             if st.status in wanted:
                 return st
     return None
+
+
+def visible_party(s: Session, document: Document, parties: set[int]) -> Party | None:
+    """The one of ``parties`` that may see ``document``, or None: it has a step that has reached
+    it (not still waiting behind the court's seal) or a service record; a credential is visible to
+    the party whose service record it belongs to. Everything else is not theirs (pages answer 404)."""
+    if not parties:
+        return None
+    if document.kind is DocumentKind.CREDENTIAL:
+        rec = s.scalar(select(ServiceRecord).where(
+            ServiceRecord.party_id.in_(parties),
+            ServiceRecord.credential_version_id.in_([v.id for v in document.versions])))
+        return rec.party if rec else None
+    for step in steps_of(s, document.id, parties):
+        if step.status is not StepStatus.WAITING:
+            return step.party
+    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.document_id == document.id,
+                                               ServiceRecord.party_id.in_(parties)))
+    return rec.party if rec else None
+
+
+def visible_documents(s: Session, parties: set[int]) -> list[tuple[Document, Party]]:
+    """Every document ``parties`` may see (:func:`visible_party`) with the party that sees it, newest first."""
+    if not parties:
+        return []
+    case_ids = set(s.scalars(select(Party.case_id).where(Party.id.in_(parties))))
+    docs = s.scalars(select(Document).where(Document.case_id.in_(case_ids)).order_by(Document.id.desc())).all()
+    out: list[tuple[Document, Party]] = []
+    for doc in docs:
+        party = visible_party(s, doc, parties)
+        if party is not None:
+            out.append((doc, party))
+    return out
 
 
 def list_state(s: Session, document: Document, party: Party) -> str:
