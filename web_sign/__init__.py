@@ -44,13 +44,23 @@ from __future__ import annotations
 
 from flask import Flask
 
+# each module's pages join the one party blueprint as it is imported (one module per act)
+from web_sign import (  # noqa: F401
+    consent_page,
+    documents,
+    handoff,
+    home,
+    identity_routes,
+    identity_step,
+    receipt,
+    sign,
+    text_size,  # the large-text switch on every party page
+)
+from web_sign.blueprint import bp as party_bp
+from web_sign.verify import bp as verify_bp
+
 
 def init_app(app: Flask) -> None:
-    import web_sign.identity_routes  # noqa: F401  (its pages join the party blueprint)
-    import web_sign.text_size  # noqa: F401  (the large-text switch on every party page)
-    from web_sign.verify import bp as verify_bp
-    from web_sign.views import bp as party_bp
-
     app.config.setdefault("WECHAT_OAUTH_EXCHANGE", "bot.oauth.openid_from_code")
     app.register_blueprint(party_bp)
     app.register_blueprint(verify_bp)

@@ -12,9 +12,8 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
@@ -22,18 +21,13 @@ from court import db
 from court.i18n import _
 from court.models import (
     Document,
-    DocumentKind,
-    FlowStep,
     Party,
-    PartyRole,
     PartySession,
     Person,
-    ServiceRecord,
-    SigningFlow,
-    StepStatus,
 )
-from court.services import agents, binding, identity_checks, party_sessions
+from court.services import binding, identity_checks, party_documents, party_sessions
 from court.services import consent as consent_rules
+from web_sign.replies import problem
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
 SESSION_KEY = "m_sid"  # the cookie's only identity content: an opaque token of a server-side PartySession
@@ -67,6 +61,15 @@ def holder() -> str | None:
     """This session as the owner of identity checks (None when not signed in)."""
     token = session.get(SESSION_KEY)
     return party_sessions.holder_id(token) if current() is not None and token else None
+
+
+def signed_in() -> tuple[PartySession, str]:
+    """This browser's live session and its holder id, for a form only a signed-in session may
+    post (the face photo, the answer to the face notice); 403 otherwise."""
+    row, h = current(), holder()
+    if row is None or h is None:
+        abort(403)
+    return row, h
 
 
 def auth() -> dict[str, Any] | None:
@@ -123,7 +126,7 @@ def may_read(document_id: int | None = None) -> bool:
     if document_id is not None:
         if doc is None:
             return face_done()
-        visible = _visible(s, doc, {p.id for p in parties})
+        visible = party_documents.visible_party(s, doc, {p.id for p in parties})
         parties = [visible] if visible is not None else []
     return party_sessions.may_read(s, row, h, parties, doc)
 
@@ -134,49 +137,12 @@ def person(s: Session) -> Person | None:
 
 
 def party_ids() -> set[int]:
-    """The parties this session acts for: its own party records and, for an agent, the parties a
-    live authority lets them act for now (``court.services.agents``, asked on every request, so a
-    revoked or expired authority stops at once). An agent's own record names the person who acts,
-    not a party served, so it is not one of them."""
+    """The parties this session acts for now (:func:`court.services.party_sessions.acting_for`,
+    asked on every request, so a revoked or expired agent's authority stops at once)."""
     row = current()
     if row is None:
         return set()
-    s = db.session()
-    own = set(row.party_ids or [])
-    ids = set(s.scalars(select(Party.id).where(Party.id.in_(own), Party.role != PartyRole.AGENT))) if own else set()
-    return ids | set(agents.principals(s, row.person_id))
-
-
-def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> list[int]:
-    """The person's parties: every party bound to them, plus those named (the link's party)."""
-    ids = set(s.scalars(select(Party.id).where(Party.person_id == person_id)))
-    ids.update(extra or [])
-    return sorted(ids)
-
-
-def steps_of(s: Session, document_id: int, parties: set[int]) -> list[FlowStep]:
-    """The session's steps in the document's newest flow."""
-    flow = s.scalar(select(SigningFlow).where(SigningFlow.document_id == document_id).order_by(SigningFlow.id.desc()))
-    if flow is None or not parties:
-        return []
-    return [st for st in flow.steps if st.party_id in parties]
-
-
-def _visible(s: Session, doc: Document, parties: set[int]) -> Party | None:
-    """The session's party on ``doc`` when it may see it: it has a step that has reached it
-    (not still waiting behind the court's seal) or a service record; credentials are visible
-    to the party whose service record they belong to."""
-    if not parties:
-        return None
-    if doc.kind is DocumentKind.CREDENTIAL:
-        rec = s.scalar(select(ServiceRecord).where(
-            ServiceRecord.party_id.in_(parties), ServiceRecord.credential_version_id.in_([v.id for v in doc.versions])))
-        return rec.party if rec else None
-    for step in steps_of(s, doc.id, parties):
-        if step.status is not StepStatus.WAITING:
-            return step.party
-    rec = s.scalar(select(ServiceRecord).where(ServiceRecord.document_id == doc.id, ServiceRecord.party_id.in_(parties)))
-    return rec.party if rec else None
+    return party_sessions.acting_for(db.session(), row)
 
 
 @dataclass
@@ -191,31 +157,13 @@ def party_document(document_id: int) -> Access:
     s = db.session()
     doc = s.get(Document, document_id)
     parties = party_ids()
-    party = _visible(s, doc, parties) if doc is not None else None
+    party = party_documents.visible_party(s, doc, parties) if doc is not None else None
     if doc is None or party is None:
         abort(404)
     return Access(doc, party)
 
 
-def documents_for(s: Session, parties: set[int]) -> list[tuple[Document, Party]]:
-    """Every document the session's parties may see, newest first."""
-    if not parties:
-        return []
-    case_ids = set(s.scalars(select(Party.case_id).where(Party.id.in_(parties))))
-    docs = s.scalars(select(Document).where(Document.case_id.in_(case_ids)).order_by(Document.id.desc())).all()
-    out: list[tuple[Document, Party]] = []
-    for doc in docs:
-        party = _visible(s, doc, parties)
-        if party is not None:
-            out.append((doc, party))
-    return out
-
-
 # ---- the gate every party page goes through ------------------------------------------------------
-def _problem(title: str, text: str, status: int) -> ResponseReturnValue:
-    return render_template("m/problem.html", title=title, text=text, action=None), status
-
-
 def gate(next_url: str, *, need_face: bool = True, document_id: int | None = None) -> ResponseReturnValue | None:
     """The step this browser still has to do (a response), or None when it may go on.
 
@@ -230,9 +178,9 @@ def gate(next_url: str, *, need_face: bool = True, document_id: int | None = Non
     row = current()
     if row is None:
         if data is None:
-            return _problem(_("请从法院发送的短信或微信消息进入"),
-                            _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
-                            403)
+            return problem(_("请从法院发送的短信或微信消息进入"),
+                           _("本页面需要通过法院发送给您的短信链接或微信公众号消息打开。如果链接已失效，请联系承办法院重新发送。"),
+                           403)
         return redirect(url_for("party.identity", next=next_url))
     if need_face and not may_read(document_id):
         return redirect(url_for("party.face", next=next_url))
@@ -256,7 +204,7 @@ def consent_gate(view_args: dict[str, Any]) -> ResponseReturnValue | None:
     if consent_rules.may_serve(db.session(), acc.party):
         return None
     if request.method != "GET" or request.endpoint != "party.document":
-        return _problem(_("尚未同意电子送达"), _("请先同意电子送达，再查看或签收本案文书。"), 403)
+        return problem(_("尚未同意电子送达"), _("请先同意电子送达，再查看或签收本案文书。"), 403)
     return redirect(url_for("party.consent_page", case_id=acc.document.case_id,
                             next=url_for("party.document", document_id=acc.document.id)))
 
@@ -275,9 +223,9 @@ def wechat_landing(exchange_path: str) -> ResponseReturnValue | None:
     s = db.session()
     who = binding.person_for(s, "wechat", openid) if openid else None
     if who is None:
-        return _problem(_("无法确认您的微信身份"),
-                        _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
-    set_auth(who, own_parties(s, who.id), "wechat")
+        return problem(_("无法确认您的微信身份"),
+                       _("请先在法院微信公众号中完成实名认证并关联案件，再从公众号消息打开本页面。"), 403)
+    set_auth(who, party_sessions.own_parties(s, who.id), "wechat")
     s.commit()
     return redirect(request.path)
 

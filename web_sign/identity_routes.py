@@ -11,25 +11,29 @@
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from court import db
 from court.errors import DomainError
 from court.i18n import _
-from court.models import Notification, Party, Person, SmsLink
-from court.services import binding, party_sessions
+from court.models import Party, Person
+from court.services import party_sessions, staff_identity
+from identity import authority
+from identity.authority import registry
+from identity.authority.base import MESSAGES as AUTHORITY_MESSAGES
+from identity.face import notice
 from web_sign import access
-from web_sign.views import _after_face, _problem, _safe_next, bp
+from web_sign.blueprint import bp
+from web_sign.identity_step import after_identity
+from web_sign.replies import problem, safe_next
 
 
 @bp.post("/face/consent")
-def face_consent_answer():  # type: ignore[no-untyped-def]
-    from identity.face import notice
-
-    row, holder = access.current(), access.holder()
-    if row is None or holder is None:
-        abort(403)
-    next_url = _safe_next(request.form.get("next"))
+def face_consent_answer() -> ResponseReturnValue:
+    row, holder = access.signed_in()
+    next_url = safe_next(request.form.get("next"))
     decision = request.form.get("decision")
     if decision not in ("agree", "refuse"):
         flash(_("请选择“同意”或“不同意”"), "error")
@@ -44,7 +48,7 @@ def face_consent_answer():  # type: ignore[no-untyped-def]
     return redirect(url_for("party.identity_other", next=next_url))
 
 
-def _court_name(s) -> str | None:  # type: ignore[no-untyped-def]
+def _court_name(s: Session) -> str | None:
     ids = access.party_ids() or ({access.link()["party_id"]} if access.link() else set())
     for party_id in sorted(ids):
         party = s.get(Party, party_id)
@@ -54,75 +58,64 @@ def _court_name(s) -> str | None:  # type: ignore[no-untyped-def]
 
 
 @bp.get("/identity/other")
-def identity_other():  # type: ignore[no-untyped-def]
-    from identity import authority
-    from identity.face import notice
-
+def identity_other() -> ResponseReturnValue:
     s = db.session()
     offered = authority.provider_display_name() if access.auth() else None  # needs a signed-in session
-    return render_template("m/identity_other.html", court=_court_name(s), next_url=_safe_next(request.args.get("next")),
+    return render_template("m/identity_other.html", court=_court_name(s), next_url=safe_next(request.args.get("next")),
                            authority=_(offered) if offered else None,
                            minutes=current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30),
                            routes=notice.alternatives())
 
 
 @bp.get("/face/notice")
-def face_notice_public():  # type: ignore[no-untyped-def]
-    from identity.face import notice
-
+def face_notice_public() -> ResponseReturnValue:
     return render_template("m/face_notice.html", notice=notice.current(), providers=notice.provider_names(),
                            public=True, next_url="")
 
 
 @bp.get("/verified")
-def staff_verified():  # type: ignore[no-untyped-def]
+def staff_verified() -> ResponseReturnValue:
     """Claim the clerk's verification for this browser (the link is spent by it)."""
-    from court.services import staff_identity
-
     data = access.link()
     if data is None or data.get("purpose") != "identity":
-        return _problem(_("请从法院发送的短信进入"), _("本页面需要通过工作人员核验后法院发送给您的短信链接打开。"), 403)
+        return problem(_("请从法院发送的短信进入"), _("本页面需要通过工作人员核验后法院发送给您的短信链接打开。"), 403)
     s = db.session()
-    link = s.get(SmsLink, data.get("link_id"))
+    found = staff_identity.check_for_link(s, data.get("link_id"))
     party = s.get(Party, data["party_id"])
-    note = s.get(Notification, link.notification_id) if link is not None and link.notification_id else None
-    check = staff_identity.check_for_dedupe_key(s, note.dedupe_key if note is not None else None)
-    if link is None or party is None or check is None:
-        return _problem(_("链接无效"), _("该链接不能用于核验身份，请联系法院工作人员。"), 403)
+    if found is None or party is None:
+        return problem(_("链接无效"), _("该链接不能用于核验身份，请联系法院工作人员。"), 403)
+    link, check = found
     person = s.get(Person, check.person_id)
     if person is None:
-        return _problem(_("链接无效"), _("该链接不能用于核验身份，请联系法院工作人员。"), 403)
+        return problem(_("链接无效"), _("该链接不能用于核验身份，请联系法院工作人员。"), 403)
     # a new server-side session for this browser; the clerk's check becomes its own (its holder),
     # so binding and freshness accept it exactly like a face check passed here
-    row = access.set_auth(person, access.own_parties(s, person.id, [party.id]), "staff")
+    row = access.set_auth(person, party_sessions.own_parties(s, person.id, [party.id]), "staff")
     holder = access.holder()
     assert holder is not None
     try:
         staff_identity.claim(s, check, party=party, holder_id=holder,
                              minutes=int(current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30)))
-        binding.join_parties(s, person, row.party_ids or [], check, holder_id=holder, via="web_staff")
-        party_sessions.end_others(s, row)  # a new identity check: any other browser of this person signs out
-        link.revoked_at = db.utcnow()  # one use only
+        party_sessions.identity_passed(s, row, person, check, holder=holder)  # its session came in as "staff"
+        staff_identity.spend_link(link)
         s.commit()
     except DomainError as exc:
         s.rollback()
         access.forget()
-        return _problem(_("无法使用该链接"), exc.localized(), exc.status if exc.status >= 400 else 403)
-    return redirect(_after_face(s, person, url_for("party.home")))
+        return problem(_("无法使用该链接"), exc.localized(), exc.status if exc.status >= 400 else 403)
+    return redirect(after_identity(url_for("party.home")))
 
 
 @bp.route("/authority", methods=["GET", "POST"])
-def authority_page():  # type: ignore[no-untyped-def]
+def authority_page() -> ResponseReturnValue:
     """The external identity authority; the development one plays the national app on this page."""
-    from identity import authority
-
     if access.current() is None:
         return redirect(url_for("party.identity", next=url_for("party.authority_page")))
     name = authority.provider_display_name()
     if name is None:
-        return _problem(_("未开通网络身份认证"), _("本院未开通网络身份认证，请选择其他核验方式。"), 404,
-                        action=(_("其他核验方式"), url_for("party.identity_other")))
-    next_url = _safe_next(request.values.get("next"))
+        return problem(_("未开通网络身份认证"), _("本院未开通网络身份认证，请选择其他核验方式。"), 404,
+                       action=(_("其他核验方式"), url_for("party.identity_other")))
+    next_url = safe_next(request.values.get("next"))
     if request.method == "POST":
         s = db.session()
         person = access.person(s)
@@ -132,20 +125,13 @@ def authority_page():  # type: ignore[no-untyped-def]
         assert row is not None and holder is not None
         check = authority.verify(s, person, fields, holder_id=holder, channel="web")
         if check.status == "pass":
-            binding.join_parties(s, person, row.party_ids or [], check, holder_id=holder, via=f"web_{row.via}")
-            if row.proven_phone:
-                binding.phone_proven(s, person, row.proven_phone, check=check, holder_id=holder)
-            party_sessions.end_others(s, row)
+            party_sessions.identity_passed(s, row, person, check, holder=holder)
             s.commit()
             flash(_("网络身份认证通过"))
-            return redirect(_after_face(s, person, next_url))
+            return redirect(after_identity(next_url))
         s.commit()
-        from identity.authority.base import MESSAGES
-
-        flash(_(MESSAGES.get(check.result or "", MESSAGES["unavailable"])), "error")
+        flash(_(AUTHORITY_MESSAGES.get(check.result or "", AUTHORITY_MESSAGES["unavailable"])), "error")
         return redirect(url_for("party.authority_page", next=next_url))
-    from identity.authority import registry
-
     return render_template("m/authority.html", name=_(name), next_url=next_url,
                            development=bool(getattr(registry.get(), "development", False)))
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import current_app, redirect, request, url_for
 
-from web_sign.views import _safe_next, bp
+from web_sign.blueprint import bp
+from web_sign.replies import safe_next
 
 COOKIE = "m_text"
 LARGE = "large"
@@ -38,7 +39,7 @@ def _text_size() -> dict[str, Any]:
 @bp.get("/text-size")
 def text_size():  # type: ignore[no-untyped-def]
     """Switch large text on (``size=large``) or off (anything else) and go back."""
-    resp = redirect(_safe_next(request.args.get("next")))
+    resp = redirect(safe_next(request.args.get("next")))
     if request.args.get("size") == LARGE:
         secure = str(current_app.config.get("PUBLIC_BASE_URL", "")).startswith("https://")
         resp.set_cookie(COOKIE, LARGE, max_age=MAX_AGE, samesite="Lax", httponly=True, secure=secure)

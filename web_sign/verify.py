@@ -17,11 +17,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
+import signing
 from court import crypto, db, ratelimit
 from court.errors import RateLimited
 from court.i18n import _
 from court.models import Document
-from signing import pages
+from signing import codes, pages, verification
 
 bp = Blueprint("verify", __name__, url_prefix="/verify", template_folder="templates")
 
@@ -40,8 +41,6 @@ def _client() -> str:
 def index():  # type: ignore[no-untyped-def]
     code = request.args.get("code", "").strip()
     if code:
-        from signing import codes
-
         clean = codes.normalize(code)
         if clean is None:
             return render_template("verify/index.html", error=_("防伪码格式不正确：应为16位字母和数字")), 400
@@ -51,8 +50,6 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<code>")
 def by_code(code: str):  # type: ignore[no-untyped-def]
-    from signing import codes
-
     try:
         ratelimit.hit("verify-lookup", _client(), LOOKUP_LIMIT, message="查询过于频繁，请10分钟后再试")
     except RateLimited as exc:
@@ -65,8 +62,6 @@ def by_code(code: str):  # type: ignore[no-untyped-def]
     report, total = None, 0
     doc = s.get(Document, info.document_id) if info.document_id else None
     if doc is not None:  # a stored file: what it carries, checked as an upload would be
-        from signing import verification
-
         report = verification.verify_stored(s, doc.current)
         total = pages.page_count(doc.current)
     verdict = ("ok", _("该防伪码对应法院平台存档的文书，请核对以下信息与您手中的文书是否一致。")) \
@@ -78,8 +73,6 @@ def by_code(code: str):  # type: ignore[no-untyped-def]
 @bp.get("/<code>/pages/<int:number>.png")
 def page_image(code: str, number: int):  # type: ignore[no-untyped-def]
     """An archived page as an image, for comparison with a printed copy (the first MAX_PREVIEWS)."""
-    from signing import codes
-
     try:
         ratelimit.hit("verify-preview", _client(), PREVIEW_LIMIT)
     except RateLimited:
@@ -100,8 +93,6 @@ def page_image(code: str, number: int):  # type: ignore[no-untyped-def]
 
 @bp.post("")
 def upload():  # type: ignore[no-untyped-def]
-    import signing
-
     try:
         ratelimit.hit("verify-upload", _client(), UPLOAD_LIMIT, message="上传过于频繁，请10分钟后再试")
     except RateLimited as exc:

@@ -69,6 +69,20 @@ def matches(party: Party, person: Person) -> bool:
     return party.id_number_hash == person.id_number_hash and party.name == person.real_name
 
 
+def record_person(s: Session, party: Party) -> Person | None:
+    """The person already behind the court's party record, or None when she is still to be
+    registered from it (``identity.registration.for_court_record``). A record that cannot be
+    proven online by SMS is refused: an organisation acts through people who prove who they are
+    on their own links, and a record without an ID number or phone cannot be checked."""
+    if party.person_id is not None:
+        return s.get(Person, party.person_id)
+    if party.kind == "organisation":
+        raise DomainError("单位当事人请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理", code="organisation_link")
+    if not party.id_number_enc or not party.phone:
+        raise DomainError("法院登记的信息不完整，无法在线核验身份，请联系承办法院", code="party_incomplete")
+    return None
+
+
 def join_parties(s: Session, person: Person, party_ids: list[int] | set[int], check: IdentityCheck | None, *,
                  holder_id: str, via: str) -> list[Party]:
     """Tie the named, still unbound party records that match ``person`` to them (the SMS-link

@@ -25,14 +25,16 @@ from court.models import (
     ChannelBinding,
     Document,
     DocumentKind,
+    IdentityCheck,
     Party,
+    PartyRole,
     PartySession,
     Person,
     ServiceRecord,
-    SigningFlow,
     StepStatus,
 )
-from court.services import identity_checks
+from court.services import agents, binding, identity_checks, party_documents
+from court.services import consent as consent_rules
 
 CHANNEL = "web"
 READ, SIGN = "read", "sign"  # the acts a party page asks about (signing: identity.face.require_fresh)
@@ -141,8 +143,7 @@ def served(s: Session, party: Party, document: Document) -> bool:
                                                ServiceRecord.document_id == document.id))
     if rec is not None and (rec.signed_at is not None or rec.effective_at is not None):
         return True
-    flow = s.scalar(select(SigningFlow).where(SigningFlow.document_id == document.id).order_by(SigningFlow.id.desc()))
-    steps = [st for st in flow.steps if st.party_id == party.id] if flow is not None else []
+    steps = party_documents.steps_of(s, document.id, {party.id})
     return bool(steps) and all(st.status is StepStatus.DONE for st in steps)
 
 
@@ -158,3 +159,48 @@ def may_read(s: Session, row: PartySession, holder: str, parties: list[Party], d
     if document is None:
         return bool(back)
     return any(served(s, p, document) for p in back)
+
+
+def identity_passed(s: Session, row: PartySession, person: Person, check: IdentityCheck, *, holder: str) -> None:
+    """An identity check (face, the identity authority, a clerk's) passed in this session: the
+    session's party records join the person (``court.services.binding``), the phone whose SMS code
+    it entered becomes hers, and every other browser of hers signs out (a new check proves who is
+    here now)."""
+    binding.join_parties(s, person, row.party_ids or [], check, holder_id=holder, via=f"web_{row.via}")
+    if row.proven_phone:
+        binding.phone_proven(s, person, row.proven_phone, check=check, holder_id=holder)
+    end_others(s, row)
+
+
+def awaiting_consent(s: Session, party_ids: set[int]) -> Party | None:
+    """The first of the session's parties whose case has no consent to electronic service in force
+    (``court.services.consent``): the pages ask for it before anything is read."""
+    for party_id in sorted(party_ids):
+        party = s.get(Party, party_id)
+        if party is not None and not consent_rules.may_serve(s, party):
+            return party
+    return None
+
+
+def party_in_case(s: Session, party_ids: set[int], case_id: int) -> Party | None:
+    """The session's party in ``case_id`` (None when it acts for no one there)."""
+    return s.scalar(select(Party).where(Party.id.in_(party_ids), Party.case_id == case_id).order_by(Party.id)) \
+        if party_ids else None
+
+
+def acting_for(s: Session, row: PartySession) -> set[int]:
+    """The parties ``row`` acts for now: its own party records and, for an agent, the parties a
+    live authority lets them act for (``court.services.agents``, asked on every request, so a
+    revoked or expired authority stops at once). An agent's own record names the person who acts,
+    not a party served, so it is not one of them."""
+    own = set(row.party_ids or [])
+    ids = set(s.scalars(select(Party.id).where(Party.id.in_(own), Party.role != PartyRole.AGENT))) if own else set()
+    return ids | set(agents.principals(s, row.person_id))
+
+
+def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> list[int]:
+    """The parties a new session of the person acts for: every party bound to them, plus those
+    named (the link's party, joined once her identity check passes)."""
+    ids = set(s.scalars(select(Party.id).where(Party.person_id == person_id)))
+    ids.update(extra or [])
+    return sorted(ids)

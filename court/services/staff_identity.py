@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
 from court.errors import DomainError, Forbidden
-from court.models import IdentityCheck, Party, Person, Staff, StaffRole
+from court.models import IdentityCheck, Notification, Party, Person, SmsLink, Staff, StaffRole
 from court.services import binding, identity_checks
 
 MODES = {"in_person": "现场核验", "video": "视频核验"}
@@ -85,6 +85,19 @@ def check_for_dedupe_key(s: Session, key: str | None) -> IdentityCheck | None:
     if not key or not key.startswith(DEDUPE_PREFIX) or not key[len(DEDUPE_PREFIX):].isdigit():
         return None
     return s.get(IdentityCheck, int(key[len(DEDUPE_PREFIX):]))
+
+
+def check_for_link(s: Session, link_id: object) -> tuple[SmsLink, IdentityCheck] | None:
+    """The SMS link a party opened and the clerk's check it unlocks; None for any other link."""
+    link = s.get(SmsLink, link_id) if isinstance(link_id, int) else None
+    note = s.get(Notification, link.notification_id) if link is not None and link.notification_id else None
+    check = check_for_dedupe_key(s, note.dedupe_key if note is not None else None)
+    return (link, check) if link is not None and check is not None else None
+
+
+def spend_link(link: SmsLink) -> None:
+    """The clerk's link works once: claimed, it is revoked."""
+    link.revoked_at = db.utcnow()
 
 
 def claim(s: Session, check: IdentityCheck, *, party: Party, holder_id: str, minutes: int) -> IdentityCheck:
