@@ -263,7 +263,7 @@ def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: by
 def _settle_receipt_steps(s: Session, party: Party, doc: Document, row: OtherService, actor: str) -> list[int]:
     """Close the party's unfinished receipt steps for ``doc`` as served by ``row``'s method.
 
-    Not :func:`court.services.flows.complete_step`: that records a receipt *signed* by the party
+    Not :func:`court.services.flow_steps.complete_step`: that records a receipt *signed* by the party
     (and queues the e-service credential), which would be untrue here. The step is marked done, the
     audit says how and when it was served, and the flow engine moves on (finishing the flow when
     every step is settled)."""
