@@ -21,6 +21,7 @@ from court.models import (
     Party,
     ServiceRecord,
     SigningFlow,
+    StepAction,
     StepStatus,
 )
 from court.services import receipts, service_date
@@ -99,6 +100,9 @@ def list_state(s: Session, document: Document, party: Party) -> str:
     if any(st.status is StepStatus.WAITING for st in steps):
         return "waiting"
     if steps and all(st.status is StepStatus.DONE for st in steps):
+        rec = receipts.record_for(s, party.id, document.id)
+        if rec is not None and rec.signed_at is None and all(st.action is StepAction.RECEIVE for st in steps):
+            return "served"  # settled by post or another method (court.services.other_service): nothing signed
         return "signed"
     return "served"
 

@@ -16,13 +16,14 @@ from court.models import (
     DocumentKind,
     FlowStatus,
     FlowStep,
+    Party,
     PartyRole,
     ServiceRecord,
     SigningFlow,
     StepAction,
     StepStatus,
 )
-from court.services import cases, documents, flows, other_service
+from court.services import cases, documents, flows, other_service, party_documents
 from tests.factories import pdf_bytes
 from tests.notify.conftest import read
 
@@ -88,6 +89,10 @@ def test_postal_service_settles_the_receipt_step_and_the_flow_finishes_without_a
     audit_page = console.get(f"/console/cases/{case_id}/audit").get_data(as_text=True)
     assert "以其他方式送达，签收步骤办结" in audit_page
     assert read(select(Case.needs_attention).where(Case.id == case_id)) == [None]
+    # the party's own list says served, never signed
+    s = db.session()
+    doc = s.get(Document, doc_id)
+    assert party_documents.list_state(s, doc, s.get(Party, zhao)) == "served"
 
 
 def test_a_case_flagged_only_at_case_level_shows_on_the_worklist(api, console, court_setup):
