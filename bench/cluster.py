@@ -50,7 +50,7 @@ def main() -> int:
     from court.models import DocumentKind, DocumentVersion, StepAction
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     app = create_app()
     os.environ["REDIS_URL"] = app.config["REDIS_URL_IN_USE"]

@@ -46,7 +46,7 @@ def main() -> int:
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
     from signing import bundle
-    from tests.factories import id_number, pdf_bytes
+    from tests.support.factories import id_number, pdf_bytes
 
     app = create_app()
     with app.app_context():

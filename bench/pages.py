@@ -33,7 +33,7 @@ def main() -> int:
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
     from signing import codes, pages, service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     tmp = Path(tempfile.mkdtemp(prefix="pages-bench-"))
     cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",

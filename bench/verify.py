@@ -2,7 +2,7 @@
 
     python bench/verify.py [--rounds 3]
 
-Each file of ``tests/pdfcorpus.py`` (cross-reference bombs, decompression and object-stream
+Each file of ``tests/support/pdfcorpus.py`` (cross-reference bombs, decompression and object-stream
 bombs, /Prev loops, deep nesting, truncated and damaged files) and the 510 KB page that inflates
 to 500 MB is posted to ``POST /verify`` with the Flask test client, put through the upload check,
 stored as a document (bypassing that check, as a file stored before it existed would be) and
@@ -74,7 +74,7 @@ def main() -> int:
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
     from signing import pages, service
-    from tests import pdfcorpus
+    from tests.support import pdfcorpus
 
     tmp = Path(tempfile.mkdtemp(prefix="verify-bench-"))
     cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",

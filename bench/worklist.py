@@ -40,7 +40,7 @@ def main() -> int:
     from court.models import Consent, DocumentKind, Notification, PartyRole, StaffRole, StepAction
     from court.services import cases, documents, flows, worklist
     from court.services import staff as staff_service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     app = create_app()
     with app.app_context():

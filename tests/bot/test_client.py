@@ -7,7 +7,7 @@ from bot import client, oauth
 from bot import settings as bot_settings
 from bot.simulator import api as sim
 from court import redis_conn
-from tests.wechat_support import WSGIAdapter
+from tests.support.wechat import WSGIAdapter
 
 OPENID = "oCLIENTaaaaaaaaaaaaaaaaaaaaa"
 

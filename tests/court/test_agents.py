@@ -10,7 +10,7 @@ from court.errors import Conflict, DomainError, Forbidden
 from court.models import AgentAuthority, Consent, Party, PartyRole, Person, ServiceRecord
 from court.services import agents, cases, consent, service_date
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 ACME_USCC = "91110108551385082Q"
 

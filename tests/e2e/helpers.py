@@ -15,7 +15,7 @@ from court import db
 from court.models import Document, Party, PartyRole, Staff, StaffRole, StepAction
 from court.services import cases, documents, flows
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 PASSWORD = "e2e correct horse battery"
 CODE = re.compile(r"验证码为(\d{6})")

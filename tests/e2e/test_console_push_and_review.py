@@ -14,7 +14,7 @@ from court.display import CHINA
 from court.models import Document, DocumentKind, DocumentStatus, NoticePush, PartyRole, StepAction
 from court.services import cases, consent, documents, flows
 from tests.e2e.helpers import PASSWORD, at, court_with_staff, read, wait_for
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 pytestmark = pytest.mark.e2e
 

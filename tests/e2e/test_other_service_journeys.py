@@ -13,8 +13,8 @@ from tests.e2e.conftest import requires
 from tests.e2e.helpers import LINK, at, court_with_staff, face_photo, inbox, open_sms_link, read, seed_flow, wait_for
 from tests.e2e.test_consent_journey import _to_consent_page
 from tests.e2e.test_staff_journey import _login
-from tests.factories import id_number, pdf_bytes
-from tests.signing.helpers import assert_pdfsig_valid, pdftotext
+from tests.support.factories import id_number, pdf_bytes
+from tests.support.signing import assert_pdfsig_valid, pdftotext
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
 

@@ -16,8 +16,8 @@ from tests.e2e.helpers import (
     sign_on_page,
     wait_for,
 )
-from tests.factories import id_number, pdf_bytes
-from tests.signing.helpers import signature_png
+from tests.support.factories import id_number, pdf_bytes
+from tests.support.signing import signature_png
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
 

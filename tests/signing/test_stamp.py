@@ -8,8 +8,8 @@ from asn1crypto import cms
 
 from signing import codes, engine
 from signing.engine import FieldSpec, Placement, SigningError
-from tests.factories import pdf_bytes
-from tests.signing.helpers import (
+from tests.support.factories import pdf_bytes
+from tests.support.signing import (
     assert_all_valid,
     assert_pdfsig_valid,
     footer_code,

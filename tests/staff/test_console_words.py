@@ -23,7 +23,7 @@ from court.models import (
 )
 from court.services import cases as case_service
 from notify import messages
-from tests.staff import console_world
+from tests.support import console_world
 
 # what must never reach a reader: a code of the domain, a Python value, a snake_case status
 CODES = ({m.value for enum in (CaseStatus, DocumentKind, DocumentStatus, FlowStatus, NotificationStatus, PartyRole,
