@@ -21,11 +21,13 @@ from court.models import (
     PartyRole,
     Person,
     ServiceRecord,
+    StaffRole,
 )
 from court.services import lifecycle
 
 CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]\S{2,40}号$")
 CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
+WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)  # who changes a case (and an admin); console and API ask this
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U): 5 bits a character.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12  # 30**12 ≈ 2**59: unguessable under the bot's 5-an-hour limit

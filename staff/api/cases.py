@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from court import crypto, db
-from court.models import Case, Party, StaffRole
+from court.models import Case, Party
 from court.services import cases as case_service
 from court.services import party_sessions
 from staff.api import bp
@@ -27,7 +27,7 @@ from staff.api.schemas import (
     Strict,
 )
 
-WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+WRITERS = case_service.WRITERS
 TTL = "ASSOCIATION_CODE_TTL_DAYS"
 
 

@@ -15,9 +15,9 @@ from court.i18n import _
 from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
 from court.services import cases as case_service
-from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS, _case, _ttl
+from staff.console import bp
+from staff.console.auth import actor, flash_refusal, login_required, require_writer
+from staff.console.cases import _case, _show_code_once, _ttl
 
 PRINCIPAL_ROLES = (PartyRole.PLAINTIFF, PartyRole.DEFENDANT, PartyRole.THIRD_PARTY)
 
@@ -63,15 +63,14 @@ def agents_page(case_id: int):  # type: ignore[no-untyped-def]
 def _code_once(party: Party, code: str | None):  # type: ignore[no-untyped-def]
     if code is None:
         return redirect(url_for("console.agents_page", case_id=party.case_id), code=303)
-    return redirect(url_for("console.issued_code", token=once.stash({"party": party.id, "code": code})), code=303)
+    return _show_code_once(party, code)
 
 
 @bp.post("/cases/<int:case_id>/organisations")
 @login_required
 def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
     """An organisation party, and its legal representative when a name is given."""
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     f = request.form
@@ -92,7 +91,7 @@ def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
         s.commit()
     except (DomainError, ValueError) as exc:
         s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("当事人类型不正确"), "error")
+        flash_refusal(exc, _("当事人类型不正确"))
         return _page(case_id, 400)
     flash(_("已添加单位当事人 {name}", name=party.name))
     return _code_once(rep.agent, code) if rep is not None else _code_once(party, None)
@@ -101,8 +100,7 @@ def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/cases/<int:case_id>/agents")
 @login_required
 def add_agent(case_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     principal = s.get(Party, request.form.get("principal_id", type=int) or 0)
@@ -134,8 +132,7 @@ def _authority(authority_id: int) -> AgentAuthority:
 @bp.post("/agents/<int:authority_id>/revoke")
 @login_required
 def revoke_agent(authority_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     a = _authority(authority_id)
     agents.revoke(db.session(), a, actor=actor(), reason=request.form.get("reason", ""))
     db.session().commit()

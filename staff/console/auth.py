@@ -13,12 +13,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from court import crypto, db, ratelimit
 from court.errors import DomainError, RateLimited
 from court.i18n import _
 from court.models import Staff, StaffRole
+from court.services import cases as case_service
 from court.services import staff as staff_service
 from staff.console import bp
 
@@ -74,6 +75,18 @@ def actor() -> str:
 
 def has_role(*roles: StaffRole) -> bool:
     return g.staff.role is StaffRole.ADMIN or g.staff.role in roles
+
+
+def require_writer() -> None:
+    """Only a judge or a clerk (or an admin) changes a case; anyone else gets 403."""
+    if not has_role(*case_service.WRITERS):
+        abort(403)
+
+
+def flash_refusal(exc: Exception, fallback: str) -> None:
+    """A refusal in the staff member's words: the rule's own message, or ``fallback`` (already
+    translated) for a malformed form value."""
+    flash(exc.localized() if isinstance(exc, DomainError) else fallback, "error")
 
 
 @bp.app_context_processor

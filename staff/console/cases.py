@@ -20,7 +20,6 @@ from court.models import (
     Party,
     PartyRole,
     ServiceRecord,
-    StaffRole,
     StepStatus,
 )
 from court.services import cases as case_service
@@ -28,9 +27,9 @@ from court.services import consent as consent_rules
 from court.services import other_service, party_sessions
 from signing import qr
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, flash_refusal, login_required, require_writer
 
-WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+WRITERS = case_service.WRITERS
 
 
 def _case(case_id: int) -> Case:
@@ -39,6 +38,18 @@ def _case(case_id: int) -> Case:
     except DomainError:
         abort(404)
 
+
+def _party(party_id: int) -> Party:
+    """A party of this staff member's court; another court's party is 404, as if it did not exist."""
+    party = db.session().get(Party, party_id)
+    if party is None or party.case.court_id != g.staff.court_id:
+        abort(404)
+    return party
+
+
+def _writable_party(party_id: int) -> Party:
+    require_writer()
+    return _party(party_id)
 
 
 @bp.get("/")
@@ -65,8 +76,7 @@ def index():  # type: ignore[no-untyped-def]
 def cases():  # type: ignore[no-untyped-def]
     s = db.session()
     if request.method == "POST":
-        if not has_role(*WRITERS):
-            abort(403)
+        require_writer()
         try:
             case = case_service.create_case(s, g.staff.court, request.form.get("number", ""),
                                             request.form.get("type", "civil"), request.form.get("title", ""), actor())
@@ -134,8 +144,7 @@ def issued_code(token: str):  # type: ignore[no-untyped-def]
 @bp.post("/cases/<int:case_id>/parties")
 @login_required
 def add_party(case_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     f = request.form
@@ -147,7 +156,7 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
         s.commit()
     except (DomainError, ValueError) as exc:
         s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("当事人类型不正确"), "error")
+        flash_refusal(exc, _("当事人类型不正确"))
         return _case_page(c, request.form, 409 if getattr(exc, "status", 400) == 409 else 400)
     return _show_code_once(party, code)
 
@@ -155,12 +164,8 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/parties/<int:party_id>/remove")
 @login_required
 def remove_party(party_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
+    party = _writable_party(party_id)
     case_id = party.case_id
     try:
         case_service.remove_party(s, party, actor=actor())
@@ -175,12 +180,8 @@ def remove_party(party_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/parties/<int:party_id>/code")
 @login_required
 def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
+    party = _writable_party(party_id)
     code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
     s.commit()
     return _show_code_once(party, code)
@@ -190,12 +191,8 @@ def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def revoke_sessions(party_id: int):  # type: ignore[no-untyped-def]
     """End every party-page session of this party (a lost phone, a shared computer)."""
-    if not has_role(*WRITERS):
-        abort(403)
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
+    party = _writable_party(party_id)
     ended = party_sessions.revoke_party(s, party, actor=actor())
     s.commit()
     flash(_("已结束 {name} 的 {n} 个网页会话，需重新人脸识别后才能查看文书。", name=party.name, n=ended))
@@ -228,8 +225,7 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
 
     from signing import bundle
 
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     fh = bundle.export_file(s, c, actor=actor())
@@ -243,8 +239,7 @@ def change_status(case_id: int):  # type: ignore[no-untyped-def]
     from court.models import CaseStatus
     from court.services import lifecycle
 
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     try:
@@ -254,7 +249,7 @@ def change_status(case_id: int):  # type: ignore[no-untyped-def]
         flash(_("案件状态已更新") + ("：" + _("结案后将在所有签署流程结束时自动归档") if c.status is CaseStatus.CLOSED else ""))
     except (DomainError, ValueError) as exc:
         s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("案件状态不正确"), "error")
+        flash_refusal(exc, _("案件状态不正确"))
     return redirect(url_for("console.case", case_id=case_id), code=303)
 
 

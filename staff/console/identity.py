@@ -13,31 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from court import crypto, db
 from court.errors import DomainError
 from court.i18n import _
-from court.models import Party
 from court.services import face_consent, outbox, staff_identity
 from staff.console import bp
-from staff.console.auth import has_role, login_required
-from staff.console.cases import WRITERS
-
-
-def _party(party_id: int) -> Party:
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
-    return party
+from staff.console.auth import login_required
+from staff.console.cases import _writable_party
 
 
 @bp.route("/parties/<int:party_id>/verify", methods=["GET", "POST"])
 @login_required
 def verify_party(party_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
-    party = _party(party_id)
+    party = _writable_party(party_id)
     minutes = int(current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30))
     if request.method == "POST":
         s = db.session()

@@ -12,7 +12,7 @@ from court.i18n import _
 from court.models import Staff, StaffRole
 from court.services import staff as staff_service
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, flash_refusal, has_role, login_required
 
 
 def _admin() -> None:
@@ -66,7 +66,7 @@ def staff_create():  # type: ignore[no-untyped-def]
         s.commit()
     except (DomainError, ValueError) as exc:
         s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("角色不正确"), "error")
+        flash_refusal(exc, _("角色不正确"))
         return _page(request.form, 409 if getattr(exc, "status", 400) == 409 else 400)
     return _show_once(member, api_key=key, password=password)
 
@@ -108,7 +108,7 @@ def _act(staff_id: int, change, done: str):  # type: ignore[no-untyped-def]
         flash(done)
     except (DomainError, ValueError) as exc:
         s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("角色不正确"), "error")
+        flash_refusal(exc, _("角色不正确"))
     return redirect(url_for("console.staff_list"), code=303)
 
 

@@ -22,8 +22,7 @@ from court.models import Case, CaseStatus, NoticePush, PartyRole
 from notify import messages
 from notify import push as pushes
 from staff.console import bp, drafts
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS
+from staff.console.auth import actor, flash_refusal, login_required, require_writer
 
 
 @bp.app_template_filter("message_title")
@@ -78,8 +77,7 @@ def _form_page(form: MultiDict[str, str], status: int = 200):  # type: ignore[no
 @bp.route("/notices/new", methods=["GET", "POST"])
 @login_required
 def new_notice():  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     if request.method == "GET":
         kept = drafts.read(request.args.get("draft", "")) if request.args.get("draft") else None
         return _form_page(_form_of(kept) if kept else MultiDict())
@@ -88,7 +86,7 @@ def new_notice():  # type: ignore[no-untyped-def]
         _preview(draft)  # every check, before anything is kept
     except (DomainError, ValueError) as exc:
         db.session().rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("请求数据不正确"), "error")
+        flash_refusal(exc, _("请求数据不正确"))
         return _form_page(request.form, 400)
     return redirect(url_for("console.notice_preview", token=drafts.keep(draft)), code=303)
 
@@ -96,8 +94,7 @@ def new_notice():  # type: ignore[no-untyped-def]
 @bp.route("/notices/preview/<token>", methods=["GET", "POST"])
 @login_required
 def notice_preview(token: str):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     if request.method == "POST":
         return _confirm(token)
     draft = drafts.read(token)

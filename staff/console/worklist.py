@@ -21,7 +21,7 @@ from court.services import flows as flow_service
 from court.services import service_actions
 from court.services import worklist as outstanding
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, has_role, login_required, require_writer
 from staff.console.cases import WRITERS
 
 BACK_KEYS = ("q", "kind", "case_status", "min_age_days", "sort", "page", "per_page", "mine")
@@ -39,8 +39,7 @@ def _back_query() -> str:
 
 
 def _writer() -> None:
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
 
 
 def _step(step_id: int):  # type: ignore[no-untyped-def]
