@@ -19,7 +19,6 @@ import argparse
 import io
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -66,8 +65,7 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from app import create_app
-    from config import Config
+    from bench import world
     from court import db, redis_conn
     from court.errors import DomainError
     from court.models import Document, DocumentKind, FlowStep, StepAction
@@ -76,19 +74,12 @@ def main() -> int:
     from signing import pages, service
     from tests.support import pdfcorpus
 
-    tmp = Path(tempfile.mkdtemp(prefix="verify-bench-"))
-    cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",
-                 DATABASE_URL=f"sqlite:///{tmp / 'court.db'}", REDIS_URL=redis_conn.embedded_url(str(tmp / "redis")),
-                 STORAGE_DIR=str(tmp / "files"), PUBLIC_BASE_URL="http://court.test", JOB_RETRY_INTERVALS=[])
-    app = create_app(cfg)
+    app = world.embedded_app("verify-bench-")
     probe = Probe()
     files = {name: make() for name, make in pdfcorpus.HOSTILE.items()}
     files["content_bomb_510KB"] = pdfcorpus.content_bomb()
     worst_ok = True
     with app.app_context():
-        from court import migrate
-
-        migrate.upgrade(cfg.DATABASE_URL)
         s = db.session()
         court = staff_service.create_court(s, "北京互联网法院", "京0491")
         case = cases.create_case(s, court, "（2026）京0491民初1号", "civil")
@@ -154,7 +145,7 @@ def main() -> int:
                       + ("" if ok else "   <-- over target"))
     print(f"web process peak RSS: {_rss_mb():.0f} MB")
     print(f"target (every file < {LIMIT_SECONDS:.0f} s and < {LIMIT_MB:.0f} MB): " + ("met" if worst_ok else "NOT met"))
-    redis_conn.stop_embedded(str(tmp / "redis"))
+    redis_conn.stop_embedded(str(Path(app.config["INSTANCE_PATH"]) / "redis"))
     return 0 if worst_ok else 1
 
 
