@@ -10,9 +10,19 @@ from court.models import Case, Document, DocumentKind, Notification, PartyRole, 
 from court.services import cases
 from court.services import other_service as other_rules
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import LINK, at, court_with_staff, face_photo, inbox, open_sms_link, read, seed_flow, wait_for
-from tests.e2e.test_consent_journey import _to_consent_page
-from tests.e2e.test_staff_journey import _login
+from tests.e2e.helpers import (
+    LINK,
+    at,
+    console_login,
+    court_with_staff,
+    face_photo,
+    inbox,
+    open_sms_link,
+    read,
+    seed_flow,
+    to_consent_page,
+    wait_for,
+)
 from tests.support.factories import id_number, pdf_bytes
 from tests.support.signing import assert_pdfsig_valid, pdftotext
 
@@ -24,14 +34,14 @@ def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, des
     doc, parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
     page = phone()
     open_sms_link(page, "13800000001", shots)
-    _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
+    to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     page.fill("#reason", "请邮寄到我家")
     page.click("#consent-decline")
     page.wait_for_selector("text=已记录您不同意电子送达")
     shots(page, "party-declined")
 
     console = desktop
-    _login(console, "clerk1")
+    console_login(console, "clerk1")
     assert "张三" in console.inner_text(".alert") and "不同意电子送达" in console.inner_text(".alert")
     shots(console, "console-flagged")
     console.click(".alert a")
@@ -84,7 +94,7 @@ def test_clerk_generates_subpoenas_for_every_party_from_a_template_and_serves_th
 
     case_id = read(seed)
     page = desktop
-    _login(page, "clerk1")
+    console_login(page, "clerk1")
     page.goto(f"/console/cases/{case_id}")
     page.select_option("#gtemplate", label="传票")
     page.fill("#ghearing", "2030-12-15T09:30")
