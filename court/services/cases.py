@@ -24,6 +24,7 @@ from court.models import (
     StaffRole,
 )
 from court.services import lifecycle
+from court.services.court_scope import court_row
 
 CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]\S{2,40}号$")
 CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
@@ -51,10 +52,8 @@ def create_case(s: Session, court: Court, number: str, type: str, title: str = "
 
 
 def get_case(s: Session, court_id: int, case_id: int) -> Case:
-    case = s.get(Case, case_id)
-    if case is None or case.court_id != court_id:
-        raise NotFound("案件不存在", code="case_not_found")
-    return case
+    return court_row(s, Case, case_id, court_id, lambda c: c.court_id,
+                     NotFound("案件不存在", code="case_not_found"))
 
 
 @dataclass

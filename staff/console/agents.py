@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from court import db
 from court.display import CHINA
@@ -16,7 +16,7 @@ from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
 from court.services import cases as case_service
 from staff.console import bp
-from staff.console.auth import actor, flash_refusal, login_required, require_writer
+from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
 from staff.console.cases import _case, _show_code_once, _ttl
 
 PRINCIPAL_ROLES = (PartyRole.PLAINTIFF, PartyRole.DEFENDANT, PartyRole.THIRD_PARTY)
@@ -123,10 +123,7 @@ def add_agent(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _authority(authority_id: int) -> AgentAuthority:
-    a = db.session().get(AgentAuthority, authority_id)
-    if a is None or a.principal.case.court_id != g.staff.court_id:
-        abort(404)
-    return a
+    return of_my_court(AgentAuthority, authority_id, lambda a: a.principal.case.court_id)
 
 
 @bp.post("/agents/<int:authority_id>/revoke")

@@ -27,7 +27,7 @@ from court.services import consent as consent_rules
 from court.services import other_service, party_sessions
 from signing import qr
 from staff.console import bp, once
-from staff.console.auth import actor, flash_refusal, login_required, require_writer
+from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
 
 WRITERS = case_service.WRITERS
 
@@ -41,10 +41,7 @@ def _case(case_id: int) -> Case:
 
 def _party(party_id: int) -> Party:
     """A party of this staff member's court; another court's party is 404, as if it did not exist."""
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
-    return party
+    return of_my_court(Party, party_id, lambda p: p.case.court_id)
 
 
 def _writable_party(party_id: int) -> Party:

@@ -13,7 +13,7 @@ from court.services import flows as flow_service
 from signing import pages
 from staff import disposition
 from staff.console import bp
-from staff.console.auth import actor, flash_refusal, login_required, require_writer
+from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
 from staff.console.cases import _case
 
 PREVIEW_PAGES = 30  # pages shown inline; a longer document says so and links the whole file
@@ -163,10 +163,7 @@ def start_flow(document_id: int):  # type: ignore[no-untyped-def]
 
 
 def _step(step_id: int) -> FlowStep:
-    step = db.session().get(FlowStep, step_id)
-    if step is None or step.flow.document.case.court_id != g.staff.court_id:
-        abort(404)
-    return step
+    return of_my_court(FlowStep, step_id, lambda st: st.flow.document.case.court_id)
 
 
 @bp.post("/steps/<int:step_id>/sign")

@@ -12,7 +12,7 @@ from court.i18n import _
 from court.models import Staff, StaffRole
 from court.services import staff as staff_service
 from staff.console import bp, once
-from staff.console.auth import actor, flash_refusal, has_role, login_required
+from staff.console.auth import actor, flash_refusal, has_role, login_required, of_my_court
 
 
 def _admin() -> None:
@@ -21,10 +21,7 @@ def _admin() -> None:
 
 
 def _member(staff_id: int) -> Staff:
-    member = db.session().get(Staff, staff_id)
-    if member is None or member.court_id != g.staff.court_id:
-        abort(404)
-    return member
+    return of_my_court(Staff, staff_id, lambda m: m.court_id)
 
 
 def _page(form: MultiDict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]

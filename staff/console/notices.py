@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -22,7 +22,7 @@ from court.models import Case, CaseStatus, NoticePush, PartyRole
 from notify import messages
 from notify import push as pushes
 from staff.console import bp, drafts
-from staff.console.auth import actor, flash_refusal, login_required, require_writer
+from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
 
 
 @bp.app_template_filter("message_title")
@@ -145,10 +145,7 @@ def _confirm(token: str):  # type: ignore[no-untyped-def]
 
 
 def _push(push_id: int) -> NoticePush:
-    push = db.session().get(NoticePush, push_id)
-    if push is None or push.court_id != g.staff.court_id:
-        abort(404)
-    return push
+    return of_my_court(NoticePush, push_id, lambda p: p.court_id)
 
 
 def _status(push: NoticePush) -> dict[str, Any]:
