@@ -56,6 +56,11 @@ def get_case(s: Session, court_id: int, case_id: int) -> Case:
                      NotFound("案件不存在", code="case_not_found"))
 
 
+def get_party(s: Session, court_id: int, party_id: int) -> Party:
+    return court_row(s, Party, party_id, court_id, lambda p: p.case.court_id,
+                     NotFound("当事人不存在", code="party_not_found"))
+
+
 @dataclass
 class PartyInput:
     role: PartyRole

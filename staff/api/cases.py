@@ -47,12 +47,7 @@ def _ttl() -> int:
 
 def _party(party_id: int) -> Party:
     """The party, if it belongs to a case of the caller's court (404 otherwise)."""
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != current_staff().court_id:
-        from court.errors import NotFound
-
-        raise NotFound("当事人不存在", code="party_not_found")
-    return party
+    return case_service.get_party(db.session(), current_staff().court_id, party_id)
 
 
 def _case(case_id: int) -> Case:
