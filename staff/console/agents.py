@@ -16,7 +16,7 @@ from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
 from court.services import cases as case_service
 from staff.console import bp
-from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 from staff.console.cases import _case, _show_code_once, _ttl
 
 PRINCIPAL_ROLES = (PartyRole.PLAINTIFF, PartyRole.DEFENDANT, PartyRole.THIRD_PARTY)
@@ -90,8 +90,7 @@ def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
                 poa=None, actor=actor(), ttl_days=_ttl())
         s.commit()
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash_refusal(exc, _("当事人类型不正确"))
+        refused(exc, _("当事人类型不正确"))
         return _page(case_id, 400)
     flash(_("已添加单位当事人 {name}", name=party.name))
     return _code_once(rep.agent, code) if rep is not None else _code_once(party, None)
@@ -114,8 +113,7 @@ def add_agent(case_id: int):  # type: ignore[no-untyped-def]
                                      ttl_days=_ttl(), max_bytes=limit)
         s.commit()
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
         return _page(case_id, exc.status if exc.status in (400, 409, 413, 415, 422) else 400)
     flash(_("已登记 {agent} 为 {party} 的{role}", agent=authority.agent.name, party=principal.name,
             role=_(agents.ROLES[authority.role])))

@@ -93,9 +93,10 @@ def of_my_court(model: type[T], row_id: int, court_of: Callable[[T], int]) -> T:
         abort(404)
 
 
-def flash_refusal(exc: Exception, fallback: str) -> None:
-    """A refusal in the staff member's words: the rule's own message, or ``fallback`` (already
-    translated) for a malformed form value."""
+def refused(exc: Exception, fallback: str = "") -> None:
+    """A refused change: what the request wrote so far is rolled back, and the staff member is told why
+    in their words: the rule's own message, or ``fallback`` (already translated) for a malformed form value."""
+    db.session().rollback()
     flash(exc.localized() if isinstance(exc, DomainError) else fallback, "error")
 
 

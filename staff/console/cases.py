@@ -27,7 +27,7 @@ from court.services import consent as consent_rules
 from court.services import other_service, party_sessions
 from signing import qr
 from staff.console import bp, once
-from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 
 WRITERS = case_service.WRITERS
 
@@ -81,8 +81,7 @@ def cases():  # type: ignore[no-untyped-def]
             flash(_("案件已创建"))
             return redirect(url_for("console.case", case_id=case.id))
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
     q = request.args.get("q", "").strip()
     where = [Case.court_id == g.staff.court_id]
     if q:
@@ -152,8 +151,7 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
                                            f.get("email") or None)], ttl_days=_ttl(), actor=actor())
         s.commit()
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash_refusal(exc, _("当事人类型不正确"))
+        refused(exc, _("当事人类型不正确"))
         return _case_page(c, request.form, 409 if getattr(exc, "status", 400) == 409 else 400)
     return _show_code_once(party, code)
 
@@ -169,8 +167,7 @@ def remove_party(party_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("当事人已删除"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.case", case_id=case_id), code=303)
 
 
@@ -245,8 +242,7 @@ def change_status(case_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("案件状态已更新") + ("：" + _("结案后将在所有签署流程结束时自动归档") if c.status is CaseStatus.CLOSED else ""))
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash_refusal(exc, _("案件状态不正确"))
+        refused(exc, _("案件状态不正确"))
     return redirect(url_for("console.case", case_id=case_id), code=303)
 
 

@@ -14,7 +14,7 @@ from court.models import Document, OtherService
 from court.services import consent as consent_rules
 from court.services import other_service
 from staff.console import bp
-from staff.console.auth import actor, login_required
+from staff.console.auth import actor, login_required, refused
 from staff.console.cases import _writable_party
 
 
@@ -33,8 +33,7 @@ def record_consent(party_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已录入{name}的电子送达同意", name=party.name))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.case", case_id=party.case_id))
 
 
@@ -80,8 +79,7 @@ def other_service_form(party_id: int):  # type: ignore[no-untyped-def]
                     method=_(other_service.METHODS[row.method]), day=other_service.served_on_text(row)))
             return redirect(url_for("console.case", case_id=party.case_id))
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
     return render_template("console/other_service.html", party=party, documents=docs, recorded=recorded,
                            methods=other_service.METHODS, form=form, today=other_service.today().isoformat(),
                            describe=other_service.describe, served_on_text=other_service.served_on_text), \

@@ -13,7 +13,7 @@ from court.services import flows as flow_service
 from signing import pages
 from staff import disposition
 from staff.console import bp
-from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 from staff.console.cases import _case
 
 PREVIEW_PAGES = 30  # pages shown inline; a longer document says so and links the whole file
@@ -49,8 +49,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
                                  max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
         s.commit()
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
         return redirect(url_for("console.case", case_id=c.id))
     flash(_("文书已上传"))
     return redirect(url_for("console.document", document_id=doc.id))
@@ -91,8 +90,7 @@ def upload_correction(document_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已上传更正后的版本"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.document", document_id=doc.id))
 
 
@@ -157,8 +155,7 @@ def start_flow(document_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("签署流程已启动"))
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash_refusal(exc, _("请求数据不正确"))
+        refused(exc, _("请求数据不正确"))
     return redirect(url_for("console.document", document_id=doc.id))
 
 
@@ -182,8 +179,7 @@ def sign_step(step_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已提交签名，正在写入文书"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.document", document_id=step.flow.document_id))
 
 
@@ -206,6 +202,5 @@ def act_on_step(step_id: int, act: str):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已处理"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.document", document_id=step.flow.document_id))

@@ -20,7 +20,7 @@ from court.errors import DomainError
 from court.i18n import _
 from court.services import face_consent, outbox, staff_identity
 from staff.console import bp
-from staff.console.auth import login_required
+from staff.console.auth import login_required, refused
 from staff.console.cases import _writable_party
 
 
@@ -40,8 +40,7 @@ def verify_party(party_id: int):  # type: ignore[no-untyped-def]
                        dedupe_key=f"{staff_identity.DEDUPE_PREFIX}{check.id}")
             s.commit()
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
             return redirect(url_for("console.verify_party", party_id=party_id))
         flash(_("已记录身份核验（{who}），一次性链接已发送至 {phone}，{minutes}分钟内有效",
                 who=g.staff.name, phone=crypto.mask_phone(party.phone or ""), minutes=minutes))

@@ -22,7 +22,7 @@ from court.models import Case, CaseStatus, NoticePush, PartyRole
 from notify import messages
 from notify import push as pushes
 from staff.console import bp, drafts
-from staff.console.auth import actor, flash_refusal, login_required, of_my_court, require_writer
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 
 
 @bp.app_template_filter("message_title")
@@ -85,8 +85,7 @@ def new_notice():  # type: ignore[no-untyped-def]
     try:
         _preview(draft)  # every check, before anything is kept
     except (DomainError, ValueError) as exc:
-        db.session().rollback()
-        flash_refusal(exc, _("请求数据不正确"))
+        refused(exc, _("请求数据不正确"))
         return _form_page(request.form, 400)
     return redirect(url_for("console.notice_preview", token=drafts.keep(draft)), code=303)
 
