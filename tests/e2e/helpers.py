@@ -134,6 +134,7 @@ def send_face(page: Any, photo: Path, shots: Any = None) -> None:
 
 def to_consent_page(page: Any, phone: str, photo: Path, shots: Any) -> None:
     """SMS link → SMS code → the face notice (同意) → face check, stopping at the consent page."""
+    open_sms_link(page, phone, shots)
     enter_sms_code(page, phone, shots)
     send_face(page, photo)
     page.wait_for_url(at(r"/m/consent/\d+"), timeout=60_000)

@@ -11,7 +11,6 @@ from tests.e2e.helpers import (
     at,
     court_with_staff,
     face_photo,
-    open_sms_link,
     seed_flow,
     to_consent_page,
 )
@@ -23,7 +22,6 @@ def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, des
     court, _staff = court_with_staff()
     doc, _parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
     page = phone()
-    open_sms_link(page, "13800000001", shots)
     to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
     page.click("#reason-box summary")

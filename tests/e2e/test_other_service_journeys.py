@@ -17,7 +17,6 @@ from tests.e2e.helpers import (
     court_with_staff,
     face_photo,
     inbox,
-    open_sms_link,
     read,
     seed_flow,
     to_consent_page,
@@ -33,7 +32,6 @@ def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, des
     court, _staff = court_with_staff()
     doc, parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
     page = phone()
-    open_sms_link(page, "13800000001", shots)
     to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     page.fill("#reason", "请邮寄到我家")
     page.click("#consent-decline")

@@ -139,7 +139,7 @@ def use_settings(app, **values) -> None:  # type: ignore[no-untyped-def]
     registry.reset()
 
 
-def queue_otp(s, code: str, phone: str = "13900000009") -> Notification:  # type: ignore[no-untyped-def]
+def queue_otp(s, phone: str = "13900000009", *, code: str) -> Notification:  # type: ignore[no-untyped-def]
     """A one-time code SMS in the outbox, committed (the jobs that send it are not run)."""
     n = outbox.add(s, channel="sms", address=phone, template="otp", params={"code": code, "minutes": 5})
     s.commit()

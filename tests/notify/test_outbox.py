@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 
@@ -19,10 +20,7 @@ S = NotificationStatus
 
 
 CODE = "482913"  # the one-time code these tests send and look for
-
-
-def _otp(s, phone: str = "13900000009"):  # type: ignore[no-untyped-def]
-    return queue_otp(s, CODE, phone)
+_otp = partial(queue_otp, code=CODE)
 
 
 def test_otp_reaches_the_phone_once_and_the_code_is_purged(s, run_jobs, client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import socket
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -19,10 +20,7 @@ S = NotificationStatus
 
 
 CODE = "246810"  # the one-time code these tests send and look for
-
-
-def _otp(s, phone: str = "13900000009"):  # type: ignore[no-untyped-def]
-    return queue_otp(s, CODE, phone)
+_otp = partial(queue_otp, code=CODE)
 
 
 def test_aliyun_sendsms_with_a_verified_signature(s, aliyun, run_jobs):
