@@ -14,10 +14,9 @@ from court.errors import DomainError
 from court.i18n import _
 from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
-from court.services import cases as case_service
 from staff.console import bp
 from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
-from staff.console.cases import _case, _show_code_once, _ttl
+from staff.console.cases import _add_party, _case, _show_code_once, _ttl
 
 PRINCIPAL_ROLES = (PartyRole.PLAINTIFF, PartyRole.DEFENDANT, PartyRole.THIRD_PARTY)
 
@@ -75,12 +74,7 @@ def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
     c = _case(case_id)
     f = request.form
     try:
-        role = PartyRole(f.get("role", ""))
-        if role not in PRINCIPAL_ROLES:
-            raise ValueError(role)
-        [(party, _code)] = case_service.add_parties(s, c, [case_service.PartyInput(
-            role, f.get("name", ""), None, None, f.get("email") or None, kind="organisation",
-            uscc=f.get("uscc", ""))], ttl_days=_ttl(), actor=actor())
+        party, _code = _add_party(c, f, PRINCIPAL_ROLES, kind="organisation", uscc=f.get("uscc", ""))
         code = None
         rep = None
         if (f.get("agent_name") or "").strip():

@@ -137,6 +137,18 @@ def issued_code(token: str):  # type: ignore[no-untyped-def]
     return render_template("console/code.html", party=party, code=shown["code"], qr=qr.svg(shown["code"]))
 
 
+def _add_party(c: Case, form: MultiDict[str, str], roles: tuple[PartyRole, ...] = tuple(PartyRole),
+               **fields: str | None) -> tuple[Party, str]:
+    """One party from an add-party form (role, name, e-mail and ``fields``); a role not in ``roles``
+    is a ValueError, a refusal of the rules a DomainError. Not committed."""
+    role = PartyRole(form.get("role", ""))
+    if role not in roles:
+        raise ValueError(role)
+    [(party, code)] = case_service.add_parties(db.session(), c, [case_service.PartyInput(
+        role, form.get("name", ""), email=form.get("email") or None, **fields)], ttl_days=_ttl(), actor=actor())
+    return party, code
+
+
 @bp.post("/cases/<int:case_id>/parties")
 @login_required
 def add_party(case_id: int):  # type: ignore[no-untyped-def]
@@ -145,10 +157,7 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
     c = _case(case_id)
     f = request.form
     try:
-        role = PartyRole(f.get("role", ""))
-        [(party, code)] = case_service.add_parties(
-            s, c, [case_service.PartyInput(role, f.get("name", ""), f.get("id_number") or None, f.get("phone") or None,
-                                           f.get("email") or None)], ttl_days=_ttl(), actor=actor())
+        party, code = _add_party(c, f, id_number=f.get("id_number") or None, phone=f.get("phone") or None)
         s.commit()
     except (DomainError, ValueError) as exc:
         refused(exc, _("当事人类型不正确"))
