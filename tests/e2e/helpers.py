@@ -141,6 +141,15 @@ def to_consent_page(page: Any, phone: str, photo: Path, shots: Any) -> None:
     shots(page, "consent-choice")
 
 
+def decline_service(page: Any, reason: str) -> None:
+    """On the consent page: the folded reason box opened, ``reason`` written, 不同意 pressed; ends on the
+    page that confirms the answer."""
+    page.click("#reason-box summary")
+    page.fill("#reason", reason)
+    page.click("#consent-decline")
+    page.wait_for_selector("text=已记录您不同意电子送达")
+
+
 def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
     """SMS code (read from the development phone in a second tab), the face notice (同意), face check, consent."""
     enter_sms_code(page, phone, shots)

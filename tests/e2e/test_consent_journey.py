@@ -10,6 +10,7 @@ from tests.e2e.helpers import (
     PASSWORD,
     at,
     court_with_staff,
+    decline_service,
     face_photo,
     seed_flow,
     to_consent_page,
@@ -24,10 +25,7 @@ def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, des
     page = phone()
     to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
-    page.click("#reason-box summary")
-    page.fill("#reason", "我没有智能手机，请邮寄")
-    page.click("#consent-decline")
-    page.wait_for_selector("text=已记录您不同意电子送达")
+    decline_service(page, "我没有智能手机，请邮寄")
     shots(page, "declined")
     # nothing can be read: the document page leads back to the consent page
     page.goto(f"/m/documents/{doc.id}")

@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     at,
     console_login,
     court_with_staff,
+    decline_service,
     face_photo,
     inbox,
     read,
@@ -33,9 +34,7 @@ def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, des
     doc, parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
     page = phone()
     to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
-    page.fill("#reason", "请邮寄到我家")
-    page.click("#consent-decline")
-    page.wait_for_selector("text=已记录您不同意电子送达")
+    decline_service(page, "请邮寄到我家")
     shots(page, "party-declined")
 
     console = desktop
