@@ -39,6 +39,7 @@ def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, des
 
     console = desktop
     console_login(console, "clerk1")
+    console.goto("/console/")  # a clerk lands on the service desk; the cases needing attention are on the overview
     assert "张三" in console.inner_text(".alert") and "不同意电子送达" in console.inner_text(".alert")
     shots(console, "console-flagged")
     console.click(".alert a")
