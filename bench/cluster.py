@@ -19,7 +19,6 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,30 +36,24 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=1000, help="seals per round")
     args = ap.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="court-bench-cluster-"))
-    os.environ.setdefault("INSTANCE_PATH", str(instance))
-    os.environ.setdefault("SECRET_KEY", "bench-secret-" + "x" * 40)
-    os.environ["FLOW_SWEEP_SECONDS"] = "3600"  # the bench measures sealing, not recovery
-
     from rq import Worker
     from sqlalchemy import func, select
 
-    from app import create_app
-    from court import db, migrate, redis_conn
+    from bench import world
+    from court import db, redis_conn
     from court.models import DocumentKind, DocumentVersion, StepAction
     from court.services import cases, documents, flows
-    from court.services import staff as staff_service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
-    app = create_app()
+    # the bench measures sealing, not recovery: no flow sweep during it
+    app = world.env_app("court-bench-cluster-", "bench-secret-" + "x" * 40, FLOW_SWEEP_SECONDS="3600")
     os.environ["REDIS_URL"] = app.config["REDIS_URL_IN_USE"]
     kind = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
     print(f"database: {kind}; {os.cpu_count()} CPU cores")
     with app.app_context():
-        migrate.upgrade(app.config["DATABASE_URL"])
         redis_conn.client().flushdb()
         with db.transaction() as s:
-            court = staff_service.create_court(s, "北京互联网法院", f"C{int(time.time()) % 100000}")
+            court = world.new_court(s)
             case = cases.create_case(s, court, f"（2026）京0491民初{int(time.time()) % 100000}号", "civil")
             case_id = case.id
         pdf = pdf_bytes(3, "Cluster bench")
@@ -103,7 +96,7 @@ def main() -> int:
                   f"(workers' CPU {cpu:.1f} s, {args.docs / max(cpu, 1e-9):.1f} seals per CPU-second)")
         print(f"two workers / one worker: {rates[1] / rates[0]:.2f}x (goal 1.7x on 2 cores)")
         if not app.config.get("REDIS_URL"):
-            redis_conn.stop_embedded(str(instance))
+            redis_conn.stop_embedded(app.config["INSTANCE_PATH"])
     return 0
 
 

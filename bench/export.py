@@ -11,10 +11,8 @@ of ``--docs`` documents in the same run, so one can see that memory does not gro
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -34,26 +32,20 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=20)
     args = ap.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="court-bench-"))
-    os.environ.setdefault("INSTANCE_PATH", str(instance))
-    os.environ.setdefault("SECRET_KEY", "bench-secret")
-
     from rq import SimpleWorker
 
-    from app import create_app
-    from court import db, migrate, queue, redis_conn
+    from bench import world
+    from court import db, queue, redis_conn
     from court.models import DocumentKind, PartyRole, StepAction
     from court.services import cases, documents, flows
-    from court.services import staff as staff_service
     from signing import bundle, bundle_verify
-    from tests.factories import id_number, pdf_bytes
+    from tests.support.factories import id_number, pdf_bytes
 
-    app = create_app()
+    app = world.env_app()
     with app.app_context():
-        migrate.upgrade(app.config["DATABASE_URL"])
         pdf = pdf_bytes(args.pages, "判决书正文 Judgment text " * 20)
         with db.transaction() as s:
-            court = staff_service.create_court(s, "北京互联网法院", f"B{int(time.time()) % 100000}")
+            court = world.new_court(s)
             court_id = court.id
         case_ids = []
         for n, count in ((1, args.small), (2, args.docs)):
@@ -72,7 +64,7 @@ def main() -> int:
               f"{time.perf_counter() - t:.1f} s (not part of the figures)")
 
         for case_id, count in zip(case_ids, (args.small, args.docs), strict=True):
-            out = instance / f"case-{case_id}.zip"
+            out = Path(app.config["INSTANCE_PATH"]) / f"case-{case_id}.zip"
             rss0 = _rss_mb()
             tracemalloc.start()
             t = time.perf_counter()

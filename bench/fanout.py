@@ -15,7 +15,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,30 +31,21 @@ def main() -> int:
                     help="RQ worker processes (0: run the jobs in this process)")
     args = ap.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="court-bench-"))
-    os.environ.setdefault("INSTANCE_PATH", str(instance))
-    os.environ.setdefault("SECRET_KEY", "bench-secret")
-    os.environ["PUSH_CHUNK_SIZE"] = str(args.chunk)
-    os.environ["SMS_PROVIDER"] = "development"
-    os.environ["MAIL_PROVIDER"] = "development"
-
     from sqlalchemy import func, insert, select
 
-    from app import create_app
-    from court import db, migrate, queue, redis_conn
+    from bench import world
+    from court import db, queue, redis_conn
     from court.models import Case, Consent, DevMessage, NoticePush, Party, PartyRole
     from court.services import consent_text
-    from court.services import staff as staff_service
     from notify import push
 
-    app = create_app()
+    app = world.env_app(PUSH_CHUNK_SIZE=str(args.chunk), SMS_PROVIDER="development", MAIL_PROVIDER="development")
     os.environ["REDIS_URL"] = app.config["REDIS_URL_IN_USE"]  # workers share the (embedded) server
     with app.app_context():
-        migrate.upgrade(app.config["DATABASE_URL"])
         redis_conn.client().flushdb()
         t0 = time.perf_counter()
         with db.transaction() as s:
-            court = staff_service.create_court(s, "北京互联网法院", f"B{int(time.time()) % 100000}")
+            court = world.new_court(s)
             court_id = court.id
             case_ids = []
             for c in range(0, args.parties, args.per_case):
@@ -128,7 +118,7 @@ def main() -> int:
         print(f"fan-out of {args.parties:,} in {elapsed:.1f} s = {args.parties / elapsed:,.0f} messages/s "
               f"(target: under 60 s)")
         if not app.config.get("REDIS_URL"):
-            redis_conn.stop_embedded(str(instance))
+            redis_conn.stop_embedded(app.config["INSTANCE_PATH"])
         return 0 if recorded == args.parties and elapsed < 60 else 1
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,27 +25,17 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
-    from app import create_app
-    from config import Config
-    from court import db, redis_conn, sandbox
+    from bench import world
+    from court import db, sandbox
     from court.models import Document, StepAction
-    from court.services import cases, documents, flow_seal, flows
-    from court.services import staff as staff_service
+    from court.services import cases, documents, flows
     from signing import codes, pages, service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
-    tmp = Path(tempfile.mkdtemp(prefix="pages-bench-"))
-    cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",
-                 DATABASE_URL=f"sqlite:///{tmp / 'court.db'}", REDIS_URL=redis_conn.embedded_url(str(tmp / "redis")),
-                 STORAGE_DIR=str(tmp / "files"), PUBLIC_BASE_URL="http://court.test", JOB_RETRY_INTERVALS=[])
-    app = create_app(cfg)
+    app = world.embedded_app("pages-bench-")
     with app.app_context():
-        from court import migrate
-
-        migrate.upgrade(cfg.DATABASE_URL)
         s = db.session()
-        court = staff_service.create_court(s, "北京互联网法院", "京0491")
-        flow_seal.set_approval_kinds(s, court, [], actor="bench")
+        court = world.new_court(s)
         case = cases.create_case(s, court, "（2026）京0491民初1号", "civil")
         doc = documents.upload(s, case, documents.parse_kind("judgment"), "民事判决书", pdf_bytes(2, "Judgment"),
                                max_bytes=10**6)

@@ -2,7 +2,7 @@
 
     python bench/verify.py [--rounds 3]
 
-Each file of ``tests/pdfcorpus.py`` (cross-reference bombs, decompression and object-stream
+Each file of ``tests/support/pdfcorpus.py`` (cross-reference bombs, decompression and object-stream
 bombs, /Prev loops, deep nesting, truncated and damaged files) and the 510 KB page that inflates
 to 500 MB is posted to ``POST /verify`` with the Flask test client, put through the upload check,
 stored as a document (bypassing that check, as a file stored before it existed would be) and
@@ -19,7 +19,6 @@ import argparse
 import io
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -66,29 +65,21 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from app import create_app
-    from config import Config
+    from bench import world
     from court import db, redis_conn
     from court.errors import DomainError
     from court.models import Document, DocumentKind, FlowStep, StepAction
     from court.services import cases, documents, flows
     from court.services import staff as staff_service
     from signing import pages, service
-    from tests import pdfcorpus
+    from tests.support import pdfcorpus
 
-    tmp = Path(tempfile.mkdtemp(prefix="verify-bench-"))
-    cfg = Config(ENV="testing", TESTING=True, INSTANCE_PATH=str(tmp), SECRET_KEY="bench",
-                 DATABASE_URL=f"sqlite:///{tmp / 'court.db'}", REDIS_URL=redis_conn.embedded_url(str(tmp / "redis")),
-                 STORAGE_DIR=str(tmp / "files"), PUBLIC_BASE_URL="http://court.test", JOB_RETRY_INTERVALS=[])
-    app = create_app(cfg)
+    app = world.embedded_app("verify-bench-")
     probe = Probe()
     files = {name: make() for name, make in pdfcorpus.HOSTILE.items()}
     files["content_bomb_510KB"] = pdfcorpus.content_bomb()
     worst_ok = True
     with app.app_context():
-        from court import migrate
-
-        migrate.upgrade(cfg.DATABASE_URL)
         s = db.session()
         court = staff_service.create_court(s, "北京互联网法院", "京0491")
         case = cases.create_case(s, court, "（2026）京0491民初1号", "civil")
@@ -154,7 +145,7 @@ def main() -> int:
                       + ("" if ok else "   <-- over target"))
     print(f"web process peak RSS: {_rss_mb():.0f} MB")
     print(f"target (every file < {LIMIT_SECONDS:.0f} s and < {LIMIT_MB:.0f} MB): " + ("met" if worst_ok else "NOT met"))
-    redis_conn.stop_embedded(str(tmp / "redis"))
+    redis_conn.stop_embedded(str(Path(app.config["INSTANCE_PATH"]) / "redis"))
     return 0 if worst_ok else 1
 
 

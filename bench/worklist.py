@@ -11,10 +11,8 @@ the median and worst times printed. SQLite + embedded Redis in a throw-away fold
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,25 +27,20 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="court-bench-"))
-    os.environ.setdefault("INSTANCE_PATH", str(instance))
-    os.environ.setdefault("SECRET_KEY", "bench-secret")
-
     from sqlalchemy import event, insert, select
 
-    from app import create_app
-    from court import db, migrate, redis_conn
+    from bench import world
+    from court import db, redis_conn
     from court.models import Consent, DocumentKind, Notification, PartyRole, StaffRole, StepAction
     from court.services import cases, documents, flows, worklist
     from court.services import staff as staff_service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
-    app = create_app()
+    app = world.env_app()
     with app.app_context():
-        migrate.upgrade(app.config["DATABASE_URL"])
         redis_conn.client().flushdb()
         s = db.session()
-        court = staff_service.create_court(s, "北京互联网法院", f"B{int(time.time()) % 100000}")
+        court = world.new_court(s)
         clerk, _key = staff_service.create_staff(s, court, "benchclerk", "书记员", StaffRole.CLERK)
         s.commit()
         made, n_case = 0, 0

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from court.chinatime import CHINA as CHINA  # re-exported: callers that read display.CHINA
@@ -186,37 +187,16 @@ def word(table: dict[str, str], code: object, locale: str | None = None) -> str:
     return translate(table[text], locale) if text in table else text
 
 
-def case_type(code: object) -> str:
-    return word(CASE_TYPE, code)
-
-
-def version_reason(code: object) -> str:
-    return word(VERSION_REASON, code)
-
-
-def push_status(code: object) -> str:
-    return word(PUSH_STATUS, code)
-
-
-def seal_channel(code: object) -> str:
-    return word(SEAL_CHANNEL, code)
-
-
-def webhook_event(code: object) -> str:
-    return word(WEBHOOK_EVENT, code)
-
-
-def field(code: object) -> str:
-    return word(FIELD, code)
-
-
-def audit_action(code: object) -> str:
-    """An audit action in words; one not in the table reads as its code (so nothing is hidden)."""
-    return word(AUDIT_ACTION, code)
-
-
-def detail_key(code: object) -> str:
-    return word(DETAIL_KEY, code)
+# one reader per table, for templates (Jinja filters) and code: each is ``word`` bound to its table
+case_type: Callable[[object], str] = partial(word, CASE_TYPE)
+version_reason: Callable[[object], str] = partial(word, VERSION_REASON)
+push_status: Callable[[object], str] = partial(word, PUSH_STATUS)
+seal_channel: Callable[[object], str] = partial(word, SEAL_CHANNEL)
+webhook_event: Callable[[object], str] = partial(word, WEBHOOK_EVENT)
+field: Callable[[object], str] = partial(word, FIELD)
+# an audit action not in the table reads as its code (so nothing is hidden)
+audit_action: Callable[[object], str] = partial(word, AUDIT_ACTION)
+detail_key: Callable[[object], str] = partial(word, DETAIL_KEY)
 
 
 def error_text(error: str | None) -> str:

@@ -19,8 +19,6 @@ from typing import IO
 
 import redis
 
-_client: redis.Redis | None = None
-_url: str | None = None
 _users: dict[str, IO[str]] = {}  # folder -> the open users.lock this process holds shared
 
 
@@ -94,16 +92,33 @@ def _pings(url: str) -> bool:
         return False
 
 
+class _Slot:
+    """One process-wide connection, made again only when pointed at another URL (a test, a CLI
+    command switching instance); the queue's and the cache's are two of these."""
+
+    def __init__(self, setter: str) -> None:
+        self.setter = setter  # the function that opens it, named in the error when nobody has
+        self.client: redis.Redis | None = None
+        self.url: str | None = None
+
+    def open(self, url: str) -> redis.Redis:
+        if self.client is None or self.url != url:
+            self.client = redis.Redis.from_url(url)
+            self.url = url
+        return self.client
+
+    def get(self) -> redis.Redis:
+        if self.client is None:
+            raise RuntimeError(f"court.redis_conn.{self.setter}() has not been called")
+        return self.client
+
+
+_queue = _Slot("init")
+_cache = _Slot("init_cache")
+
+
 def init(url: str) -> redis.Redis:
-    global _client, _url
-    if _client is None or _url != url:
-        _client = redis.Redis.from_url(url)
-        _url = url
-    return _client
-
-
-_cache: redis.Redis | None = None
-_cache_url: str | None = None
+    return _queue.open(url)
 
 
 def cache_url_for(queue_url: str) -> str:
@@ -125,18 +140,12 @@ def cache_url_for(queue_url: str) -> str:
 
 
 def init_cache(url: str) -> redis.Redis:
-    global _cache, _cache_url
-    if _cache is None or _cache_url != url:
-        _cache = redis.Redis.from_url(url)
-        _cache_url = url
-    return _cache
+    return _cache.open(url)
 
 
 def cache() -> redis.Redis:
     """The Redis for evictable data (``CACHE_REDIS_URL``); never for jobs, locks or limits."""
-    if _cache is None:
-        raise RuntimeError("court.redis_conn.init_cache() has not been called")
-    return _cache
+    return _cache.get()
 
 
 def eviction_warning() -> str | None:
@@ -152,15 +161,13 @@ def eviction_warning() -> str | None:
 
 
 def client() -> redis.Redis:
-    if _client is None:
-        raise RuntimeError("court.redis_conn.init() has not been called")
-    return _client
+    return _queue.get()
 
 
 def url() -> str:
-    if _url is None:
+    if _queue.url is None:
         raise RuntimeError("court.redis_conn.init() has not been called")
-    return _url
+    return _queue.url
 
 
 def text(value: bytes | str | None) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from court import audit, crypto, db, queue, redis_conn, storage
+from court.configured import Configured
 
 
 @dataclass
@@ -29,11 +30,10 @@ class Runtime:
     cache_redis_url: str = ""  # empty: the queue's server, next database number
 
 
-_current: Runtime | None = None
+_current: Configured[Runtime] = Configured("court.runtime.init()")
 
 
 def init(rt: Runtime) -> Runtime:
-    global _current
     crypto.configure(rt.secret_key, rt.data_key, rt.data_keys_previous)
     audit.configure(rt.audit_key or None, rt.secret_key, rt.audit_retired_keys)
     db.init(rt.database_url)
@@ -43,11 +43,8 @@ def init(rt: Runtime) -> Runtime:
     redis_conn.init_cache(rt.cache_redis_url or redis_conn.cache_url_for(url))
     storage.configure(storage.from_settings(rt.storage_url, rt.storage_dir, **rt.s3))
     queue.configure(is_async=rt.queue_is_async, retry_intervals=rt.retry_intervals)
-    _current = rt
-    return rt
+    return _current.set(rt)
 
 
 def current() -> Runtime:
-    if _current is None:
-        raise RuntimeError("court.runtime.init() has not been called")
-    return _current
+    return _current.get()

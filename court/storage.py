@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urlparse
 
+from court.configured import Configured
+
 CHUNK = 1024 * 1024
 
 
@@ -228,15 +230,12 @@ def from_settings(storage_url: str, storage_dir: str, **s3: str) -> FileStore:
     return LocalFileStore(storage_dir)
 
 
-_store: FileStore | None = None
+_store: Configured[FileStore] = Configured("court.storage.configure()")
 
 
 def configure(store: FileStore) -> None:
-    global _store
-    _store = store
+    _store.set(store)
 
 
 def store() -> FileStore:
-    if _store is None:
-        raise RuntimeError("court.storage.configure() has not been called")
-    return _store
+    return _store.get()

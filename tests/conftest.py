@@ -41,7 +41,7 @@ def redis_url(session_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def s3_server(session_dir: Path):
     """A real S3-protocol server on loopback (moto's standalone server); skips if moto is missing."""
-    from tests.s3_support import running_s3
+    from tests.support.s3 import running_s3
 
     with running_s3(session_dir) as server:
         yield server

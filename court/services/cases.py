@@ -21,10 +21,13 @@ from court.models import (
     PartyRole,
     Person,
     ServiceRecord,
+    StaffRole,
 )
 from court.services import lifecycle
+from court.services.court_scope import court_row
 
 CASE_TYPES = ("civil", "criminal", "administrative", "enforcement", "other")
+WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)  # who changes a case (and an admin); console and API ask this
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U): 5 bits a character.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12  # 30**12 ≈ 2**59: unguessable under the bot's 5-an-hour limit
@@ -46,10 +49,13 @@ def create_case(s: Session, court: Court, number: str, type: str, title: str = "
 
 
 def get_case(s: Session, court_id: int, case_id: int) -> Case:
-    case = s.get(Case, case_id)
-    if case is None or case.court_id != court_id:
-        raise NotFound("案件不存在", code="case_not_found")
-    return case
+    return court_row(s, Case, case_id, court_id, lambda c: c.court_id,
+                     NotFound("案件不存在", code="case_not_found"))
+
+
+def get_party(s: Session, court_id: int, party_id: int) -> Party:
+    return court_row(s, Party, party_id, court_id, lambda p: p.case.court_id,
+                     NotFound("当事人不存在", code="party_not_found"))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from court.errors import DomainError, NotFound
 from court.models import Case, Document, DocumentKind, DocumentStatus, DocumentVersion
 from court.pdfcheck import check_pdf
 from court.services import lifecycle
+from court.services.court_scope import court_row
 
 UPLOADABLE = tuple(k for k in DocumentKind if k is not DocumentKind.CREDENTIAL)
 
@@ -94,10 +95,8 @@ def upload_correction(
 
 
 def get_document(s: Session, court_id: int, document_id: int) -> Document:
-    doc = s.get(Document, document_id)
-    if doc is None or doc.case.court_id != court_id:
-        raise NotFound("文书不存在", code="document_not_found")
-    return doc
+    return court_row(s, Document, document_id, court_id, lambda d: d.case.court_id,
+                     NotFound("文书不存在", code="document_not_found"))
 
 
 def read_version(version: DocumentVersion) -> bytes:

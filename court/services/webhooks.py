@@ -44,6 +44,7 @@ from court.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from court.services.court_scope import court_row
 
 # audit action -> event type sent to the court's systems
 EVENTS: dict[str, str] = {
@@ -221,17 +222,13 @@ def update_endpoint(s: Session, ep: WebhookEndpoint, *, active: bool | None = No
 
 
 def endpoint_of(s: Session, court_id: int, endpoint_id: int) -> WebhookEndpoint:
-    ep = s.get(WebhookEndpoint, endpoint_id)
-    if ep is None or ep.court_id != court_id:
-        raise NotFound("接收地址不存在", code="webhook_not_found")
-    return ep
+    return court_row(s, WebhookEndpoint, endpoint_id, court_id, lambda ep: ep.court_id,
+                     NotFound("接收地址不存在", code="webhook_not_found"))
 
 
 def delivery_of(s: Session, court_id: int, delivery_id: int) -> WebhookDelivery:
-    d = s.get(WebhookDelivery, delivery_id)
-    if d is None or d.endpoint.court_id != court_id:
-        raise NotFound("投递记录不存在", code="webhook_delivery_not_found")
-    return d
+    return court_row(s, WebhookDelivery, delivery_id, court_id, lambda d: d.endpoint.court_id,
+                     NotFound("投递记录不存在", code="webhook_delivery_not_found"))
 
 
 def _payload(ev: AuditEvent, event_type: str, case: Case) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from court import db
 from court.errors import NotFound
 from court.models import AgentAuthority
 from court.services import agents
+from court.services.court_scope import court_row
 from staff.api import bp
 from staff.api.auth import actor, current_staff
 from staff.api.cases import WRITERS, _party, _ttl
@@ -73,9 +74,8 @@ def add_agent(party_id: int) -> AgentOut:
        tag="parties", response=AgentOut, roles=WRITERS, multipart={"reason": "撤销原因 / reason"})
 def revoke_agent(authority_id: int) -> AgentOut:
     s = db.session()
-    a = s.get(AgentAuthority, authority_id)
-    if a is None or a.principal.case.court_id != current_staff().court_id:
-        raise NotFound("代理授权不存在", code="agent_not_found")
+    a = court_row(s, AgentAuthority, authority_id, current_staff().court_id, lambda a: a.principal.case.court_id,
+                  NotFound("代理授权不存在", code="agent_not_found"))
     agents.revoke(s, a, actor=actor(), reason=(request.form.get("reason") or "")[:500])
     s.commit()
     return agent_out(a)

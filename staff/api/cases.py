@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from court import casenumbers, crypto, db
-from court.models import Case, Party, StaffRole
+from court.models import Case, Party
 from court.services import cases as case_service
 from court.services import party_sessions
 from staff.api import bp
@@ -27,7 +27,7 @@ from staff.api.schemas import (
     Strict,
 )
 
-WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+WRITERS = case_service.WRITERS
 TTL = "ASSOCIATION_CODE_TTL_DAYS"
 
 
@@ -47,12 +47,7 @@ def _ttl() -> int:
 
 def _party(party_id: int) -> Party:
     """The party, if it belongs to a case of the caller's court (404 otherwise)."""
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != current_staff().court_id:
-        from court.errors import NotFound
-
-        raise NotFound("当事人不存在", code="party_not_found")
-    return party
+    return case_service.get_party(db.session(), current_staff().court_id, party_id)
 
 
 def _case(case_id: int) -> Case:

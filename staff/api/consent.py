@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import current_app, request
 
 from court import db
-from court.errors import DomainError, NotFound
+from court.errors import DomainError
 from court.models import Party
+from court.services import cases as case_service
 from court.services import consent as consent_rules
 from court.services import consent_text
 from staff.api import bp
@@ -18,10 +19,7 @@ from staff.api.schemas import ConsentOut
 
 
 def _party(party_id: int) -> Party:
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != current_staff().court_id:
-        raise NotFound("当事人不存在", code="party_not_found")
-    return party
+    return case_service.get_party(db.session(), current_staff().court_id, party_id)
 
 
 def consent_out(party: Party) -> ConsentOut:

@@ -10,6 +10,7 @@ from court.models import FlowStep, SigningFlow, StaffRole
 from court.services import documents as doc_service
 from court.services import flow_steps
 from court.services import flows as flow_service
+from court.services.court_scope import court_row
 from staff.api import bp
 from staff.api.auth import actor, current_staff
 from staff.api.cases import WRITERS
@@ -18,10 +19,8 @@ from staff.api.schemas import FlowIn, FlowOut, ReauthIn, RefuseIn, SignIn, SignQ
 
 
 def _flow(flow_id: int) -> SigningFlow:
-    flow = db.session().get(SigningFlow, flow_id)
-    if flow is None or flow.document.case.court_id != current_staff().court_id:
-        raise NotFound("签署流程不存在", code="flow_not_found")
-    return flow
+    return court_row(db.session(), SigningFlow, flow_id, current_staff().court_id,
+                     lambda f: f.document.case.court_id, NotFound("签署流程不存在", code="flow_not_found"))
 
 
 def _step(flow_id: int, step_id: int) -> FlowStep:

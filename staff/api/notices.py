@@ -13,6 +13,7 @@ from pydantic import Field
 from court import db
 from court.errors import NotFound
 from court.models import NoticePush, PartyRole
+from court.services.court_scope import court_row
 from notify import push as pushes
 from staff.api import bp
 from staff.api.auth import actor, current_staff
@@ -80,7 +81,5 @@ def push_notice(body: NoticeIn) -> NoticePushOut:
 @route(bp, "/notices/<int:push_id>", summary="推送进度 / progress of a push", tag="notices",
        response=NoticePushOut)
 def get_notice(push_id: int) -> NoticePushOut:
-    push = db.session().get(NoticePush, push_id)
-    if push is None or push.court_id != current_staff().court_id:
-        raise NotFound("推送不存在", code="push_not_found")
-    return _out(push)
+    return _out(court_row(db.session(), NoticePush, push_id, current_staff().court_id, lambda p: p.court_id,
+                          NotFound("推送不存在", code="push_not_found")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from court import db
 from court.display import CHINA
@@ -14,10 +14,9 @@ from court.errors import DomainError
 from court.i18n import _
 from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
-from court.services import cases as case_service
-from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS, _case, _ttl
+from staff.console import bp
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
+from staff.console.cases import _add_party, _case, _show_code_once, _ttl
 
 PRINCIPAL_ROLES = (PartyRole.PLAINTIFF, PartyRole.DEFENDANT, PartyRole.THIRD_PARTY)
 
@@ -63,25 +62,19 @@ def agents_page(case_id: int):  # type: ignore[no-untyped-def]
 def _code_once(party: Party, code: str | None):  # type: ignore[no-untyped-def]
     if code is None:
         return redirect(url_for("console.agents_page", case_id=party.case_id), code=303)
-    return redirect(url_for("console.issued_code", token=once.stash({"party": party.id, "code": code})), code=303)
+    return _show_code_once(party, code)
 
 
 @bp.post("/cases/<int:case_id>/organisations")
 @login_required
 def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
     """An organisation party, and its legal representative when a name is given."""
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     f = request.form
     try:
-        role = PartyRole(f.get("role", ""))
-        if role not in PRINCIPAL_ROLES:
-            raise ValueError(role)
-        [(party, _code)] = case_service.add_parties(s, c, [case_service.PartyInput(
-            role, f.get("name", ""), None, None, f.get("email") or None, kind="organisation",
-            uscc=f.get("uscc", ""))], ttl_days=_ttl(), actor=actor())
+        party, _code = _add_party(c, f, PRINCIPAL_ROLES, kind="organisation", uscc=f.get("uscc", ""))
         code = None
         rep = None
         if (f.get("agent_name") or "").strip():
@@ -91,8 +84,7 @@ def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
                 poa=None, actor=actor(), ttl_days=_ttl())
         s.commit()
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("当事人类型不正确"), "error")
+        refused(exc, _("当事人类型不正确"))
         return _page(case_id, 400)
     flash(_("已添加单位当事人 {name}", name=party.name))
     return _code_once(rep.agent, code) if rep is not None else _code_once(party, None)
@@ -101,8 +93,7 @@ def add_organisation(case_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/cases/<int:case_id>/agents")
 @login_required
 def add_agent(case_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     principal = s.get(Party, request.form.get("principal_id", type=int) or 0)
@@ -116,8 +107,7 @@ def add_agent(case_id: int):  # type: ignore[no-untyped-def]
                                      ttl_days=_ttl(), max_bytes=limit)
         s.commit()
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
         return _page(case_id, exc.status if exc.status in (400, 409, 413, 415, 422) else 400)
     flash(_("已登记 {agent} 为 {party} 的{role}", agent=authority.agent.name, party=principal.name,
             role=_(agents.ROLES[authority.role])))
@@ -125,17 +115,13 @@ def add_agent(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _authority(authority_id: int) -> AgentAuthority:
-    a = db.session().get(AgentAuthority, authority_id)
-    if a is None or a.principal.case.court_id != g.staff.court_id:
-        abort(404)
-    return a
+    return of_my_court(AgentAuthority, authority_id, lambda a: a.principal.case.court_id)
 
 
 @bp.post("/agents/<int:authority_id>/revoke")
 @login_required
 def revoke_agent(authority_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     a = _authority(authority_id)
     agents.revoke(db.session(), a, actor=actor(), reason=request.form.get("reason", ""))
     db.session().commit()

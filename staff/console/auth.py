@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from court import crypto, db, ratelimit
-from court.errors import DomainError, RateLimited
+from court.errors import DomainError, NotFound, RateLimited
 from court.i18n import _
 from court.models import Staff, StaffRole
+from court.services import cases as case_service
+from court.services import court_scope
 from court.services import staff as staff_service
 from staff.console import bp
 
 LOGIN_LIMITS = (ratelimit.Limit(5, 900), ratelimit.Limit(20, 86400))  # one username from one client
 USER_LIMITS = (ratelimit.Limit(50, 900), ratelimit.Limit(200, 86400))  # one username from all clients
 IP_LIMIT = ratelimit.Limit(50, 900)  # one client, whatever usernames
+T = TypeVar("T")
 
 
 def client_key() -> str:
@@ -74,6 +77,27 @@ def actor() -> str:
 
 def has_role(*roles: StaffRole) -> bool:
     return g.staff.role is StaffRole.ADMIN or g.staff.role in roles
+
+
+def require_writer() -> None:
+    """Only a judge or a clerk (or an admin) changes a case; anyone else gets 403."""
+    if not has_role(*case_service.WRITERS):
+        abort(403)
+
+
+def of_my_court(model: type[T], row_id: int, court_of: Callable[[T], int]) -> T:
+    """Row ``row_id`` if it is of the logged-in staff member's court, else 404 (see :mod:`court.services.court_scope`)."""
+    try:
+        return court_scope.court_row(db.session(), model, row_id, g.staff.court_id, court_of)
+    except NotFound:
+        abort(404)
+
+
+def refused(exc: Exception, fallback: str = "") -> None:
+    """A refused change: what the request wrote so far is rolled back, and the staff member is told why
+    in their words: the rule's own message, or ``fallback`` (already translated) for a malformed form value."""
+    db.session().rollback()
+    flash(exc.localized() if isinstance(exc, DomainError) else fallback, "error")
 
 
 @bp.app_context_processor

@@ -20,7 +20,6 @@ from court.models import (
     Party,
     PartyRole,
     ServiceRecord,
-    StaffRole,
     StepStatus,
 )
 from court.services import cases as case_service
@@ -28,9 +27,9 @@ from court.services import consent as consent_rules
 from court.services import other_service, party_sessions
 from signing import qr
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 
-WRITERS = (StaffRole.JUDGE, StaffRole.CLERK)
+WRITERS = case_service.WRITERS
 
 
 def _case(case_id: int) -> Case:
@@ -39,6 +38,15 @@ def _case(case_id: int) -> Case:
     except DomainError:
         abort(404)
 
+
+def _party(party_id: int) -> Party:
+    """A party of this staff member's court; another court's party is 404, as if it did not exist."""
+    return of_my_court(Party, party_id, lambda p: p.case.court_id)
+
+
+def _writable_party(party_id: int) -> Party:
+    require_writer()
+    return _party(party_id)
 
 
 @bp.get("/")
@@ -65,8 +73,7 @@ def index():  # type: ignore[no-untyped-def]
 def cases():  # type: ignore[no-untyped-def]
     s = db.session()
     if request.method == "POST":
-        if not has_role(*WRITERS):
-            abort(403)
+        require_writer()
         try:
             case = case_service.create_case(s, g.staff.court, request.form.get("number", ""),
                                             request.form.get("type", "civil"), request.form.get("title", ""), actor())
@@ -74,8 +81,7 @@ def cases():  # type: ignore[no-untyped-def]
             flash(_("案件已创建"))
             return redirect(url_for("console.case", case_id=case.id))
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
     q = request.args.get("q", "").strip()
     where = [Case.court_id == g.staff.court_id]
     if q:
@@ -131,23 +137,30 @@ def issued_code(token: str):  # type: ignore[no-untyped-def]
     return render_template("console/code.html", party=party, code=shown["code"], qr=qr.svg(shown["code"]))
 
 
+def _add_party(c: Case, form: MultiDict[str, str], roles: tuple[PartyRole, ...] = tuple(PartyRole),
+               **fields: str | None) -> tuple[Party, str]:
+    """One party from an add-party form (role, name, e-mail and ``fields``); a role not in ``roles``
+    is a ValueError, a refusal of the rules a DomainError. Not committed."""
+    role = PartyRole(form.get("role", ""))
+    if role not in roles:
+        raise ValueError(role)
+    [(party, code)] = case_service.add_parties(db.session(), c, [case_service.PartyInput(
+        role, form.get("name", ""), email=form.get("email") or None, **fields)], ttl_days=_ttl(), actor=actor())
+    return party, code
+
+
 @bp.post("/cases/<int:case_id>/parties")
 @login_required
 def add_party(case_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     f = request.form
     try:
-        role = PartyRole(f.get("role", ""))
-        [(party, code)] = case_service.add_parties(
-            s, c, [case_service.PartyInput(role, f.get("name", ""), f.get("id_number") or None, f.get("phone") or None,
-                                           f.get("email") or None)], ttl_days=_ttl(), actor=actor())
+        party, code = _add_party(c, f, id_number=f.get("id_number") or None, phone=f.get("phone") or None)
         s.commit()
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("当事人类型不正确"), "error")
+        refused(exc, _("当事人类型不正确"))
         return _case_page(c, request.form, 409 if getattr(exc, "status", 400) == 409 else 400)
     return _show_code_once(party, code)
 
@@ -155,32 +168,23 @@ def add_party(case_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/parties/<int:party_id>/remove")
 @login_required
 def remove_party(party_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
+    party = _writable_party(party_id)
     case_id = party.case_id
     try:
         case_service.remove_party(s, party, actor=actor())
         s.commit()
         flash(_("当事人已删除"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.case", case_id=case_id), code=303)
 
 
 @bp.post("/parties/<int:party_id>/code")
 @login_required
 def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
+    party = _writable_party(party_id)
     code = case_service.regenerate_code(s, party, ttl_days=_ttl(), actor=actor())
     s.commit()
     return _show_code_once(party, code)
@@ -190,12 +194,8 @@ def regenerate_code(party_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def revoke_sessions(party_id: int):  # type: ignore[no-untyped-def]
     """End every party-page session of this party (a lost phone, a shared computer)."""
-    if not has_role(*WRITERS):
-        abort(403)
     s = db.session()
-    party = s.get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
+    party = _writable_party(party_id)
     ended = party_sessions.revoke_party(s, party, actor=actor())
     s.commit()
     flash(_("已结束 {name} 的 {n} 个网页会话，需重新人脸识别后才能查看文书。", name=party.name, n=ended))
@@ -228,8 +228,7 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
 
     from signing import bundle
 
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     fh = bundle.export_file(s, c, actor=actor())
@@ -243,8 +242,7 @@ def change_status(case_id: int):  # type: ignore[no-untyped-def]
     from court.models import CaseStatus
     from court.services import lifecycle
 
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     c = _case(case_id)
     try:
@@ -253,8 +251,7 @@ def change_status(case_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("案件状态已更新") + ("：" + _("结案后将在所有签署流程结束时自动归档") if c.status is CaseStatus.CLOSED else ""))
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("案件状态不正确"), "error")
+        refused(exc, _("案件状态不正确"))
     return redirect(url_for("console.case", case_id=case_id), code=303)
 
 

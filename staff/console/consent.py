@@ -3,34 +3,25 @@ it; record service by another method for a party flagged for it. The rules are
 ``court.services.consent``'s and ``court.services.other_service``'s."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from court import db
 from court.errors import DomainError
 from court.i18n import _
-from court.models import Document, OtherService, Party
+from court.models import Document, OtherService
 from court.services import consent as consent_rules
 from court.services import other_service
 from staff.console import bp
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS
-
-
-def _party(party_id: int) -> Party:
-    if not has_role(*WRITERS):
-        abort(403)
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
-    return party
+from staff.console.auth import actor, login_required, refused
+from staff.console.cases import _writable_party
 
 
 @bp.post("/parties/<int:party_id>/consent")
 @login_required
 def record_consent(party_id: int):  # type: ignore[no-untyped-def]
-    party = _party(party_id)
+    party = _writable_party(party_id)
     upload = request.files.get("scan")
     scan = upload.stream.read(int(current_app.config.get("MAX_UPLOAD_BYTES") or consent_rules.MAX_SCAN_BYTES) + 1) \
         if upload else b""
@@ -42,15 +33,14 @@ def record_consent(party_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已录入{name}的电子送达同意", name=party.name))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.case", case_id=party.case_id))
 
 
 @bp.post("/parties/<int:party_id>/consent/withdraw")
 @login_required
 def withdraw_consent(party_id: int):  # type: ignore[no-untyped-def]
-    party = _party(party_id)
+    party = _writable_party(party_id)
     s = db.session()
     if consent_rules.withdraw_for(s, party, actor=actor()) is None:
         flash(_("该当事人当前没有可撤回的电子送达同意"), "error")
@@ -66,7 +56,7 @@ def other_service_form(party_id: int):  # type: ignore[no-untyped-def]
     """Record service by post (with the scanned return card), public notice, directly or left at
     the address, for a party who cannot be served electronically. The rules are
     ``court.services.other_service``'s; a refusal shows the form again with what was typed."""
-    party = _party(party_id)
+    party = _writable_party(party_id)
     s = db.session()
     docs = s.scalars(select(Document).where(Document.case_id == party.case_id).order_by(Document.id)).all()
     recorded = s.scalars(select(OtherService).where(OtherService.party_id == party.id)
@@ -89,8 +79,7 @@ def other_service_form(party_id: int):  # type: ignore[no-untyped-def]
                     method=_(other_service.METHODS[row.method]), day=other_service.served_on_text(row)))
             return redirect(url_for("console.case", case_id=party.case_id))
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
     return render_template("console/other_service.html", party=party, documents=docs, recorded=recorded,
                            methods=other_service.METHODS, form=form, today=other_service.today().isoformat(),
                            describe=other_service.describe, served_on_text=other_service.served_on_text), \

@@ -14,8 +14,8 @@ from court.services import flows as flow_service
 from signing import pages
 from staff import disposition
 from staff.console import bp
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS, _case
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
+from staff.console.cases import _case
 
 PREVIEW_PAGES = 30  # pages shown inline; a longer document says so and links the whole file
 
@@ -27,25 +27,30 @@ def _document(document_id: int):  # type: ignore[no-untyped-def]
         abort(404)
 
 
+def _uploaded_pdf() -> tuple[bytes, str]:
+    """The form's PDF (read one byte past the limit, so the service can refuse it as too large)
+    and its file name cut to what is stored."""
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise DomainError("请选择要上传的PDF文件", code="file_required")
+    return file.stream.read(limit + 1), file.filename[:200]
+
+
 @bp.post("/cases/<int:case_id>/documents")
 @login_required
 def upload(case_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     c = _case(case_id)
     s = db.session()
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    file = request.files.get("file")
     try:
-        if file is None or not file.filename:
-            raise DomainError("请选择要上传的PDF文件", code="file_required")
+        data, filename = _uploaded_pdf()
         kind = doc_service.parse_kind(request.form.get("kind"))
-        doc = doc_service.upload(s, c, kind, request.form.get("title", ""), file.stream.read(limit + 1),
-                                 filename=file.filename[:200], max_bytes=limit, actor=actor())
+        doc = doc_service.upload(s, c, kind, request.form.get("title", ""), data, filename=filename,
+                                 max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
         s.commit()
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
         return redirect(url_for("console.case", case_id=c.id))
     flash(_("文书已上传"))
     return redirect(url_for("console.document", document_id=doc.id))
@@ -76,22 +81,17 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def upload_correction(document_id: int):  # type: ignore[no-untyped-def]
     """A corrected version of a returned (or not yet sealed) document."""
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     doc = _document(document_id)
     s = db.session()
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    file = request.files.get("file")
     try:
-        if file is None or not file.filename:
-            raise DomainError("请选择要上传的PDF文件", code="file_required")
-        doc_service.upload_correction(s, doc, file.stream.read(limit + 1), filename=file.filename[:200],
-                                      max_bytes=limit, actor=actor())
+        data, filename = _uploaded_pdf()
+        doc_service.upload_correction(s, doc, data, filename=filename,
+                                      max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
         s.commit()
         flash(_("已上传更正后的版本"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.document", document_id=doc.id))
 
 
@@ -146,8 +146,7 @@ def _steps_from_form(form) -> list[flow_service.StepInput]:  # type: ignore[no-u
 @bp.post("/documents/<int:document_id>/flows")
 @login_required
 def start_flow(document_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     doc = _document(document_id)
     s = db.session()
     try:
@@ -157,16 +156,12 @@ def start_flow(document_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("签署流程已启动"))
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("请求数据不正确"), "error")
+        refused(exc, _("请求数据不正确"))
     return redirect(url_for("console.document", document_id=doc.id))
 
 
 def _step(step_id: int) -> FlowStep:
-    step = db.session().get(FlowStep, step_id)
-    if step is None or step.flow.document.case.court_id != g.staff.court_id:
-        abort(404)
-    return step
+    return of_my_court(FlowStep, step_id, lambda st: st.flow.document.case.court_id)
 
 
 @bp.post("/steps/<int:step_id>/sign")
@@ -185,8 +180,7 @@ def sign_step(step_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已提交签名，正在写入文书"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.document", document_id=step.flow.document_id))
 
 
@@ -197,8 +191,7 @@ def act_on_step(step_id: int, act: str):  # type: ignore[no-untyped-def]
     step = _step(step_id)
     try:
         if act == "retry":
-            if not has_role(*WRITERS):
-                abort(403)
+            require_writer()
             flow_steps.retry_step(s, step, actor=actor())
         else:
             if step.staff_id != g.staff.id:
@@ -210,6 +203,5 @@ def act_on_step(step_id: int, act: str):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已处理"))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(url_for("console.document", document_id=step.flow.document_id))

@@ -13,31 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from court import crypto, db
 from court.errors import DomainError
 from court.i18n import _
-from court.models import Party
 from court.services import face_consent, outbox, staff_identity
 from staff.console import bp
-from staff.console.auth import has_role, login_required
-from staff.console.cases import WRITERS
-
-
-def _party(party_id: int) -> Party:
-    party = db.session().get(Party, party_id)
-    if party is None or party.case.court_id != g.staff.court_id:
-        abort(404)
-    return party
+from staff.console.auth import login_required, refused
+from staff.console.cases import _writable_party
 
 
 @bp.route("/parties/<int:party_id>/verify", methods=["GET", "POST"])
 @login_required
 def verify_party(party_id: int):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
-    party = _party(party_id)
+    party = _writable_party(party_id)
     minutes = int(current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30))
     if request.method == "POST":
         s = db.session()
@@ -50,8 +40,7 @@ def verify_party(party_id: int):  # type: ignore[no-untyped-def]
                        dedupe_key=f"{staff_identity.DEDUPE_PREFIX}{check.id}")
             s.commit()
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
             return redirect(url_for("console.verify_party", party_id=party_id))
         flash(_("已记录身份核验（{who}），一次性链接已发送至 {phone}，{minutes}分钟内有效",
                 who=g.staff.name, phone=crypto.mask_phone(party.phone or ""), minutes=minutes))

@@ -12,7 +12,7 @@ from court.i18n import _
 from court.models import Staff, StaffRole
 from court.services import staff as staff_service
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, has_role, login_required, of_my_court, refused
 
 
 def _admin() -> None:
@@ -21,10 +21,7 @@ def _admin() -> None:
 
 
 def _member(staff_id: int) -> Staff:
-    member = db.session().get(Staff, staff_id)
-    if member is None or member.court_id != g.staff.court_id:
-        abort(404)
-    return member
+    return of_my_court(Staff, staff_id, lambda m: m.court_id)
 
 
 def _page(form: MultiDict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -65,8 +62,7 @@ def staff_create():  # type: ignore[no-untyped-def]
         staff_service.set_password(s, member, password, actor())
         s.commit()
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("角色不正确"), "error")
+        refused(exc, _("角色不正确"))
         return _page(request.form, 409 if getattr(exc, "status", 400) == 409 else 400)
     return _show_once(member, api_key=key, password=password)
 
@@ -107,8 +103,7 @@ def _act(staff_id: int, change, done: str):  # type: ignore[no-untyped-def]
         s.commit()
         flash(done)
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("角色不正确"), "error")
+        refused(exc, _("角色不正确"))
     return redirect(url_for("console.staff_list"), code=303)
 
 
@@ -154,7 +149,6 @@ def own_password():  # type: ignore[no-untyped-def]
             flash(_("密码已修改"))
             return redirect(url_for("console.index"), code=303)
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
             return render_template("console/password.html"), exc.status
     return render_template("console/password.html")

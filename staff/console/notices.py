@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -22,8 +22,7 @@ from court.models import Case, CaseStatus, NoticePush, PartyRole
 from notify import messages
 from notify import push as pushes
 from staff.console import bp, drafts
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS
+from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 
 
 @bp.app_template_filter("message_title")
@@ -78,8 +77,7 @@ def _form_page(form: MultiDict[str, str], status: int = 200):  # type: ignore[no
 @bp.route("/notices/new", methods=["GET", "POST"])
 @login_required
 def new_notice():  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     if request.method == "GET":
         kept = drafts.read(request.args.get("draft", "")) if request.args.get("draft") else None
         return _form_page(_form_of(kept) if kept else MultiDict())
@@ -87,8 +85,7 @@ def new_notice():  # type: ignore[no-untyped-def]
     try:
         _preview(draft)  # every check, before anything is kept
     except (DomainError, ValueError) as exc:
-        db.session().rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("请求数据不正确"), "error")
+        refused(exc, _("请求数据不正确"))
         return _form_page(request.form, 400)
     return redirect(url_for("console.notice_preview", token=drafts.keep(draft)), code=303)
 
@@ -96,8 +93,7 @@ def new_notice():  # type: ignore[no-untyped-def]
 @bp.route("/notices/preview/<token>", methods=["GET", "POST"])
 @login_required
 def notice_preview(token: str):  # type: ignore[no-untyped-def]
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     if request.method == "POST":
         return _confirm(token)
     draft = drafts.read(token)
@@ -148,10 +144,7 @@ def _confirm(token: str):  # type: ignore[no-untyped-def]
 
 
 def _push(push_id: int) -> NoticePush:
-    push = db.session().get(NoticePush, push_id)
-    if push is None or push.court_id != g.staff.court_id:
-        abort(404)
-    return push
+    return of_my_court(NoticePush, push_id, lambda p: p.court_id)
 
 
 def _status(push: NoticePush) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from court.services import documents as doc_service
 from court.services import flow_seal
 from signing import seals
 from staff.console import bp
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, has_role, login_required, refused
 
 AUDITORS = (StaffRole.SEAL_APPROVER,)  # and administrators (has_role)
 
@@ -79,8 +79,7 @@ def court_seals():  # type: ignore[no-untyped-def]
             s.commit()
             flash(_("已保存"))
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
         return redirect(url_for("console.court_seals"))
     listed = seals.court_seals(s, court)
     s.commit()  # the court seal's row, made on first sight
@@ -111,8 +110,7 @@ def profile():  # type: ignore[no-untyped-def]
             s.commit()
             flash(_("签名已保存"))
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
         return redirect(url_for("console.profile"))
     return render_template("console/profile.html")
 

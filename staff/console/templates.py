@@ -12,8 +12,7 @@ from court.models import DocumentKind
 from court.services import cases as case_service
 from court.services import templates as template_service
 from staff.console import bp
-from staff.console.auth import actor, has_role, login_required
-from staff.console.cases import WRITERS
+from staff.console.auth import actor, login_required, refused, require_writer
 
 
 @bp.route("/templates", methods=["GET", "POST"])
@@ -28,8 +27,7 @@ def templates(template_id: int | None = None):  # type: ignore[no-untyped-def]
         except DomainError:
             abort(404)
     if request.method == "POST":
-        if not has_role(*WRITERS):
-            abort(403)
+        require_writer()
         f = request.form
         try:
             saved = template_service.save(s, g.staff.court, name=f.get("name", ""), kind=DocumentKind(f.get("kind", "")),
@@ -39,8 +37,7 @@ def templates(template_id: int | None = None):  # type: ignore[no-untyped-def]
             flash(_("模板已保存"))
             return redirect(url_for("console.templates", template_id=saved.id), code=303)
         except (DomainError, ValueError) as exc:
-            s.rollback()
-            flash(exc.localized() if isinstance(exc, DomainError) else _("文书类型不正确"), "error")
+            refused(exc, _("文书类型不正确"))
             return render_template("console/templates.html", templates=template_service.templates_of(s, g.staff.court),
                                    editing=editing, form=f, fields=template_service.FIELDS,
                                    kinds=template_service.KINDS), 400
@@ -58,8 +55,7 @@ def generate(case_id: int):  # type: ignore[no-untyped-def]
     """Documents for the chosen parties from a template; sealed and served unless unticked."""
     from signing import templated
 
-    if not has_role(*WRITERS):
-        abort(403)
+    require_writer()
     s = db.session()
     f = request.form
     try:
@@ -76,6 +72,5 @@ def generate(case_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已生成{n}份文书", n=len(docs)) + (_("，正在加盖印章并送达") if f.get("serve") else ""))
     except (DomainError, ValueError) as exc:
-        s.rollback()
-        flash(exc.localized() if isinstance(exc, DomainError) else _("开庭时间格式不正确"), "error")
+        refused(exc, _("开庭时间格式不正确"))
     return redirect(url_for("console.case", case_id=case_id), code=303)

@@ -11,7 +11,7 @@ from court.i18n import _
 from court.models import WebhookDelivery, WebhookEndpoint
 from court.services import webhooks as webhook_service
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, has_role, login_required, refused
 
 
 def _admin() -> None:
@@ -40,8 +40,7 @@ def webhooks():  # type: ignore[no-untyped-def]
             token = once.stash({"endpoint": ep.id, "secret": secret})
             return redirect(url_for("console.webhook", endpoint_id=ep.id, shown=token), code=303)
         except DomainError as exc:
-            s.rollback()
-            flash(exc.localized(), "error")
+            refused(exc)
     rows = s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.court_id == g.staff.court_id)
                      .order_by(WebhookEndpoint.id)).all()
     return render_template("console/webhooks.html", endpoints=rows, event_types=webhook_service.EVENT_TYPES,

@@ -20,7 +20,7 @@ from court.models import CaseStatus
 from court.services import flow_steps, service_actions
 from court.services import worklist as outstanding
 from staff.console import bp, once
-from staff.console.auth import actor, has_role, login_required
+from staff.console.auth import actor, has_role, login_required, refused, require_writer
 from staff.console.cases import WRITERS
 
 BACK_KEYS = ("q", "kind", "case_status", "min_age_days", "sort", "page", "per_page", "mine")
@@ -35,11 +35,6 @@ def _back() -> str:
 
 def _back_query() -> str:
     return urlencode([(k, v) for k, v in request.args.items() if k in BACK_KEYS])
-
-
-def _writer() -> None:
-    if not has_role(*WRITERS):
-        abort(403)
 
 
 def _step(step_id: int):  # type: ignore[no-untyped-def]
@@ -68,7 +63,7 @@ def worklist_query() -> outstanding.Query:
 @bp.route("/work/steps/<int:step_id>/revoke", methods=["GET", "POST"])
 @login_required
 def worklist_revoke(step_id: int):  # type: ignore[no-untyped-def]
-    _writer()
+    require_writer()
     s = db.session()
     step = _step(step_id)
     if step is None:
@@ -84,7 +79,7 @@ def worklist_revoke(step_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/work/steps/<int:step_id>/resend", methods=["GET", "POST"])
 @login_required
 def worklist_resend(step_id: int):  # type: ignore[no-untyped-def]
-    _writer()
+    require_writer()
     s = db.session()
     step = _step(step_id)
     if step is None:
@@ -103,8 +98,7 @@ def worklist_resend(step_id: int):  # type: ignore[no-untyped-def]
             flash(_("已重新发送给{name}（{channel}），发送结果将记入送达记录。", name=step.party.name,
                     channel=_label(found.channel)))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
     return redirect(_back(), code=303)
 
 
@@ -117,7 +111,7 @@ def _label(channel: str) -> str:
 @bp.route("/work/flows/<int:flow_id>/cancel", methods=["GET", "POST"])
 @login_required
 def worklist_cancel(flow_id: int):  # type: ignore[no-untyped-def]
-    _writer()
+    require_writer()
     s = db.session()
     try:
         flow = service_actions.court_flow(s, g.staff, flow_id)
@@ -131,8 +125,7 @@ def worklist_cancel(flow_id: int):  # type: ignore[no-untyped-def]
         s.commit()
         flash(_("已取消《{title}》的签署流程，当事人的链接已失效，不会再加盖印章或出具送达凭证。", title=flow.document.title))
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
         if exc.code == "reason_required":
             return redirect(url_for("console.worklist_cancel", flow_id=flow_id, back=request.form.get("back", "")),
                             code=303)
@@ -143,7 +136,7 @@ def worklist_cancel(flow_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def worklist_bulk():  # type: ignore[no-untyped-def]
     """First POST: the confirmation page for the selected rows; with ``confirm``: do it."""
-    _writer()
+    require_writer()
     s = db.session()
     action = request.form.get("action", "")
     raw = request.form.getlist("step_id")[:service_actions.MAX_BULK + 1]
@@ -167,8 +160,7 @@ def worklist_bulk():  # type: ignore[no-untyped-def]
         results = service_actions.bulk(s, g.staff, ids, action, actor=actor())
         s.commit()
     except DomainError as exc:
-        s.rollback()
-        flash(exc.localized(), "error")
+        refused(exc)
         return redirect(_back(), code=303)
     token = once.stash({"action": action, "back": request.form.get("back", ""), "rows": [
         {"step_id": r.step_id, "ok": r.ok, "code": r.code, "message": r.message, "party": r.party_name,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.simulator.chat import Chat
-from tests.wechat_support import good_face
+from tests.support.wechat import good_face
 
 
 def test_chat_session(make_user, court_case, run_jobs, tmp_path):

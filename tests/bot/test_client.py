@@ -6,7 +6,7 @@ import pytest
 from bot import oauth
 from bot.simulator import api as sim
 from court import redis_conn
-from tests.wechat_support import WSGIAdapter
+from tests.support.wechat import WSGIAdapter
 from wechat import client
 from wechat import settings as bot_settings
 

@@ -7,7 +7,7 @@ import time
 from bot.simulator.user import event_xml, read_reply, sign_callback, text_xml
 from court import ratelimit
 from handlers import cases
-from tests.wechat_support import face_checked_in_conversation
+from tests.support.wechat import face_checked_in_conversation
 from wechat import settings as bot_settings
 
 OPENID = "oRETRYaaaaaaaaaaaaaaaaaaaaaa"

@@ -27,7 +27,7 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tests.cluster.harness import CSRF, Cluster, free_port, group_alive, wait_for
+from tests.support.cluster import CSRF, Cluster, free_port, group_alive, wait_for
 
 DB_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -116,13 +116,13 @@ class Alternating:
 
 
 def _pdf(pages: int, text_: str) -> bytes:
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     return pdf_bytes(pages, text_)
 
 
 def _png_signature() -> str:
-    from tests.signing.helpers import signature_png
+    from tests.support.signing import signature_png
 
     return "data:image/png;base64," + base64.b64encode(signature_png()).decode()
 
@@ -138,7 +138,7 @@ def _selfie() -> bytes:
 def _start_documents(staff: Alternating, n: int, offset: int) -> list[dict]:
     made = []
     for i in range(offset, offset + n):
-        from tests.factories import id_number
+        from tests.support.factories import id_number
 
         case = staff("post", "/api/v1/cases", json={"number": f"（2026）京0491民初{7000 + i}号"}).json()
         [party] = staff("post", f"/api/v1/cases/{case['id']}/parties", json={"parties": [{

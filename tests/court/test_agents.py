@@ -10,7 +10,7 @@ from court.errors import Conflict, DomainError, Forbidden
 from court.models import AgentAuthority, Consent, Party, PartyRole, Person, ServiceRecord
 from court.services import agents, cases, consent, service_date
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 ACME_USCC = "91110108551385082Q"
 
@@ -179,12 +179,17 @@ def test_one_lawyer_for_two_co_defendants_is_one_agent_record(app):
     assert agents.principals(db.session(), person.id) == sorted([company.id, other.id])
 
 
-def test_general_agent_gives_consent_for_the_party_but_cannot_decline(app):
+def _company_with_bound_agent():  # type: ignore[no-untyped-def]
+    """A case, an organisation party in it, its general agent, and the agent's person bound by identity."""
     case = _case()
     company = _company(case)
     a = _agent(company)
+    return case, company, a, _bind(a.agent)
+
+
+def test_general_agent_gives_consent_for_the_party_but_cannot_decline(app):
+    case, company, a, person = _company_with_bound_agent()
     s = db.session()
-    person = _bind(a.agent)
     given = consent.give(s, person, case, channels=["sms"], address={"sms": "13900000009"}, method="web", party=company)
     assert given.party_id == company.id and given.person_id == person.id
     assert given.recorded_by == f"agent:{a.id}:person:{person.id}"
@@ -200,11 +205,8 @@ def test_general_agent_gives_consent_for_the_party_but_cannot_decline(app):
 def test_arrival_at_the_agents_verified_phone_is_service_on_the_party(app):
     from court.models import ChannelBinding, Document, DocumentKind
 
-    case = _case()
-    company = _company(case)
-    a = _agent(company)
+    case, company, a, person = _company_with_bound_agent()
     s = db.session()
-    person = _bind(a.agent)
     consent.give(s, None, case, channels=["sms"], address={"sms": "13700000000"}, method="staff", party=company,
                  recorded_by="staff:1")
     doc = Document(case_id=case.id, kind=DocumentKind.JUDGMENT, title="民事判决书")

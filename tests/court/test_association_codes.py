@@ -8,7 +8,7 @@ from court import crypto, db
 from court.errors import DomainError
 from court.models import Party, PartyRole, Person
 from court.services import cases
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 
 @pytest.fixture

@@ -10,6 +10,14 @@ def _fill(s, n=5):
     s.commit()
 
 
+def _verify_after(s, sql: str) -> audit_chain.ChainReport:  # type: ignore[no-untyped-def]
+    """Five events written, then changed behind the log's back by ``sql``; what verify() finds."""
+    _fill(s)
+    s.execute(text(sql))
+    s.commit()
+    return audit_chain.verify(s)
+
+
 def test_intact_chain_verifies(s):
     _fill(s)
     report = audit_chain.verify(s)
@@ -17,35 +25,23 @@ def test_intact_chain_verifies(s):
 
 
 def test_edited_row_is_detected(s):
-    _fill(s)
-    s.execute(text("UPDATE audit_event SET actor = 'staff:99' WHERE id = 3"))
-    s.commit()
-    report = audit_chain.verify(s)
+    report = _verify_after(s, "UPDATE audit_event SET actor = 'staff:99' WHERE id = 3")
     assert not report.ok
     assert {"id": 3, "problem": "edited"} in [{"id": p["id"], "problem": p["problem"]} for p in report.problems]
 
 
 def test_edited_details_are_detected(s):
-    _fill(s)
-    s.execute(text("UPDATE audit_event SET details = '{\"i\": 42}' WHERE id = 2"))
-    s.commit()
-    assert [p["id"] for p in audit_chain.verify(s).problems] == [2]
+    assert [p["id"] for p in _verify_after(s, "UPDATE audit_event SET details = '{\"i\": 42}' WHERE id = 2").problems] == [2]
 
 
 def test_deleted_middle_row_is_detected(s):
-    _fill(s)
-    s.execute(text("DELETE FROM audit_event WHERE id = 3"))
-    s.commit()
-    report = audit_chain.verify(s)
+    report = _verify_after(s, "DELETE FROM audit_event WHERE id = 3")
     assert not report.ok
     assert any(p["problem"] == "deleted" for p in report.problems)
 
 
 def test_deleted_last_row_is_detected(s):
-    _fill(s)
-    s.execute(text("DELETE FROM audit_event WHERE id = 5"))
-    s.commit()
-    report = audit_chain.verify(s)
+    report = _verify_after(s, "DELETE FROM audit_event WHERE id = 5")
     assert not report.ok and report.problems[-1]["problem"] == "deleted"
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from court import audit, audit_chain
 from court.models import AuditEvent, AuditHead
-from tests.audit_support import rewrite_forward
+from tests.support.audit import rewrite_forward
 
 
 def _fill(s, n=5, start=0):

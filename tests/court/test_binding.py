@@ -9,7 +9,7 @@ from court import crypto, db
 from court.errors import DomainError
 from court.models import ChannelBinding, Party, PartyRole, Person
 from court.services import binding, cases, identity_checks, staff
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 OPENID = "oBINDaaaaaaaaaaaaaaaaaaaaaaa"
 

@@ -8,8 +8,8 @@ from court import db
 from court.models import Case, CaseStatus
 from court.services import flow_steps
 from notify import sweep
-from tests.factories import pdf_bytes
-from tests.signing.helpers import make_world, seal_flow, upload
+from tests.support.factories import pdf_bytes
+from tests.support.signing import make_world, seal_flow, upload
 
 
 def test_closing_waits_for_running_flows_then_archives_read_only(api, s, run_jobs, tmp_path: Path):

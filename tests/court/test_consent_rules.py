@@ -13,7 +13,7 @@ from court.errors import DomainError
 from court.models import ChannelBinding, Party, PartyRole, Person, ServiceRecord
 from court.services import cases, consent, consent_addresses, documents, service_date
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 T0 = None  # set per test: "now" at the start
 

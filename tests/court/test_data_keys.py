@@ -12,7 +12,7 @@ from sqlalchemy import select
 from court import crypto, db
 from court.models import Party
 from court.services import cases
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 K1 = "k1:" + "1" * 48
 K2 = "k2:" + "2" * 48

@@ -14,7 +14,7 @@ from rq.job import Job, JobStatus
 from court import db, locks, redis_conn
 from court.models import Document, DocumentStatus, FlowStep, StepStatus
 from court.services import flow_sweep
-from tests.signing.helpers import make_world, seal_flow, upload
+from tests.support.signing import make_world, seal_flow, upload
 
 
 def _seal_flow(s):

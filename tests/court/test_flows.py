@@ -6,7 +6,7 @@ from court import redis_conn
 from court.errors import Conflict, DomainError
 from court.models import DocumentKind, DocumentStatus, FlowStatus, PartyRole, StepAction, StepStatus
 from court.services import cases, documents, flow_steps, flows
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from court import storage
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 
 
 @pytest.fixture

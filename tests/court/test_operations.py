@@ -6,7 +6,7 @@ import json
 import logging
 
 from court import logs, metrics
-from tests.signing.helpers import make_world, seal_flow, upload
+from tests.support.signing import make_world, seal_flow, upload
 
 LOOPBACK = {"REMOTE_ADDR": "127.0.0.1"}
 

@@ -7,7 +7,7 @@ import pytest
 
 from court import sandbox
 from court.errors import Conflict, InvalidDocument
-from tests.court import sandbox_work as work
+from tests.support import sandbox_work as work
 
 SMALL = sandbox.Limits(cpu_seconds=1, memory_mb=64, wall_seconds=5)
 

@@ -9,7 +9,7 @@ from court import db
 from court.models import PartyRole, ServiceRecord
 from court.services import cases, consent, documents, service_date
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 
 def _served_record(s):  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
 from court import idnumbers
 from court.pdfcheck import check_pdf
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 
 def test_factories_make_valid_inputs():

@@ -47,7 +47,7 @@ def test_garbage_collection_removes_only_old_unreferenced_blobs(s, court_setup):
 
     from court.models import DocumentKind
     from court.services import cases, documents, files
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     court, _ = court_setup
     case = cases.create_case(s, court, "（2026）京0491民初3号", "civil")

@@ -15,7 +15,7 @@ from court import db
 from court.models import Document, Party, PartyRole, Staff, StaffRole, StepAction
 from court.services import cases, documents, flow_seal, flow_steps, flows
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 PASSWORD = "e2e correct horse battery"
 CODE = re.compile(r"验证码为(\d{6})")
@@ -118,16 +118,42 @@ def open_sms_link(page: Any, phone: str, shots: Any) -> None:
     page.wait_for_url(at(r"/m/identity"))
 
 
+def send_face(page: Any, photo: Path, shots: Any = None) -> None:
+    """On /m/face: the face notice agreed to (同意), then the photo sent; the caller waits for what follows.
+    With ``shots``, the notice and the camera step are photographed."""
+    page.wait_for_selector("#face-notice")
+    if shots is not None:
+        shots(page, "face-notice")
+    page.click("#face-agree")
+    page.wait_for_selector("#photo", state="attached")
+    if shots is not None:
+        shots(page, "face")
+    page.set_input_files("#photo", str(photo))
+    page.click("#face-submit")
+
+
+def to_consent_page(page: Any, phone: str, photo: Path, shots: Any) -> None:
+    """SMS link → SMS code → the face notice (同意) → face check, stopping at the consent page."""
+    open_sms_link(page, phone, shots)
+    enter_sms_code(page, phone, shots)
+    send_face(page, photo)
+    page.wait_for_url(at(r"/m/consent/\d+"), timeout=60_000)
+    shots(page, "consent-choice")
+
+
+def decline_service(page: Any, reason: str) -> None:
+    """On the consent page: the folded reason box opened, ``reason`` written, 不同意 pressed; ends on the
+    page that confirms the answer."""
+    page.click("#reason-box summary")
+    page.fill("#reason", reason)
+    page.click("#consent-decline")
+    page.wait_for_selector("text=已记录您不同意电子送达")
+
+
 def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
     """SMS code (read from the development phone in a second tab), the face notice (同意), face check, consent."""
     enter_sms_code(page, phone, shots)
-    page.wait_for_selector("#face-notice")
-    shots(page, "face-notice")
-    page.click("#face-agree")
-    page.wait_for_selector("#photo", state="attached")
-    shots(page, "face")
-    page.set_input_files("#photo", str(photo))
-    page.click("#face-submit")
+    send_face(page, photo, shots)
     page.wait_for_url(at(r"/m/face/wait"))
     shots(page, "face-checking")
     page.wait_for_url(at(r"/m/(consent|documents)/"), timeout=60_000)
@@ -150,6 +176,24 @@ def enter_sms_code(page: Any, phone: str, shots: Any) -> None:
     shots(page, "code-entered")
     page.click("#verify-code")
     page.wait_for_url(at(r"/m/face"))
+
+
+def console_login(page: Any, username: str) -> None:
+    """Log in to the console as ``username`` (every e2e staff member has :data:`PASSWORD`)."""
+    page.goto("/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_url(at(r"/console/(work)?$"))  # judges and clerks land on the service desk
+
+
+def verify_upload(page: Any, path: Path, verdict: str = "#verdict") -> str:
+    """Upload a PDF on the public /verify page; the verdict's text once ``verdict`` shows."""
+    page.goto("/verify")
+    page.set_input_files("#pdf", str(path))
+    page.click("#verify-upload")
+    page.wait_for_selector(verdict)
+    return str(page.inner_text("#verdict"))
 
 
 def draw_signature(page: Any) -> None:

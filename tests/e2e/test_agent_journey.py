@@ -22,7 +22,7 @@ from tests.e2e.helpers import (
     sign_on_page,
     verify_pdf,
 )
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
 

@@ -6,36 +6,26 @@ from urllib.parse import urlsplit
 
 from court.models import StepAction
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import PASSWORD, at, court_with_staff, face_photo, open_sms_link, seed_flow
+from tests.e2e.helpers import (
+    PASSWORD,
+    at,
+    court_with_staff,
+    decline_service,
+    face_photo,
+    seed_flow,
+    to_consent_page,
+)
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
-
-
-def _to_consent_page(page, phone: str, photo, shots) -> None:  # type: ignore[no-untyped-def]
-    """SMS link → SMS code → the face notice (同意) → face check, stopping at the consent page."""
-    from tests.e2e.helpers import enter_sms_code
-
-    enter_sms_code(page, phone, shots)
-    page.wait_for_selector("#face-notice")
-    page.click("#face-agree")
-    page.wait_for_selector("#photo", state="attached")
-    page.set_input_files("#photo", str(photo))
-    page.click("#face-submit")
-    page.wait_for_url(at(r"/m/consent/\d+"), timeout=60_000)
-    shots(page, "consent-choice")
 
 
 def test_party_declines_and_the_console_shows_the_case_flagged(stack, phone, desktop, shots, tmp_path):
     court, _staff = court_with_staff()
     doc, _parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
     page = phone()
-    open_sms_link(page, "13800000001", shots)
-    _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
+    to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
     assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
-    page.click("#reason-box summary")
-    page.fill("#reason", "我没有智能手机，请邮寄")
-    page.click("#consent-decline")
-    page.wait_for_selector("text=已记录您不同意电子送达")
+    decline_service(page, "我没有智能手机，请邮寄")
     shots(page, "declined")
     # nothing can be read: the document page leads back to the consent page
     page.goto(f"/m/documents/{doc.id}")

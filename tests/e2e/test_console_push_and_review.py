@@ -13,18 +13,17 @@ from court import db
 from court.display import CHINA
 from court.models import Document, DocumentKind, DocumentStatus, NoticePush, PartyRole, StepAction
 from court.services import cases, consent, documents, flows
-from tests.e2e.helpers import PASSWORD, at, court_with_staff, read, wait_for
-from tests.factories import id_number, pdf_bytes
+from tests.e2e.helpers import (
+    PASSWORD,
+    at,
+    console_login,
+    court_with_staff,
+    read,
+    wait_for,
+)
+from tests.support.factories import id_number, pdf_bytes
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/(work)?$"))  # clerks land on the service desk
 
 
 def _case_with_parties(court) -> int:  # type: ignore[no-untyped-def]
@@ -47,7 +46,7 @@ def test_the_push_preview(stack, desktop, shots):
     court, _members = court_with_staff()
     case_id = _case_with_parties(court)
     page = desktop
-    _login(page, "clerk1")
+    console_login(page, "clerk1")
     page.goto(f"/console/notices/new?case_ids={case_id}")
     when = (datetime.now(CHINA) + timedelta(days=5)).replace(hour=9, minute=30)
     assert page.get_attribute("#f-hearing_notice-time", "type") == "datetime-local"
@@ -94,7 +93,7 @@ def test_a_seal_approver_previews_then_approves(stack, desktop, shots):
     db.session.remove()
 
     page = desktop
-    _login(page, "seal_approver1")
+    console_login(page, "seal_approver1")
     page.goto(f"/console/documents/{doc_id}")
     box = page.locator(".approve-box")
     assert "待您审批用印" in box.inner_text() and "共 3 页" in box.inner_text()

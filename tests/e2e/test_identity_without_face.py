@@ -17,7 +17,7 @@ from tests.e2e.helpers import (
     sign_on_page,
     wait_for,
 )
-from tests.signing.helpers import pdftotext
+from tests.support.signing import pdftotext
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
 

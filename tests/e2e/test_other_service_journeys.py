@@ -10,11 +10,21 @@ from court.models import Case, Document, DocumentKind, Notification, PartyRole, 
 from court.services import cases
 from court.services import other_service as other_rules
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import LINK, at, court_with_staff, face_photo, inbox, open_sms_link, read, seed_flow, wait_for
-from tests.e2e.test_consent_journey import _to_consent_page
-from tests.e2e.test_staff_journey import _login
-from tests.factories import id_number, pdf_bytes
-from tests.signing.helpers import assert_pdfsig_valid, pdftotext
+from tests.e2e.helpers import (
+    LINK,
+    at,
+    console_login,
+    court_with_staff,
+    decline_service,
+    face_photo,
+    inbox,
+    read,
+    seed_flow,
+    to_consent_page,
+    wait_for,
+)
+from tests.support.factories import id_number, pdf_bytes
+from tests.support.signing import assert_pdfsig_valid, pdftotext
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
 
@@ -23,16 +33,13 @@ def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, des
     court, _staff = court_with_staff()
     doc, parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
     page = phone()
-    open_sms_link(page, "13800000001", shots)
-    _to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
-    page.click("#reason-box summary")  # the reason box is folded until asked for
-    page.fill("#reason", "请邮寄到我家")
-    page.click("#consent-decline")
-    page.wait_for_selector("text=已记录您不同意电子送达")
+    to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
+    decline_service(page, "请邮寄到我家")
     shots(page, "party-declined")
 
     console = desktop
-    _login(console, "clerk1")
+    console_login(console, "clerk1")
+    console.goto("/console/")  # a clerk lands on the service desk; the cases needing attention are on the overview
     assert "张三" in console.inner_text(".alert") and "不同意电子送达" in console.inner_text(".alert")
     shots(console, "console-flagged")
     console.click(".alert a")
@@ -85,7 +92,7 @@ def test_clerk_generates_subpoenas_for_every_party_from_a_template_and_serves_th
 
     case_id = read(seed)
     page = desktop
-    _login(page, "clerk1")
+    console_login(page, "clerk1")
     page.goto(f"/console/cases/{case_id}")
     page.select_option("#gtemplate", label="传票")
     page.fill("#ghearing", "2030-12-15T09:30")

@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     open_sms_link,
     read,
     seed_flow,
+    send_face,
 )
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
@@ -75,11 +76,7 @@ def walk(page: Any, phone_number: str, doc_id: int, photo: Any, shots: Any, *, l
     check_page(page, "identity", large=large)
     shots(page, f"{mode}-identity")
     enter_sms_code(page, phone_number, shots)
-    page.wait_for_selector("#face-notice")
-    page.click("#face-agree")
-    page.wait_for_selector("#photo", state="attached")
-    page.set_input_files("#photo", str(photo))
-    page.click("#face-submit")
+    send_face(page, photo)
     page.wait_for_url(at(r"/m/consent/\d+$"), timeout=60_000)
     check_page(page, "consent", large=large)
     shots(page, f"{mode}-consent")
@@ -129,11 +126,7 @@ def test_consent_summary_sign_explanation_and_the_landscape_pad(stack, phone, sh
     page = phone(**SMALL_PHONE)
     open_sms_link(page, "13800000001", shots)
     enter_sms_code(page, "13800000001", shots)
-    page.wait_for_selector("#face-notice")
-    page.click("#face-agree")
-    page.wait_for_selector("#photo", state="attached")
-    page.set_input_files("#photo", str(face_photo(tmp_path)))
-    page.click("#face-submit")
+    send_face(page, face_photo(tmp_path))
     page.wait_for_url(at(r"/m/consent/\d+$"), timeout=60_000)
 
     # the consent page: three plain lines, two equally clear buttons in view, the statute text folded

@@ -12,8 +12,8 @@ from court.models import DevMessage, DocumentKind, FlowStatus, PartyRole, Signin
 from court.services import cases, documents, flows
 from tests.e2e.conftest import requires
 from tests.e2e.helpers import PASSWORD, at, court_with_staff, inbox, read, wait_for
-from tests.factories import pdf_bytes
 from tests.notify.conftest import bulk_consent
+from tests.support.factories import pdf_bytes
 
 pytestmark = requires("notify.links")
 LINK = re.compile(r"/s/[A-Za-z0-9_-]{20,}")

@@ -25,7 +25,7 @@ from tests.e2e.helpers import (
     sign_on_page,
     wait_for,
 )
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
 

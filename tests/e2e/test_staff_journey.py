@@ -8,6 +8,7 @@ from tests.e2e.conftest import requires
 from tests.e2e.helpers import (
     PASSWORD,
     at,
+    console_login,
     court_with_staff,
     face_photo,
     open_sms_link,
@@ -16,24 +17,16 @@ from tests.e2e.helpers import (
     sign_on_page,
     wait_for,
 )
-from tests.factories import id_number, pdf_bytes
-from tests.signing.helpers import signature_png
+from tests.support.factories import id_number, pdf_bytes
+from tests.support.signing import signature_png
 
 pytestmark = requires("identity.otp", "signing.party", "notify.links")
-
-
-def _login(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/(work)?$"))  # judges and clerks land on the service desk
 
 
 def _switch_user(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.click("button:has-text('退出')")
     page.wait_for_url(at(r"/console/login"))
-    _login(page, username)
+    console_login(page, username)
 
 
 def test_staff_create_case_to_party_receipt(stack, desktop, phone, shots, tmp_path):
@@ -107,7 +100,7 @@ def test_presiding_judge_signs_the_transcript_in_the_console(stack, desktop, sho
     court, staff = court_with_staff()
     doc, _parties = seed_flow(court, StepAction.SIGN, kind="transcript", title="庭审笔录", judge=staff["judge"])
     page = desktop
-    _login(page, "judge1")
+    console_login(page, "judge1")
     sig = tmp_path / "signature.png"
     sig.write_bytes(signature_png())
     page.goto("/console/profile")

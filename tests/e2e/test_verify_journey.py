@@ -4,7 +4,14 @@ from __future__ import annotations
 from court.models import Document, StepAction
 from court.services import documents
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import at, court_with_staff, read, seed_flow, wait_for
+from tests.e2e.helpers import (
+    at,
+    court_with_staff,
+    read,
+    seed_flow,
+    verify_upload,
+    wait_for,
+)
 
 pytestmark = requires("signing.codes")
 
@@ -29,19 +36,13 @@ def test_verify_by_code_and_by_upload(stack, phone, shots, tmp_path):
     i = data.index(b"Beijing Internet Court")
     bad.write_bytes(data[:i] + b"Beijing Internet Cour7" + data[i + 22:])
 
-    page.goto("/verify")
-    page.set_input_files("#pdf", str(good))
-    page.click("#verify-upload")
-    page.wait_for_selector("#verdict")
+    verdict = verify_upload(page, good)
     shots(page, "verify-upload-ok")
-    assert "验证通过" in page.inner_text("#verdict")
+    assert "验证通过" in verdict
 
-    page.goto("/verify")
-    page.set_input_files("#pdf", str(bad))
-    page.click("#verify-upload")
-    page.wait_for_selector("#verdict.bad")
+    verdict = verify_upload(page, bad, "#verdict.bad")
     shots(page, "verify-upload-tampered")
-    assert "验证未通过" in page.inner_text("#verdict")
+    assert "验证未通过" in verdict
 
     page.goto("/verify?code=NOT-A-CODE")
     shots(page, "verify-bad-code")

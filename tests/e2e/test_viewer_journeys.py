@@ -6,7 +6,17 @@ from __future__ import annotations
 from court.models import Document, StepAction
 from court.services import documents
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import at, court_with_staff, face_photo, open_sms_link, prove_identity, read, seed_flow, wait_for
+from tests.e2e.helpers import (
+    at,
+    court_with_staff,
+    face_photo,
+    open_sms_link,
+    prove_identity,
+    read,
+    seed_flow,
+    verify_upload,
+    wait_for,
+)
 
 #: counts the seal's red pixels of the render an <img> shows, at its own pixel size (same origin,
 #: so the canvas is readable; a srcset image's naturalWidth is in CSS pixels, so load it afresh)
@@ -92,12 +102,9 @@ def test_a_member_of_the_public_checks_a_printed_copy_by_code_and_sees_previews(
     # the court's original before sealing, as someone may have been e-mailed it
     path = tmp_path / "original.pdf"
     path.write_bytes(original)
-    page.goto("/verify")
-    page.set_input_files("#pdf", str(path))
-    page.click("#verify-upload")
-    page.wait_for_selector("#verdict.info")
+    verdict = verify_upload(page, path, "#verdict.info")
     shots(page, "original-before-sealing")
-    assert "这是本院盖章前的原件" in page.inner_text("#verdict")
+    assert "这是本院盖章前的原件" in verdict
     page.click("#sealed-version")
     page.wait_for_url(sealed_url)
     assert "法院印章（认证签名）" in page.inner_text("#signatures")

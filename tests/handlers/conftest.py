@@ -1,1 +1,1 @@
-from tests.wechat_support import court_case, identity_services, make_user, wechat  # noqa: F401
+from tests.support.wechat import court_case, identity_services, make_user, wechat  # noqa: F401

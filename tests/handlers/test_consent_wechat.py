@@ -22,7 +22,7 @@ from court.models import (
     ServiceRecord,
 )
 from court.services import consent, documents
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 VICTIM = "oVICTIMaaaaaaaaaaaaaaaaaaaa"
 ATTACKER = "oATTACKERaaaaaaaaaaaaaaaaaa"

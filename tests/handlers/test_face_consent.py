@@ -7,7 +7,7 @@ from court import redis_conn
 from court.models import FaceConsent
 from handlers import state
 from tests.handlers.test_flows import _text, pushed_texts, register
-from tests.wechat_support import good_face
+from tests.support.wechat import good_face
 
 
 def _face_keys() -> list[bytes]:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from court import db
 from court.models import Document, DocumentKind, FlowStep, Person, ServiceRecord, SigningFlow, StepAction, StepStatus
 from handlers import cases, face, registration, state
-from tests.factories import id_number
 from tests.handlers.fake_channel import Chat
-from tests.wechat_support import OTP_CODE
+from tests.support.factories import id_number
+from tests.support.wechat import OTP_CODE
 
 ZHANG_ID = id_number()
 

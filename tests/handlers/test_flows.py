@@ -13,8 +13,8 @@ from bot.simulator.user import event_xml, message_xml
 from court import db, redis_conn
 from court.models import AuditEvent, ChannelBinding, Consent, Party, Person
 from handlers import state
-from tests.factories import id_number
-from tests.wechat_support import OTP_CODE, age_identity_checks, good_face
+from tests.support.factories import id_number
+from tests.support.wechat import OTP_CODE, age_identity_checks, good_face
 
 ZHANG_ID = id_number()
 LI_ID = id_number(born="19850101", seq="456")
@@ -148,7 +148,7 @@ def test_scan_by_a_follower_with_a_stale_face_check_asks_for_a_selfie(make_user,
 def test_a_failed_face_check_asks_again(make_user, court_case, run_jobs):
     user = make_user("oFAILaaaaaaaaaaaaaaaaaaaaaaa")
     register(user)
-    from tests.identity.helpers import face_photo
+    from tests.support.identity import face_photo
 
     texts = verify_face(user, run_jobs, image=face_photo("blank"))
     assert any("没有检测到人脸" in t and "重新拍摄" in t for t in texts)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from court import db
 from court.models import ChannelBinding, DocumentKind, Notification, Person, StepAction
 from court.services import cases, flows
-from tests.factories import pdf_bytes
 from tests.handlers.test_flows import ZHANG_ID, _text, register, verify_face
-from tests.identity.helpers import face_photo
+from tests.support.factories import pdf_bytes
+from tests.support.identity import face_photo
 
 VICTIM = "oVICTIMaaaaaaaaaaaaaaaaaaaaa"
 ATTACKER = "oATTACKERaaaaaaaaaaaaaaaaaaa"

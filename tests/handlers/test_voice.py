@@ -8,7 +8,7 @@ from sqlalchemy import select
 from court import crypto
 from court.models import Person
 from tests.handlers.test_flows import ZHANG_ID, _text
-from tests.wechat_support import OTP_CODE
+from tests.support.wechat import OTP_CODE
 
 
 def test_registration_by_voice_confirms_the_name_and_the_id_number(make_user, s):

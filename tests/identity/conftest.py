@@ -5,8 +5,8 @@ import pytest
 
 from court import db
 from identity import settings
-from tests.factories import id_number
-from tests.identity.baidu_standin import API_KEY, APP_ID, SECRET_KEY, BaiduStandIn
+from tests.support.baidu_standin import API_KEY, APP_ID, SECRET_KEY, BaiduStandIn
+from tests.support.factories import id_number
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from court.services import identity_checks
 from identity import authority, settings
 from identity.authority import registry
 from identity.authority.development import DevelopmentAuthority
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 NUMBER = id_number()
 HOLDER = "web:authority-test"

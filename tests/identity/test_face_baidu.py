@@ -12,9 +12,9 @@ import pytest
 from identity import settings
 from identity.face import base, check_now, registry
 from identity.face.baidu import BaiduFaceVerifier
-from tests.factories import id_number
-from tests.identity.baidu_standin import BaiduStandIn
-from tests.identity.helpers import face_photo
+from tests.support.baidu_standin import BaiduStandIn
+from tests.support.factories import id_number
+from tests.support.identity import face_photo
 
 PHOTO = face_photo()
 
@@ -191,7 +191,7 @@ def test_tls_certificates_are_verified(app, tmp_path):
     server = BaiduStandIn(tls=ctx)
     url = server.start()
     try:
-        from tests.identity.baidu_standin import API_KEY, APP_ID, SECRET_KEY
+        from tests.support.baidu_standin import API_KEY, APP_ID, SECRET_KEY
 
         common = dict(face_provider="baidu", baidu_app_id=APP_ID, baidu_api_key=API_KEY,
                       baidu_secret_key=SECRET_KEY, baidu_api_base=url, face_timeout_seconds=2.0)

@@ -2,8 +2,8 @@
 import pytest
 
 from identity.face import base, check_now
-from tests.factories import id_number
-from tests.identity.helpers import face_photo
+from tests.support.factories import id_number
+from tests.support.identity import face_photo
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])

@@ -9,10 +9,10 @@ from court.models import AuditEvent, IdentityCheck, Person
 from court.services import identity_checks
 from identity import face
 from identity.face import base, checks
-from tests.identity.helpers import face_photo, replies, request_with_consent
+from tests.support.identity import face_photo, replies, request_with_consent
 
 PHOTO = face_photo()
-REPLY = {"job": "tests.identity.helpers.record_reply", "openid": "o-test-user", "step": "face"}
+REPLY = {"job": "tests.support.identity.record_reply", "openid": "o-test-user", "step": "face"}
 
 
 def holder() -> str:

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from court import idnumbers
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 
 @pytest.mark.parametrize("value", [

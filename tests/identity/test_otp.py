@@ -123,7 +123,7 @@ def test_code_sent_for_a_person_verifies_and_binds_their_phone(s, person):
 
 def test_recycled_number_moves_to_the_newest_verified_owner(s, person):
     from identity import registration
-    from tests.factories import id_number
+    from tests.support.factories import id_number
 
     otp.send_code(s, PHONE, "register", person_id=person.id)
     otp.verify_code(s, PHONE, "register", last_code(s))

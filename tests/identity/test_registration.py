@@ -6,7 +6,7 @@ from court import crypto
 from court.errors import DomainError
 from court.models import AuditEvent, Person
 from identity import registration
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 
 def test_register_creates_an_encrypted_masked_person(s):

@@ -3,9 +3,9 @@ import pytest
 
 from app import create_app
 from identity import IdentityConfigError, settings
-from tests.factories import id_number
-from tests.identity.baidu_standin import API_KEY, APP_ID, SECRET_KEY
-from tests.identity.helpers import face_photo
+from tests.support.baidu_standin import API_KEY, APP_ID, SECRET_KEY
+from tests.support.factories import id_number
+from tests.support.identity import face_photo
 
 
 def test_production_refuses_the_development_verifier(config):

@@ -1,17 +1,18 @@
 """Fixtures for notify/: courts, cases with parties, documents in flows, provider stand-ins."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from court import db
 from court.models import ChannelBinding, Notification, Party, PartyRole, Person, StepAction
-from court.services import cases, documents, flows
+from court.services import cases, documents, flows, outbox
 from court.services import staff as staff_service
 from notify.providers import registry
-from tests.factories import id_number, pdf_bytes
-from tests.notify import standins
+from tests.support import notify_standins
+from tests.support.factories import id_number, pdf_bytes
 
 
 @pytest.fixture
@@ -138,36 +139,44 @@ def use_settings(app, **values) -> None:  # type: ignore[no-untyped-def]
     registry.reset()
 
 
-@pytest.fixture
-def aliyun(app) -> Iterator[standins.StandIn]:
-    st = standins.start("aliyun")
-    use_settings(app, SMS_PROVIDER="aliyun", ALIYUN_ACCESS_KEY_ID=standins.ALIYUN_AK,
-                 ALIYUN_ACCESS_KEY_SECRET=standins.ALIYUN_SECRET, ALIYUN_SMS_ENDPOINT=st.endpoint,
-                 ALIYUN_SMS_PROTOCOL="http", SMS_TEMPLATE_CODES=TEMPLATE_CODES, NOTIFY_BACKOFF_SECONDS=[0])
+def queue_otp(s, phone: str = "13900000009", *, code: str) -> Notification:  # type: ignore[no-untyped-def]
+    """A one-time code SMS in the outbox, committed (the jobs that send it are not run)."""
+    n = outbox.add(s, channel="sms", address=phone, template="otp", params={"code": code, "minutes": 5})
+    s.commit()
+    return n
+
+
+def _sms_standin(app, kind: str, settings: Callable[[str], dict[str, Any]]) -> Iterator[notify_standins.StandIn]:  # type: ignore[no-untyped-def]
+    """An SMS provider's stand-in running, the app sending through it (``settings`` of its endpoint)."""
+    st = notify_standins.start(kind)
+    use_settings(app, SMS_PROVIDER=kind, SMS_TEMPLATE_CODES=TEMPLATE_CODES, NOTIFY_BACKOFF_SECONDS=[0],
+                 **settings(st.endpoint))
     yield st
-    standins.stop(st)
+    notify_standins.stop(st)
     registry.reset()
 
 
 @pytest.fixture
-def tencent(app) -> Iterator[standins.StandIn]:
-    st = standins.start("tencent")
-    use_settings(app, SMS_PROVIDER="tencent", TENCENT_SECRET_ID=standins.TENCENT_ID,
-                 TENCENT_SECRET_KEY=standins.TENCENT_KEY, TENCENT_SMS_APP_ID="1400000001",
-                 TENCENT_SMS_ENDPOINT=st.endpoint, TENCENT_SMS_PROTOCOL="http", SMS_TEMPLATE_CODES=TEMPLATE_CODES,
-                 NOTIFY_BACKOFF_SECONDS=[0])
-    yield st
-    standins.stop(st)
-    registry.reset()
+def aliyun(app) -> Iterator[notify_standins.StandIn]:
+    yield from _sms_standin(app, "aliyun", lambda endpoint: {
+        "ALIYUN_ACCESS_KEY_ID": notify_standins.ALIYUN_AK, "ALIYUN_ACCESS_KEY_SECRET": notify_standins.ALIYUN_SECRET,
+        "ALIYUN_SMS_ENDPOINT": endpoint, "ALIYUN_SMS_PROTOCOL": "http"})
 
 
 @pytest.fixture
-def wechat(app) -> Iterator[standins.StandIn]:
+def tencent(app) -> Iterator[notify_standins.StandIn]:
+    yield from _sms_standin(app, "tencent", lambda endpoint: {
+        "TENCENT_SECRET_ID": notify_standins.TENCENT_ID, "TENCENT_SECRET_KEY": notify_standins.TENCENT_KEY,
+        "TENCENT_SMS_APP_ID": "1400000001", "TENCENT_SMS_ENDPOINT": endpoint, "TENCENT_SMS_PROTOCOL": "http"})
+
+
+@pytest.fixture
+def wechat(app) -> Iterator[notify_standins.StandIn]:
     from wechatpy import WeChatClient
 
     from notify.providers import wechat as wechat_provider
 
-    st = standins.start("wechat")
+    st = notify_standins.start("wechat")
 
     def factory() -> WeChatClient:
         client = WeChatClient("wx-test-appid", "wx-test-secret", access_token="test-access-token")
@@ -178,7 +187,7 @@ def wechat(app) -> Iterator[standins.StandIn]:
     use_settings(app, WECHAT_TEMPLATE_IDS={name: f"TPL-{name}" for name in TEMPLATE_CODES})
     yield st
     wechat_provider.set_client_factory(None)
-    standins.stop(st)
+    notify_standins.stop(st)
 
 
 TEMPLATE_CODES = {"otp": "SMS_100001", "document_ready": "SMS_100002", "sign_request": "SMS_100003",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from court import db
 from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
-from tests.factories import id_number, pdf_bytes
 from tests.notify.conftest import notifications
+from tests.support.factories import id_number, pdf_bytes
 
 
 def _lawyer(party: Party, *, seq: str, phone: str) -> AgentAuthority:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 
@@ -13,15 +14,13 @@ from notify import dispatch, sweep
 from notify.providers import registry
 from notify.providers.base import SendResult
 from notify.views import inbox_key
-from tests.notify.conftest import notifications, read, use_settings
+from tests.notify.conftest import notifications, queue_otp, read, use_settings
 
 S = NotificationStatus
 
 
-def _otp(s, phone="13900000009"):  # type: ignore[no-untyped-def]
-    n = outbox.add(s, channel="sms", address=phone, template="otp", params={"code": "482913", "minutes": 5})
-    s.commit()
-    return n
+CODE = "482913"  # the one-time code these tests send and look for
+_otp = partial(queue_otp, code=CODE)
 
 
 def test_otp_reaches_the_phone_once_and_the_code_is_purged(s, run_jobs, client):

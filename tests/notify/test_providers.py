@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import socket
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -13,15 +14,13 @@ from court.models import DeliveryReport, NotificationStatus, ServiceRecord
 from court.services import outbox
 from notify.providers import registry
 from notify.providers.base import ProviderConfigError
-from tests.notify.conftest import bulk_consent, china, consent_for, notifications, read, use_settings
+from tests.notify.conftest import bulk_consent, china, consent_for, notifications, queue_otp, read, use_settings
 
 S = NotificationStatus
 
 
-def _otp(s, phone="13900000009"):  # type: ignore[no-untyped-def]
-    n = outbox.add(s, channel="sms", address=phone, template="otp", params={"code": "246810", "minutes": 5})
-    s.commit()
-    return n
+CODE = "246810"  # the one-time code these tests send and look for
+_otp = partial(queue_otp, code=CODE)
 
 
 def test_aliyun_sendsms_with_a_verified_signature(s, aliyun, run_jobs):

@@ -191,7 +191,7 @@ def test_staff_step_and_finished_flow(serve_document, make_case, run_jobs, court
     s.commit()
     case, parties = make_case()
     from court.services import documents
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     s = db.session()
     doc = documents.upload(s, case, documents.DocumentKind.TRANSCRIPT, "庭审笔录", pdf_bytes(), max_bytes=10**7)

@@ -10,7 +10,7 @@ from court import db
 from court.models import WebhookDelivery
 from court.services import flow_steps
 from notify import webhooks as sender
-from tests.signing.helpers import make_world, seal_flow, upload
+from tests.support.signing import make_world, seal_flow, upload
 
 
 def flow_with_two_refusals(s, run_jobs):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from court import db
 from court.services import flow_steps
-from tests.signing.helpers import make_world, seal_flow, upload
+from tests.support.signing import make_world, seal_flow, upload
 
 
 def _case_with_a_sealed_and_refused_document(s, run_jobs):

@@ -10,8 +10,8 @@ from court import db
 from court.models import Notification, NotificationStatus, ServiceRecord
 from court.services import documents
 from signing import codes, credential, party, service
-from tests.factories import pdf_bytes
-from tests.signing.helpers import (
+from tests.support.factories import pdf_bytes
+from tests.support.signing import (
     assert_all_valid,
     assert_pdfsig_valid,
     footer_code,

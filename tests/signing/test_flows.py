@@ -12,8 +12,8 @@ from court.models import DocumentStatus, FlowStatus, FlowStep, StepAction, StepS
 from court.services import documents
 from signing import party, service
 from signing.sealimage import BadImage
-from tests.factories import pdf_bytes
-from tests.signing.helpers import (
+from tests.support.factories import pdf_bytes
+from tests.support.signing import (
     assert_all_valid,
     footer_code,
     make_world,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from court import db, storage
 from court.models import Document, DocumentKind, DocumentVersion, FlowStep, StepStatus
-from tests import pdfcorpus
-from tests.signing.helpers import make_world, seal_flow
 from tests.signing.test_pdf_reader import HOSTILE_LIMIT
+from tests.support import pdfcorpus
+from tests.support.signing import make_world, seal_flow
 from tests.web_sign.conftest import csrf
 
 

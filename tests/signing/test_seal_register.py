@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import AuditEvent, SealUse
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 
 
 def _verify_page(client, code: str) -> str:
@@ -57,7 +57,7 @@ def test_a_department_seal_has_its_own_certificate_and_the_court_knows_its_finge
     from court.models import SigningFlow
     from court.services import documents, flows
     from signing import pki, seals
-    from tests.signing.helpers import assert_all_valid, make_world, upload
+    from tests.support.signing import assert_all_valid, make_world, upload
 
     world = make_world(s, 1)
     dept = seals.add_seal(s, world.court, "北京互联网法院立案庭", "department", actor="test")
@@ -91,7 +91,7 @@ def test_a_seal_of_another_court_cannot_be_named(s):
     from court.services import flows
     from court.services import staff as staff_service
     from signing import seals
-    from tests.signing.helpers import make_world, upload
+    from tests.support.signing import make_world, upload
 
     world = make_world(s, 1)
     other = staff_service.create_court(s, "上海市第一中级人民法院", "沪01")

@@ -9,8 +9,8 @@ from asn1crypto import cms
 from signing import codes, pdfsign
 from signing.errors import SigningError
 from signing.pagegeometry import FieldSpec, Placement
-from tests.factories import pdf_bytes
-from tests.signing.helpers import (
+from tests.support.factories import pdf_bytes
+from tests.support.signing import (
     assert_all_valid,
     assert_pdfsig_valid,
     footer_code,

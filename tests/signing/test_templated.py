@@ -6,7 +6,7 @@ from sqlalchemy import select
 from court import db
 from court.models import Document, DocumentKind, SigningFlow, StepStatus
 from court.services import documents
-from tests.signing.helpers import assert_all_valid, make_world, pdftotext
+from tests.support.signing import assert_all_valid, make_world, pdftotext
 
 
 def test_clerk_generates_subpoenas_for_every_party_and_they_are_sealed(api, s, run_jobs, settings):

@@ -7,7 +7,7 @@ from court.models import Document, DocumentKind, FlowStatus, SealUse, SigningFlo
 from court.services import documents, flow_steps, flows
 from court.services import staff as staff_service
 from signing import party
-from tests.signing.helpers import assert_all_valid, make_world, pdftotext, signature_png, upload
+from tests.support.signing import assert_all_valid, make_world, pdftotext, signature_png, upload
 
 PASSWORD = "court staff password"
 

@@ -12,7 +12,7 @@ import pytest
 from signing import codes, pki, service
 from signing.certify import SealStamper
 from signing.cms import CmsSigner
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 from tests.web_sign.conftest import csrf
 
 

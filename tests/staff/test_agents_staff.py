@@ -7,7 +7,7 @@ import re
 
 from court import db
 from court.models import AgentAuthority, Party, PartyRole
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 ACME_USCC = "91110108551385082Q"
 

@@ -1,7 +1,7 @@
 """Cases, parties and association codes through the staff API."""
 import pytest
 
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 
 @pytest.fixture

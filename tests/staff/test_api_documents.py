@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from court import storage
 from court.models import Document, DocumentVersion
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_rewritten_history_is_reported_by_the_api(api, setup, s):
 
     from court import audit_chain
     from court.models import AuditEvent
-    from tests.audit_support import rewrite_forward
+    from tests.support.audit import rewrite_forward
 
     case_id, _party, _doc = setup
     audit_chain.save_checkpoint(s, audit_chain.verify(s))  # a full check ran earlier (so pages check incrementally)

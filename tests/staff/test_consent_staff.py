@@ -6,7 +6,7 @@ import io
 
 from court import db
 from court.models import Case, Consent
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 
 
 def _party(api):  # type: ignore[no-untyped-def]

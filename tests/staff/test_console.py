@@ -8,8 +8,8 @@ from sqlalchemy import select
 from court import db
 from court.display import CHINA
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
 from tests.support.console import PASSWORD
+from tests.support.factories import id_number, pdf_bytes
 
 
 def test_login_required_and_login(console):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from court import audit_chain
 from court.models import AuditEvent
-from tests.audit_support import rewrite_forward
+from tests.support.audit import rewrite_forward
 
 
 def test_console_page_reports_a_rewritten_chain(console, s):  # noqa: F811

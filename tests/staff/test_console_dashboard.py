@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from court import db
 from court.models import Notification, NotificationStatus, ServiceRecord
-from tests.signing.helpers import make_world, upload
+from tests.support.signing import make_world, upload
 
 
 def test_dashboard_counts_messages_and_the_service_funnel(console, s):

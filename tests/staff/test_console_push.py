@@ -15,9 +15,9 @@ from court import db
 from court.display import CHINA
 from court.models import DevMessage, NoticePush, PartyRole
 from court.services import cases, consent
-from tests.factories import id_number
-from tests.staff import console_world
 from tests.staff.test_console_words import leaks, visible_text
+from tests.support import console_world
+from tests.support.factories import id_number
 
 
 @pytest.fixture

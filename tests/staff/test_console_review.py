@@ -11,8 +11,8 @@ from court import db
 from court.models import DocumentKind, StepAction, StepStatus
 from court.services import cases, documents, flows
 from court.services import staff as staff_service
-from tests.factories import pdf_bytes
 from tests.support.console import PASSWORD
+from tests.support.factories import pdf_bytes
 
 
 @pytest.fixture

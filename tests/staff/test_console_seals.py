@@ -6,9 +6,9 @@ import re
 from court import db
 from court.models import Document, SigningFlow, StepAction
 from court.services import flows
-from tests.factories import pdf_bytes
-from tests.signing.helpers import signature_png
 from tests.support.console import PASSWORD
+from tests.support.factories import pdf_bytes
+from tests.support.signing import signature_png
 
 
 def _stamp(app, tmp_path, name="out.pdf"):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import Case, Party
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 
 def test_case_number_brackets_and_a_full_width_international_phone(console):

@@ -9,25 +9,14 @@ from urllib.parse import unquote
 
 import pytest
 
-from court import db
-from court.models import (
-    CaseStatus,
-    DocumentKind,
-    DocumentStatus,
-    FlowStatus,
-    NotificationStatus,
-    PartyRole,
-    StaffRole,
-    StepAction,
-    StepStatus,
-)
+from court import db, display
+from court.models import DocumentStatus
 from court.services import cases as case_service
 from notify import messages
-from tests.staff import console_world
+from tests.support import console_world
 
 # what must never reach a reader: a code of the domain, a Python value, a snake_case status
-CODES = ({m.value for enum in (CaseStatus, DocumentKind, DocumentStatus, FlowStatus, NotificationStatus, PartyRole,
-                               StaffRole, StepAction, StepStatus) for m in enum}
+CODES = ({m.value for enum in display.LABELS for m in enum}
          | set(case_service.CASE_TYPES) | set(messages.TEMPLATES) | {"queued", "running", "dispatched", "done"})
 LEAKS = [re.compile(r"\{'|'\}|\bNone\b|\bTrue\b|\bFalse\b"), re.compile(r"\b[a-z]+(?:_[a-z]+)+\b"),
          re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, CODES), key=len, reverse=True)) + r")\b"),

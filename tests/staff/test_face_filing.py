@@ -5,7 +5,7 @@ from __future__ import annotations
 from court import crypto, db
 from court.models import IdentityCheck, Person
 from court.services import face_consent
-from tests.factories import id_number
+from tests.support.factories import id_number
 
 
 def _person(seq: str, *, face: bool, check: bool = False) -> Person:

@@ -10,7 +10,7 @@ from court import db
 from court.models import Case, OtherService, Party, ServiceRecord
 from court.services import consent as consent_rules
 from court.services import other_service
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 
 TRACKING = "EA123456785CN"  # the UPU S10 form with a correct check digit
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from court import db
 from court.models import AuditEvent, Document, Notification
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
-from tests.signing.helpers import signature_png
+from tests.support.factories import id_number, pdf_bytes
+from tests.support.signing import signature_png
 
 PASSWORD = "seal keeper password"
 

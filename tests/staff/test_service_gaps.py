@@ -24,8 +24,8 @@ from court.models import (
     StepStatus,
 )
 from court.services import cases, documents, flows, other_service, party_documents
-from tests.factories import pdf_bytes
 from tests.notify.conftest import read
+from tests.support.factories import pdf_bytes
 
 TRACKING = "EA123456785CN"
 
@@ -145,7 +145,7 @@ def test_a_party_already_listed_as_declined_is_not_listed_twice_for_the_same_not
 def _company_served(court, number: str, *, lawyer_phone: str | None):  # type: ignore[no-untyped-def]
     """An organisation served a subpoena (receipt step), with one authorised lawyer or none."""
     from court.services import agents
-    from tests.factories import id_number
+    from tests.support.factories import id_number
 
     s = db.session()
     case = cases.create_case(s, court, number, "civil", "买卖合同纠纷")

@@ -20,8 +20,8 @@ from court.models import (
     StepAction,
 )
 from court.services import cases, documents, flow_seal, flows, party_sessions
-from tests.factories import id_number, pdf_bytes
-from tests.signing.helpers import pdftotext
+from tests.support.factories import id_number, pdf_bytes
+from tests.support.signing import pdftotext
 from tests.web_sign.conftest import csrf, session_row, signature_png
 
 

@@ -29,9 +29,9 @@ from court.models import (
 )
 from court.services import cases, documents, flow_steps, flows
 from court.services import staff as staff_service
-from tests.factories import pdf_bytes
 from tests.notify.conftest import bulk_consent, consent_for, read
 from tests.support.console import PASSWORD
+from tests.support.factories import pdf_bytes
 
 LINK = re.compile(r"http://court\.test/s/([A-Za-z0-9_-]+)")
 

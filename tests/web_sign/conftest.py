@@ -10,7 +10,7 @@ from court import db
 from court.models import Document, FlowStep, Party, PartyRole, Person, StepAction, StepStatus
 from court.services import cases, documents, flow_seal, flows
 from court.services import staff as staff_service
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 HAS_IDENTITY = importlib.util.find_spec("identity.otp") is not None
 HAS_SIGNING = importlib.util.find_spec("signing.party") is not None

@@ -36,7 +36,7 @@ def test_other_partys_document_is_404(client, app):
     s = db.session()
     # a second case in another court with its own document, not Alice's
     from court.services import cases, documents, staff
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     court = staff.create_court(s, "上海金融法院", "沪74")
     other = cases.create_case(s, court, "（2026）沪74民初9号", "civil")
@@ -53,7 +53,7 @@ def test_same_case_document_without_a_step_for_me_is_404(client, app):
     w = make_world()
     s = db.session()
     from court.services import documents, flows
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     only_bob = documents.upload(s, w.case, documents.parse_kind("notice"), "举证通知书（仅被告）", pdf_bytes(),
                                 max_bytes=10**6)

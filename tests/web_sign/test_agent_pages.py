@@ -9,7 +9,7 @@ from court import db
 from court.models import AuditEvent, FlowStep, Party, PartyRole, Person, ServiceRecord, StepAction
 from court.services import agents, cases, documents, flows
 from court.services import consent as consent_rules
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 from tests.web_sign.conftest import csrf, make_world, needs_signing, sign_in, signature_png
 
 pytestmark = needs_signing

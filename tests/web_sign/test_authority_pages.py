@@ -7,7 +7,7 @@ from court import crypto, db
 from court.models import IdentityCheck, Party, ServiceRecord
 from court.services import documents
 from identity import settings
-from tests.signing.helpers import pdftotext
+from tests.support.signing import pdftotext
 from tests.web_sign.conftest import csrf, make_world, needs_signing, sign_in, signature_png
 
 pytestmark = needs_signing

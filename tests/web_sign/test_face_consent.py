@@ -8,7 +8,7 @@ from sqlalchemy import select
 from court import db, queue, redis_conn
 from court.models import AuditEvent, FaceConsent
 from identity import settings
-from tests.identity.helpers import face_photo
+from tests.support.identity import face_photo
 from tests.web_sign.conftest import csrf, needs_identity, sign_in
 
 pytestmark = needs_identity

@@ -95,7 +95,7 @@ def test_code_sending_is_rate_limited_and_says_how_long(client, world):
 def test_party_without_phone_is_told_to_contact_the_court(client, app):
     from court.models import PartyRole
     from court.services import cases, staff
-    from tests.factories import id_number
+    from tests.support.factories import id_number
 
     s = db.session()
     court = staff.create_court(s, "北京互联网法院", "京0491")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from court import db, ratelimit
 from court.models import FlowStep, IdentityCheck, Party, StepAction, StepStatus
 from court.services import documents, flows
-from tests.factories import pdf_bytes
+from tests.support.factories import pdf_bytes
 from tests.web_sign.conftest import csrf, needs_identity
 from tests.web_sign.test_identity_pages import open_link, sent_code
 from tests.web_sign.test_session_attacks import _send_photo

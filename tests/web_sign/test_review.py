@@ -75,7 +75,7 @@ def test_home_groups_documents_by_status(client, app):
     w = make_world()
     s = db.session()
     from court.services import documents, flow_steps, flows
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     later = documents.upload(s, w.case, documents.parse_kind("subpoena"), "传票", pdf_bytes(), max_bytes=10**6)
     flow = flows.start_flow(s, later, [flows.StepInput(StepAction.RECEIVE, party_id=w.alice.id)])

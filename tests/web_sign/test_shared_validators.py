@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from court import db
 from court.models import Person
-from tests.factories import id_number
+from tests.support.factories import id_number
 from tests.web_sign.conftest import csrf, needs_identity
 from tests.web_sign.test_identity_pages import open_link, sent_code
 

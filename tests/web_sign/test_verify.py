@@ -35,7 +35,7 @@ def test_code_lookup_and_upload_of_sealed_and_tampered_copies(client, app, run_j
     from court.models import Document, StepAction
     from court.services import cases, documents, flow_seal, flows
     from court.services import staff as staff_service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")
@@ -82,7 +82,7 @@ def _sealed_judgment(run_jobs, pages: int = 2):
     from court.models import Document, StepAction
     from court.services import cases, documents, flow_seal, flows
     from court.services import staff as staff_service
-    from tests.factories import pdf_bytes
+    from tests.support.factories import pdf_bytes
 
     s = db.session()
     court = staff_service.create_court(s, "北京互联网法院", "京0491")

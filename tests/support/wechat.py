@@ -64,7 +64,7 @@ def session_for(app) -> requests.Session:  # type: ignore[no-untyped-def]
 
 def good_face() -> bytes:
     """A portrait the development face verifier accepts."""
-    from tests.identity.helpers import face_photo
+    from tests.support.identity import face_photo
 
     return face_photo("good")
 
@@ -164,7 +164,7 @@ def court_case(app, s):  # type: ignore[no-untyped-def]
     """A case with a plaintiff 张三 and a defendant 李四; returns (case, {name: (party, code)})."""
     from court.models import PartyRole
     from court.services import cases, staff
-    from tests.factories import id_number
+    from tests.support.factories import id_number
 
     court = staff.create_court(s, "北京互联网法院（测试）", "京0491")
     case = cases.create_case(s, court, "（2026）京0491民初101号", "civil", "网络购物合同纠纷")

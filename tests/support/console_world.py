@@ -11,7 +11,7 @@ from court.display import CHINA
 from court.models import Case, Document, DocumentKind, DocumentStatus, Party, PartyRole, ServiceRecord, StepAction
 from court.services import cases, consent, documents, flows
 from notify import push as pushes
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 NAMES = {"judge": "周法官", "clerk": "吴书记员", "seal_approver": "郑用印", "admin": "王管理员"}
 

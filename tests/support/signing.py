@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from court import crypto, db
 from court.models import Case, Court, DocumentKind, Party, PartyRole, Person, StepAction
 from court.services import cases, documents, flows
-from tests.factories import id_number, pdf_bytes
+from tests.support.factories import id_number, pdf_bytes
 
 
 def _tmp(data: bytes) -> Path:

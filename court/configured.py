@@ -1,0 +1,22 @@
+"""A process-wide value set once at start-up (by ``create_app``, a worker or a CLI command) and
+read everywhere after; reading it before it is set is a clear error naming what to call."""
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Configured(Generic[T]):
+    def __init__(self, setter: str) -> None:
+        self.setter = setter  # e.g. "court.storage.configure()": named in the error
+        self._value: T | None = None
+
+    def set(self, value: T) -> T:
+        self._value = value
+        return value
+
+    def get(self) -> T:
+        if self._value is None:
+            raise RuntimeError(f"{self.setter} has not been called")
+        return self._value
