@@ -59,8 +59,10 @@ def test_a_party_who_mistypes_her_code_three_times_still_gets_through(stack, pho
     shots(page, "identity")
     page.click("#send-code")
     page.wait_for_selector(".flash")
-    # the button counts down from the server's wait, and the page states the time in words
-    assert "秒后可重新获取" in page.inner_text("#send-code") and page.is_disabled("#send-code")
+    # the button counts down from the server's wait (once the page's script has run), and the
+    # page states the time in words
+    page.wait_for_function("document.getElementById('send-code').textContent.includes('秒后可重新获取')")
+    assert page.is_disabled("#send-code")
     assert "后重新获取验证码" in page.inner_text("#send-wait")
     shots(page, "code-sent-countdown")
     code = _latest_code(page)
