@@ -1,7 +1,6 @@
 """Steps the journeys share: seeding a case, reading the development phone, proving identity, signing."""
 from __future__ import annotations
 
-import io
 import re
 import time
 from collections.abc import Callable
@@ -47,8 +46,7 @@ def wait_for(check: Callable[[], Any], *, timeout: float = 60, what: str = "cond
             db.session.remove()
         if value:
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+        assert time.monotonic() <= deadline, f"timed out waiting for {what}"
         time.sleep(0.3)
 
 
@@ -221,7 +219,8 @@ def sign_on_page(page: Any, shots: Any) -> None:
 
 def pdf_from(download: Any) -> bytes:
     path = download.path()
-    return Path(path).read_bytes() if path else io.BytesIO().getvalue()
+    assert path, f"the download failed: {download.failure()}"
+    return Path(path).read_bytes()
 
 
 def verify_pdf(data: bytes) -> Any:

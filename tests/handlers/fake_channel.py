@@ -71,6 +71,7 @@ class Chat:
         """The check the channel was asked for finishes (the development verifier's verdict, given)."""
         from court.services import identity_checks
 
+        assert self.channel.face_requests, "the conversation never asked this channel for a face check"
         person_id, ref = self.channel.face_requests[-1]
         check = identity_checks.open_check(self.s, person_id=person_id, method="face", provider="development",
                                            channel=NAME, holder_id=identity_checks.holder(NAME, self.user))

@@ -61,6 +61,7 @@ class BaiduStandIn:
 
     # -- scripting -----------------------------------------------------------------------------
     def next_error(self, code: int) -> None:
+        assert code in ERROR_MSG, f"Baidu error code {code} is not in the documented list"
         self.answers.append({"error_code": code, "error_msg": ERROR_MSG.get(code, "error")})
 
     def next_score(self, score: float) -> None:

@@ -30,8 +30,7 @@ def wait_for(check: Any, *, timeout: float, what: str, every: float = 0.2) -> An
         value = check()
         if value:
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        assert time.monotonic() <= deadline, f"timed out after {timeout:.0f} s waiting for {what}"
         time.sleep(every)
 
 

@@ -8,6 +8,7 @@ from court import idnumbers
 
 def id_number(region: str = "110101", born: str = "19900307", seq: str = "123") -> str:
     first17 = region + born + seq
+    assert len(first17) == 17 and first17.isdigit(), f"region (6), birth date (8) and sequence (3) digits: {first17!r}"
     return first17 + idnumbers.check_digit(first17)
 
 

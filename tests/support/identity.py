@@ -27,6 +27,7 @@ def face_photo(kind: str = "good", fmt: str = "JPEG", size: tuple[int, int] = (4
 
     ``kind``: good | dark | bright | blurry | blank | small.
     """
+    assert kind in ("good", "dark", "bright", "blurry", "blank", "small"), f"unknown photo kind {kind!r}"
     rng = random.Random(7)
     if kind == "small":
         size = (120, 160)

@@ -136,6 +136,7 @@ def _handler(kind: str, state: StandIn):  # type: ignore[no-untyped-def]
 
 def start(kind: str) -> StandIn:
     state = StandIn()
+    assert kind in ("aliyun", "tencent", "wechat"), f"no stand-in speaks {kind!r}"
     state.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(kind, state))
     threading.Thread(target=state.server.serve_forever, daemon=True).start()
     return state

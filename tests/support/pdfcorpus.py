@@ -15,6 +15,7 @@ from collections.abc import Callable
 def assemble(objects: list[bytes], *, trailer: bytes | None = None, xref_stream: bytes | None = None,
               header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
     """A file of numbered objects (1..n) with a classic xref table, or a given xref stream object."""
+    assert header.startswith(b"%PDF-1."), "every corpus file is a PDF by its header; the bombs are inside"
     out = bytearray(header)
     offsets = []
     for i, body in enumerate(objects, 1):

@@ -33,8 +33,10 @@ class S3Server:
     def create_bucket(self, name: str) -> None:
         import boto3
 
-        boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region, aws_access_key_id=self.access_key_id,
-                     aws_secret_access_key=self.secret_access_key).create_bucket(Bucket=name)
+        client = boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
+                              aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key)
+        client.create_bucket(Bucket=name)
+        assert name in {b["Name"] for b in client.list_buckets()["Buckets"]}, f"moto did not create bucket {name}"
 
 
 def _free_port() -> int:

@@ -5,6 +5,7 @@ from court.errors import Conflict
 
 
 def allocate(mb: int) -> int:
+    assert mb >= 0, "a size in MB"
     return len(bytearray(mb * 1024 * 1024))
 
 

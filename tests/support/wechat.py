@@ -112,7 +112,8 @@ def face_checked_in_conversation(s, person, openid: str) -> None:  # type: ignor
     check = identity_checks.open_check(s, person_id=person.id, method="face", provider="development",
                                        channel="wechat", holder_id=identity_checks.holder("wechat", openid))
     identity_checks.decide(s, check, ok=True, result="pass")
-    binding.bind_verified(s, person, "wechat", openid, check)
+    bound = binding.bind_verified(s, person, "wechat", openid, check)
+    assert bound is not None and bound.verified_at is not None, "the openid was not bound on the passed check"
 
 
 def age_identity_checks(s, person_id: int, at) -> None:  # type: ignore[no-untyped-def]
