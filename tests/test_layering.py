@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support import source
+
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS = ("bot", "web_sign", "staff", "handlers", "notify", "identity", "signing", "wechat", "court")
 TOP = {"app", "config", "cli", "security"}  # the wiring above every room: may import anything
@@ -27,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
 
 
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = source.parse(path)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from handlers import conversation
+from tests.support import source
 
 HANDLERS = Path(conversation.__file__).parent
 MODULES = sorted(p.stem for p in HANDLERS.glob("*.py") if p.stem != "__init__")
@@ -61,7 +62,7 @@ def _problems(expr: ast.expr | None, module: object, where: str, allows_none: bo
 @pytest.mark.parametrize("name", MODULES)
 def test_every_step_a_handler_returns_is_a_key_of_the_step_table(name):
     module = importlib.import_module(f"handlers.{name}")
-    tree = ast.parse((HANDLERS / f"{name}.py").read_text(encoding="utf-8"))
+    tree = source.parse(HANDLERS / f"{name}.py")
     problems: list[str] = []
     for fn in ast.walk(tree):
         if isinstance(fn, ast.FunctionDef) and _returns_next(fn):
@@ -80,7 +81,7 @@ def test_every_step_and_command_handler_returns_the_next_step():
 def test_only_the_conversation_moves_the_step():
     writers = []
     for name in MODULES:
-        tree = ast.parse((HANDLERS / f"{name}.py").read_text(encoding="utf-8"))
+        tree = source.parse(HANDLERS / f"{name}.py")
         for node in ast.walk(tree):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign) else []
             if any(isinstance(t, ast.Attribute) and t.attr == "step" for t in targets):
