@@ -14,15 +14,15 @@ would. Customer messages are refused with 45015 outside 48 hours of the user's l
 event, and both kinds with 43004 once the user has unfollowed (the simulated user reports what
 it does through ``/_sim/acted``, as WeChat itself would know). It is registered only when ``WECHAT_PROVIDER=simulator``
 and never with ``ENV=production``.
+
+This module is the HTTP face only: what the stand-in keeps is in :mod:`bot.simulator.state`, and
+the page drawing each user's phone in :mod:`bot.simulator.phone`.
 """
 from __future__ import annotations
 
 import io
 import json
-import re
 import secrets
-import time
-from datetime import datetime
 from functools import wraps
 from html import escape
 from typing import Any
@@ -30,14 +30,12 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
-from court import redis_conn
-from court.chinatime import CHINA
+from bot.simulator import phone, state
+from bot.simulator.state import ERRMSG, KEEP, client, in_window, outbox, record, unfollowed, user_acted
 from wechat import rules as wechat_rules
 from wechat import settings as bot_settings
 
 bp = Blueprint("wechat_simulator", __name__, url_prefix=bot_settings.SIMULATOR_PREFIX)
-KEEP = 3 * 86400  # WeChat keeps temporary media three days
-OUTBOX_MAX = 500
 MAX_UPLOAD = 10 * 1024 * 1024
 
 
@@ -49,10 +47,6 @@ def _ok(**extra: Any) -> Response:
     return jsonify(errcode=0, errmsg="ok", **extra)
 
 
-def _r():  # type: ignore[no-untyped-def]
-    return redis_conn.client()
-
-
 def _json_body() -> dict[str, Any]:
     try:
         data = json.loads(request.get_data() or b"{}")
@@ -61,58 +55,19 @@ def _json_body() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-# WeChat's wording for the errors a developer can ask the simulator to play (``fail_next``)
-ERRMSG = {
-    -1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
-    40003: "invalid openid", 42001: "access_token expired", 43004: "require subscribe",
-    45009: "reach max api daily quota limit", 45015: "response out of time limit or subscription is canceled",
-    45047: "out of response count limit",
-}
-
-
-def fail_next(*errcodes: int, api: str | None = None) -> None:
-    """Answer the next API calls (one per code, in order; only calls to ``api`` such as
-    ``message/custom/send`` when given) with these errcodes, as WeChat would when a token
-    expires, the daily quota runs out, an openid is wrong …"""
-    if errcodes:
-        _r().rpush(f"sim:fail:{api}" if api else "sim:fail", *[str(code) for code in errcodes])
-
-
 def needs_token(fn):  # type: ignore[no-untyped-def]
+    """Check the access token as WeChat does, after playing any failure a developer asked for."""
     @wraps(fn)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-        api = request.path.removeprefix(f"{bot_settings.SIMULATOR_PREFIX}/cgi-bin/")
-        injected = _r().lpop(f"sim:fail:{api}") or _r().lpop("sim:fail")
-        if injected is not None:
-            code = int(injected)
+        code = state.injected_failure(request.path.removeprefix(f"{bot_settings.SIMULATOR_PREFIX}/cgi-bin/"))
+        if code is not None:
             return _err(code, ERRMSG.get(code, "error"))
         token = request.args.get("access_token", "")
-        if not token or not _r().exists(f"sim:token:{token}"):
+        if not token or not client().exists(f"sim:token:{token}"):
             return _err(40001, "invalid credential, access_token is invalid or not latest")
         return fn(*args, **kwargs)
 
     return wrapper
-
-
-def record(openid: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Keep one outbound message (what the user's phone would show)."""
-    r = _r()
-    entry = {"seq": int(r.incr("sim:seq")), "at": time.time(), "openid": openid, "kind": kind, "payload": payload}
-    raw = json.dumps(entry, ensure_ascii=False)
-    pipe = r.pipeline()
-    pipe.rpush(f"sim:outbox:{openid}", raw)
-    pipe.ltrim(f"sim:outbox:{openid}", -OUTBOX_MAX, -1)
-    pipe.expire(f"sim:outbox:{openid}", KEEP)
-    pipe.rpush("sim:outbox", raw)
-    pipe.ltrim("sim:outbox", -OUTBOX_MAX, -1)
-    pipe.execute()
-    return entry
-
-
-def outbox(openid: str | None = None, after: int = 0) -> list[dict[str, Any]]:
-    key = f"sim:outbox:{openid}" if openid else "sim:outbox"
-    entries = [json.loads(raw) for raw in _r().lrange(key, 0, -1)]
-    return [e for e in entries if e["seq"] > after]
 
 
 @bp.get("/cgi-bin/token")
@@ -125,29 +80,8 @@ def token() -> Response:
     if not secrets.compare_digest(request.args.get("secret", ""), settings.secret):
         return _err(40125, "invalid appsecret")
     value = secrets.token_urlsafe(48)
-    _r().set(f"sim:token:{value}", 1, ex=7200)
+    client().set(f"sim:token:{value}", 1, ex=7200)
     return jsonify(access_token=value, expires_in=7200)
-
-
-# --- what WeChat knows about each user: last interaction (the 48-hour window) and following ---
-
-def user_acted(openid: str, msg_type: str, event: str | None = None, at: float | None = None) -> None:
-    """The simulated user did something WeChat sees (sent a message, followed, clicked …)."""
-    ev = (event or "").lower()
-    if msg_type == "event" and ev in ("subscribe", "unsubscribe"):
-        _r().set(f"sim:following:{openid}", "1" if ev == "subscribe" else "0", ex=KEEP * 30)
-    if wechat_rules.counts_as_interaction(msg_type, event):
-        _r().set(f"sim:acted:{openid}", f"{at or time.time():.0f}", ex=KEEP * 30)
-
-
-def in_window(openid: str, now: float | None = None) -> bool:
-    raw = _r().get(f"sim:acted:{openid}")
-    return raw is not None and (now or time.time()) - float(raw) < wechat_rules.CUSTOMER_WINDOW_SECONDS
-
-
-def unfollowed(openid: str) -> bool:
-    """Only a user seen unfollowing counts as not following (users made up by tests follow)."""
-    return _r().get(f"sim:following:{openid}") == b"0"
 
 
 @bp.post("/_sim/acted")
@@ -203,7 +137,7 @@ def template_send() -> Response:
     if result.errcode:
         return _err(result.errcode, result.errmsg)
     title, labels = library[template_id]
-    msgid = int(_r().incr("sim:msgid")) + 1_000_000_000
+    msgid = int(client().incr("sim:msgid")) + 1_000_000_000
     phone = {"title": title, "fields": [[labels.get(key, key), text] for key, text in result.fields]}
     record(openid, "template", {"msgid": msgid, "template_id": template_id, "url": data.get("url"),
                                 "data": fields, "shown": phone})
@@ -220,7 +154,7 @@ def qrcode_create() -> Response:
         return _err(40053, "invalid action info")
     ticket = secrets.token_urlsafe(24)
     expire = int(data.get("expire_seconds") or 0) or None
-    _r().set(f"sim:qr:{ticket}", str(value), ex=expire or 365 * 86400)
+    client().set(f"sim:qr:{ticket}", str(value), ex=expire or 365 * 86400)
     return jsonify(ticket=ticket, expire_seconds=expire, url=f"http://weixin.qq.com/q/sim-{ticket}")
 
 
@@ -229,7 +163,7 @@ def showqrcode() -> Response:
     import qrcode
 
     ticket = request.args.get("ticket", "")
-    scene = _r().get(f"sim:qr:{ticket}")
+    scene = client().get(f"sim:qr:{ticket}")
     if scene is None:
         return Response("unknown ticket", status=404)
     img = qrcode.make(f"http://weixin.qq.com/q/sim-{ticket}#scene={scene.decode()}")
@@ -242,10 +176,10 @@ def showqrcode() -> Response:
 @needs_token
 def media_get() -> Response:
     media_id = request.args.get("media_id", "")
-    data = _r().get(f"sim:media:{media_id}")
+    data = client().get(f"sim:media:{media_id}")
     if data is None:
         return _err(40007, "invalid media_id")
-    kind = (_r().get(f"sim:media:{media_id}:type") or b"image/jpeg").decode()
+    kind = (client().get(f"sim:media:{media_id}:type") or b"image/jpeg").decode()
     return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{media_id}.jpg"'})
 
 
@@ -258,7 +192,7 @@ def media_upload() -> Response:
     if not data or len(data) > MAX_UPLOAD:
         return _err(40005, "invalid file")
     media_id = secrets.token_urlsafe(32)
-    pipe = _r().pipeline()
+    pipe = client().pipeline()
     pipe.set(f"sim:media:{media_id}", data, ex=KEEP)
     pipe.set(f"sim:media:{media_id}:type", upload.mimetype or "image/jpeg", ex=KEEP)
     pipe.execute()
@@ -271,14 +205,14 @@ def menu_create() -> Response:
     data = _json_body()
     if not isinstance(data.get("button"), list) or not data["button"]:
         return _err(40016, "invalid button size")
-    _r().set("sim:menu", json.dumps(data, ensure_ascii=False))
+    client().set("sim:menu", json.dumps(data, ensure_ascii=False))
     return _ok()
 
 
 @bp.get("/cgi-bin/menu/get")
 @needs_token
 def menu_get() -> Response:
-    raw = _r().get("sim:menu")
+    raw = client().get("sim:menu")
     if raw is None:
         return _err(46003, "menu no exist")
     return jsonify(menu=json.loads(raw))
@@ -309,7 +243,7 @@ def authorize() -> Response:
     if not openid:
         return Response("openid required", status=400)
     code = secrets.token_urlsafe(24)
-    _r().set(f"sim:oauth:{code}", openid, ex=300)
+    client().set(f"sim:oauth:{code}", openid, ex=300)
     sep = "&" if "?" in target else "?"
     resp = redirect(f"{target}{sep}{urlencode({'code': code, 'state': args.get('state', '')})}")
     resp.set_cookie("sim_openid", openid, httponly=True, samesite="Lax")
@@ -324,7 +258,7 @@ def oauth_access_token() -> Response:
     if not secrets.compare_digest(request.args.get("secret", ""), settings.secret):
         return _err(40125, "invalid appsecret")
     code = request.args.get("code", "")
-    openid = _r().getdel(f"sim:oauth:{code}") if code else None
+    openid = client().getdel(f"sim:oauth:{code}") if code else None
     if openid is None:
         return _err(40029, "invalid code")
     return jsonify(access_token=secrets.token_urlsafe(32), expires_in=7200, refresh_token=secrets.token_urlsafe(32),
@@ -336,69 +270,7 @@ def outbox_json() -> Response:
     return jsonify(messages=outbox(request.args.get("openid") or None, request.args.get("after", 0, type=int)))
 
 
-_ANCHOR = re.compile(r'&lt;a href=&quot;(.*?)&quot;&gt;(.*?)&lt;/a&gt;')
-PAGE_STYLE = """
-body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;background:#ededed;margin:0;padding:12px}
-h2{font-size:18px} .phones{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
-.phone{width:375px;background:#ededed;border:8px solid #222;border-radius:24px;overflow:hidden}
-.bar{background:#f7f7f7;padding:10px;text-align:center;font-weight:600;border-bottom:1px solid #ddd}
-.bar small{display:block;font-weight:400;color:#888;font-size:11px}
-.msgs{padding:10px;max-height:640px;overflow-y:auto}
-.when{text-align:center;color:#999;font-size:12px;margin:10px 0 6px}
-.bubble{background:#fff;border-radius:6px;padding:9px 11px;max-width:80%;white-space:pre-wrap;
- word-break:break-all;font-size:15px;line-height:1.5} .bubble a{color:#576b95;text-decoration:none}
-.card{background:#fff;border-radius:8px;padding:14px 16px 0;font-size:15px}
-.card h3{margin:0 0 12px;font-size:17px;font-weight:500}
-.card dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0 0 14px;color:#333;font-size:14px}
-.card dt{color:#999;white-space:nowrap} .card dd{margin:0;word-break:break-all}
-.card .more{display:flex;justify-content:space-between;border-top:1px solid #eee;padding:12px 0;color:#333;
- text-decoration:none} .card .more:after{content:"›";color:#bbb}
-"""
-
-
-def _beijing(at: float) -> str:
-    """A message's time as a phone in China shows it."""
-    return datetime.fromtimestamp(at, CHINA).strftime("%m-%d %H:%M")
-
-
-def _text_html(text: str) -> str:
-    """A customer text as WeChat shows it: plain text with its <a href> links tappable."""
-    return _ANCHOR.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2)}</a>', escape(text))
-
-
-def entry_html(e: dict[str, Any]) -> str:
-    """One pushed message as the phone shows it."""
-    payload = e["payload"]
-    if e["kind"] == "template":
-        shown = payload.get("shown") or {"title": payload.get("template_id"), "fields": []}
-        rows = "".join(f"<dt>{escape(str(label))}</dt><dd>{escape(str(text))}</dd>"
-                       for label, text in shown["fields"])
-        more = (f'<a class="more" href="{escape(payload["url"])}">查看详情</a>' if payload.get("url")
-                else '<div style="height:2px"></div>')
-        return f'<div class="card"><h3>{escape(str(shown["title"]))}</h3><dl>{rows}</dl>{more}</div>'
-    kind = payload.get("msgtype")
-    if kind == "text":
-        return f'<div class="bubble">{_text_html(str(payload["text"].get("content", "")))}</div>'
-    return f'<div class="bubble">[{escape(str(kind))}]</div>'
-
-
 @bp.get("/")
 def index() -> Response:
     """What each simulated user's phone shows of the messages the server pushed, newest users first."""
-    by_user: dict[str, list[dict[str, Any]]] = {}
-    for e in outbox()[-200:]:
-        by_user.setdefault(e["openid"], []).append(e)
-    phones = []
-    for openid, entries in sorted(by_user.items(), key=lambda kv: -kv[1][-1]["seq"]):
-        msgs = "".join(f'<div class="when">{_beijing(e["at"])}</div>'
-                       + entry_html(e) for e in entries)
-        phones.append(f'<section class="phone" data-openid="{escape(openid)}"><div class="bar">法院电子送达'
-                      f'<small>{escape(openid)}</small></div><div class="msgs">{msgs}</div></section>')
-    page = (
-        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f"<title>微信模拟器：手机上看到的消息</title><style>{PAGE_STYLE}</style>"
-        "<h2>微信模拟器：手机上看到的消息</h2><p>按微信现行规则显示：不显示首行（first）和备注（remark），"
-        "不显示自定义颜色，表情显示为□，字段超长截断。用 <code>flask bot chat</code> 扮演微信用户。</p>"
-        f'<div class="phones">{"".join(phones) or "<p>还没有消息。</p>"}</div>'
-    )
-    return Response(page, mimetype="text/html")
+    return Response(phone.page(outbox()[-200:]), mimetype="text/html")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot import oauth
-from bot.simulator import api as sim
+from bot.simulator import state as sim
 from court import redis_conn
 from tests.support.wechat import WSGIAdapter
 from wechat import client

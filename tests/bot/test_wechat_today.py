@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot.simulator import api as sim
+from bot.simulator import state as sim
 from court import db
 from court.chinatime import CHINA
 from court.models import AuditEvent, Notification, NotificationStatus
