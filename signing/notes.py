@@ -12,13 +12,12 @@ import textwrap
 
 from court import db
 from court.display import local_time
-from court.errors import NotFound
 from court.models import Document, DocumentVersion, FlowStep, StepStatus
 from court.services import documents, flow_seal, flows
 from signing import fonts, seals, tsa
 from signing.approval import approve
 from signing.recordpage import note_field
-from signing.service import cms_signer, document_lock, signer_caption
+from signing.service import cms_signer, locked_step, signer_caption
 from signing.settings import current
 
 LINE_CHARS = 40  # CJK characters per line of the note
@@ -38,19 +37,12 @@ def note_text(step: FlowStep) -> str:
 def write(step_id: int) -> DocumentVersion | None:
     """Seal the note of ``step_id``'s refusal into its document (idempotent). None: nothing to do."""
     settings = current()
-    with db.transaction() as s:
-        step = s.get(FlowStep, step_id)
-        if step is None:
-            raise NotFound("签署步骤不存在", code="step_not_found")
-        document_id = step.flow.document_id
-    with document_lock(document_id), db.transaction() as s:
-        step = s.get(FlowStep, step_id)
-        assert step is not None
+    with locked_step(step_id) as (s, step):
         if step.note_version_id is not None:
             return s.get(DocumentVersion, step.note_version_id)
         if step.status is not StepStatus.REFUSED or not flow_seal.note_needed(step):
             return None
-        doc = s.get(Document, document_id, with_for_update=db.is_postgres())
+        doc = s.get(Document, step.flow.document_id, with_for_update=db.is_postgres())
         assert doc is not None
         source = doc.current
         court = doc.case.court

@@ -25,7 +25,7 @@ from signing import fonts, pki, sealimage, tsa
 from signing.approval import approve
 from signing.cms import CmsSigner
 from signing.pagegeometry import Placement
-from signing.service import document_lock, field_name, field_rect
+from signing.service import field_name, field_rect, locked_step
 from signing.settings import current
 
 log = logging.getLogger(__name__)
@@ -118,14 +118,7 @@ def sign_step(step_id: int, signature_png: bytes, person_id: int | None = None, 
     """Sign ``step_id`` now; returns the new version (or the earlier one if already signed)."""
     settings = current()
     check_signature_image(signature_png)
-    with db.transaction() as s:
-        step = s.get(FlowStep, step_id)
-        if step is None:
-            raise NotFound("签署步骤不存在", code="step_not_found")
-        document_id = step.flow.document_id
-    with document_lock(document_id), db.transaction() as s:
-        step = s.get(FlowStep, step_id)
-        assert step is not None
+    with locked_step(step_id) as (s, step):
         if step.status is StepStatus.DONE and step.result_version_id is not None:
             done = s.get(DocumentVersion, step.result_version_id)
             assert done is not None
@@ -133,7 +126,7 @@ def sign_step(step_id: int, signature_png: bytes, person_id: int | None = None, 
         name, masked, actor, org = _check_actor(s, step, person_id, staff_id)
         if step.flow.status.value != "running" or step.status not in (StepStatus.READY, StepStatus.RUNNING):
             raise Conflict("还未轮到该步骤或该步骤已完成", code="step_not_ready")
-        doc = s.get(Document, document_id, with_for_update=db.is_postgres())
+        doc = s.get(Document, step.flow.document_id, with_for_update=db.is_postgres())
         assert doc is not None
         data = documents.read_version(doc.current)
         event = pki.issue_event_certificate(pki.platform_ca(settings), name, masked, org=org or None)

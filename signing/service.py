@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from court import audit, db, display, locks, storage
-from court.errors import Conflict, DomainError
+from court.errors import Conflict, DomainError, NotFound
 from court.models import (
     Court,
     Document,
@@ -61,6 +61,26 @@ def document_lock(document_id: int, *, wait: float = 60.0) -> Iterator[None]:
             yield
     except locks.LockBusy:
         raise Busy(f"document {document_id} is being signed by another worker") from None
+
+
+@contextlib.contextmanager
+def locked_step(step_id: int) -> Iterator[tuple[Session, FlowStep]]:
+    """``step_id`` reloaded in a transaction held under its document's lock, for work that adds a
+    version to that document (a signature, a refusal note).
+
+    The document is found first in a transaction of its own, so the lock is taken before the row
+    the work decides on is read: a second signer waiting on the lock then sees the first one's
+    version. An unknown step is :class:`NotFound`, as the caller's page or job would report it.
+    """
+    with db.transaction() as s:
+        found = s.get(FlowStep, step_id)
+        if found is None:
+            raise NotFound("签署步骤不存在", code="step_not_found")
+        document_id = found.flow.document_id
+    with document_lock(document_id), db.transaction() as s:
+        step = s.get(FlowStep, step_id)
+        assert step is not None  # steps are never deleted
+        yield s, step
 
 
 # ----------------------------------------------------------------------------- stampers
@@ -292,4 +312,4 @@ def current_version(s: Session, document_id: int) -> DocumentVersion:
     return doc.current
 
 
-__all__ = ["Busy", "DocumentStatus", "document_lock", "seal_step", "stamp_bytes", "stamper"]
+__all__ = ["Busy", "DocumentStatus", "document_lock", "locked_step", "seal_step", "stamp_bytes", "stamper"]
