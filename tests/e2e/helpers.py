@@ -148,6 +148,20 @@ def decline_service(page: Any, reason: str) -> None:
     page.wait_for_selector("text=已记录您不同意电子送达")
 
 
+def party_declines(phone: Callable[[], Any], shots: Any, tmp: Path, reason: str) -> tuple[Document, list[Party], Any]:
+    """The opening of every "declined" journey: a court with staff and a document to receive, its
+    first party (张三) proves who she is on her phone, sees 同意 and 不同意 side by side and declines
+    with ``reason``. Returns the document, its parties and her phone's page."""
+    court, _staff = court_with_staff()
+    doc, parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
+    page = phone()
+    to_consent_page(page, "13800000001", face_photo(tmp), shots)
+    assert page.is_visible("#consent-submit") and page.is_visible("#consent-decline")
+    decline_service(page, reason)
+    shots(page, "declined")
+    return doc, parties, page
+
+
 def prove_identity(page: Any, phone: str, photo: Path, shots: Any) -> None:
     """SMS code (read from the development phone in a second tab), the face notice (同意), face check, consent."""
     enter_sms_code(page, phone, shots)

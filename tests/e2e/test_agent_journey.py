@@ -11,8 +11,8 @@ from court.models import Party, ServiceRecord, StepAction
 from court.services import cases, documents, flow_seal, flows
 from tests.e2e.conftest import requires
 from tests.e2e.helpers import (
-    PASSWORD,
     at,
+    console_login,
     court_with_staff,
     face_photo,
     open_sms_link,
@@ -42,11 +42,7 @@ def test_company_agent_receives_and_signs_for_a_judgment(stack, desktop, phone, 
     db.session.remove()
 
     page = desktop
-    page.goto("/console/login")
-    page.fill("input[name=username]", "clerk1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/(work)?$"))  # clerks land on the service desk
+    console_login(page, "clerk1")
     page.goto(f"/console/cases/{case_id}")
     page.click("#agents-link")
     page.wait_for_url(at(r"/agents$"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from court.models import IdentityCheck, Person, StepAction
 from tests.e2e.conftest import requires
 from tests.e2e.helpers import (
-    PASSWORD,
     at,
+    console_login,
     court_with_staff,
     enter_sms_code,
     inbox,
@@ -39,11 +39,7 @@ def test_declined_face_clerk_verifies_party_signs(stack, phone, desktop, shots):
     shots(party, "identity-alternatives")
 
     console = desktop
-    console.goto("/console/login")
-    console.fill("input[name=username]", "clerk1")
-    console.fill("input[name=password]", PASSWORD)
-    console.click("button:has-text('登录')")
-    console.wait_for_url(at(r"/console/(work)?$"))  # clerks land on the service desk
+    console_login(console, "clerk1")
     console.goto(f"/console/cases/{doc.case_id}")
     console.click(f"#verify-party-{alice.id}")
     console.wait_for_selector("#verify-party-form")

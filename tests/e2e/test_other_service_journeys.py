@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from court.models import Case, Document, DocumentKind, Notification, PartyRole, StepAction
+from court.models import Case, Document, DocumentKind, Notification, PartyRole
 from court.services import cases
 from court.services import other_service as other_rules
 from tests.e2e.conftest import requires
@@ -15,12 +15,9 @@ from tests.e2e.helpers import (
     at,
     console_login,
     court_with_staff,
-    decline_service,
-    face_photo,
     inbox,
+    party_declines,
     read,
-    seed_flow,
-    to_consent_page,
     wait_for,
 )
 from tests.support.factories import id_number, pdf_bytes
@@ -30,12 +27,7 @@ pytestmark = requires("identity.otp", "signing.party", "notify.links")
 
 
 def test_clerk_records_postal_service_for_a_party_who_declined(stack, phone, desktop, shots, tmp_path):
-    court, _staff = court_with_staff()
-    doc, parties = seed_flow(court, StepAction.RECEIVE, ordered=False)
-    page = phone()
-    to_consent_page(page, "13800000001", face_photo(tmp_path), shots)
-    decline_service(page, "请邮寄到我家")
-    shots(page, "party-declined")
+    doc, parties, _page = party_declines(phone, shots, tmp_path, "请邮寄到我家")
 
     console = desktop
     console_login(console, "clerk1")

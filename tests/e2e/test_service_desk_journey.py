@@ -4,6 +4,7 @@ taps the old SMS link is told the service was cancelled."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,7 @@ from court import db
 from court.models import DevMessage, DocumentKind, FlowStatus, PartyRole, SigningFlow, StepAction
 from court.services import cases, documents, flows
 from tests.e2e.conftest import requires
-from tests.e2e.helpers import PASSWORD, at, court_with_staff, inbox, read, wait_for
+from tests.e2e.helpers import at, console_login, court_with_staff, inbox, read, wait_for
 from tests.notify.conftest import bulk_consent
 from tests.support.factories import pdf_bytes
 
@@ -50,11 +51,8 @@ def test_clerk_filters_reminds_several_and_cancels_one(stack, desktop, phone, sh
     sent_before = _messages()
 
     page = desktop
-    page.goto("/console/login")
-    page.fill("input[name=username]", "clerk1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(at(r"/console/work$"))  # the clerk's start page
+    console_login(page, "clerk1")
+    assert urlsplit(page.url).path == "/console/work"  # the clerk's start page
     assert "送达工作台" in page.inner_text("h1")
     shots(page, "service-desk")
 
