@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from court import db
-from court.models import Document, DocumentKind, FlowStep, Person, ServiceRecord, SigningFlow, StepAction, StepStatus
+from court.models import Document, DocumentKind, Person, ServiceRecord
 from handlers import cases, face, registration, state
 from tests.handlers.fake_channel import Chat
-from tests.support.factories import id_number
+from tests.support.factories import awaiting_receipt, id_number
 from tests.support.wechat import OTP_CODE
 
 ZHANG_ID = id_number()
@@ -30,6 +30,14 @@ def register(chat: Chat, name: str = "张三", idn: str = ZHANG_ID, phone: str =
     assert "验证码已发送" in chat.say(phone)
     assert "电子送达须知" in chat.say(OTP_CODE)
     return chat.say("同意")
+
+
+def joined(chat: Chat, code: str) -> None:
+    """张三 registered, face proven, joined to the case with ``code`` and agreed to e-service."""
+    register(chat)
+    prove_face(chat)
+    chat.say(f"绑定 {code}")
+    chat.say("同意")
 
 
 def prove_face(chat: Chat) -> str:
@@ -58,18 +66,9 @@ def test_common_acts_are_understood_in_the_forms_people_type_them(chat, typed, a
 def test_sign_words_list_the_documents_with_how_to_sign(chat, court_case, s):
     case, parties = court_case
     party, code = parties["张三"]
-    register(chat)
-    prove_face(chat)
-    chat.say(f"绑定 {code}")
-    chat.say("同意")
+    joined(chat, code)
     assert "没有需要您签收" in chat.say("怎么签收")
-    doc = Document(case_id=case.id, kind=DocumentKind.SUBPOENA, title="传票")
-    s.add(doc)
-    s.flush()
-    flow = SigningFlow(document_id=doc.id)
-    s.add(flow)
-    s.flush()
-    s.add(FlowStep(flow_id=flow.id, position=1, action=StepAction.RECEIVE, party_id=party.id, status=StepStatus.READY))
+    doc = awaiting_receipt(s, case.id, party.id)
     s.commit()
     for typed in ("签收", "我要签字", "怎么签收"):
         reply = chat.say(typed)
@@ -150,19 +149,12 @@ def test_my_documents_lists_waiting_and_served_with_the_date_of_service(chat, co
 
     case, parties = court_case
     party, code = parties["张三"]
-    register(chat)
-    prove_face(chat)
-    chat.say(f"绑定 {code}")
-    chat.say("同意")
+    joined(chat, code)
 
-    waiting = Document(case_id=case.id, kind=DocumentKind.SUBPOENA, title="传票")
+    awaiting_receipt(s, case.id, party.id)
     served = Document(case_id=case.id, kind=DocumentKind.NOTICE, title="举证通知书")
-    s.add_all([waiting, served])
+    s.add(served)
     s.flush()
-    flow = SigningFlow(document_id=waiting.id)
-    s.add(flow)
-    s.flush()
-    s.add(FlowStep(flow_id=flow.id, position=1, action=StepAction.RECEIVE, party_id=party.id, status=StepStatus.READY))
     record = ServiceRecord(party_id=party.id, document_id=served.id)
     s.add(record)
     s.flush()
@@ -181,10 +173,7 @@ def test_my_documents_lists_waiting_and_served_with_the_date_of_service(chat, co
 def test_withdrawing_consent_finds_the_case_however_its_brackets_are_typed(chat, court_case):
     case, parties = court_case
     party, code = parties["张三"]
-    register(chat)
-    prove_face(chat)
-    chat.say(f"绑定 {code}")
-    chat.say("同意")
+    joined(chat, code)
     reply = chat.say("撤回同意 (2026)京0491民初１０１号")
     assert "已撤回您在案件 （2026）京0491民初101号 中对电子送达的同意" in reply
     assert "下一步" in reply

@@ -13,7 +13,7 @@ from bot.simulator.user import event_xml, message_xml
 from court import db, redis_conn
 from court.models import AuditEvent, ChannelBinding, Consent, Party, Person
 from handlers import state
-from tests.support.factories import id_number
+from tests.support.factories import awaiting_receipt, id_number
 from tests.support.wechat import OTP_CODE, age_identity_checks, good_face
 
 ZHANG_ID = id_number()
@@ -185,7 +185,7 @@ def test_identity_mismatch_is_refused_and_counted(make_user, court_case, run_job
 
 
 def test_my_cases_and_my_documents(make_user, court_case, run_jobs, s):
-    from court.models import Document, DocumentKind, FlowStep, ServiceRecord, SigningFlow, StepAction, StepStatus
+    from court.models import Document, DocumentKind, ServiceRecord
     from court.services import cases
 
     case, parties = court_case
@@ -201,14 +201,10 @@ def test_my_cases_and_my_documents(make_user, court_case, run_jobs, s):
     assert "没有需要您签收" in _text(user.say("我的文书"))
 
     cases.add_event(s, s.merge(case), "hearing", "开庭审理", db.utcnow() + timedelta(days=14), "第三法庭")
-    doc = Document(case_id=case.id, kind=DocumentKind.SUBPOENA, title="传票")
+    doc = awaiting_receipt(s, case.id, party.id)
     signed_doc = Document(case_id=case.id, kind=DocumentKind.NOTICE, title="举证通知书")
-    s.add_all([doc, signed_doc])
+    s.add(signed_doc)
     s.flush()
-    flow = SigningFlow(document_id=doc.id)
-    s.add(flow)
-    s.flush()
-    s.add(FlowStep(flow_id=flow.id, position=1, action=StepAction.RECEIVE, party_id=party.id, status=StepStatus.READY))
     record = ServiceRecord(party_id=party.id, document_id=signed_doc.id, signed_at=db.utcnow(), receipt_number="SD2026000123")
     s.add(record)
     s.commit()

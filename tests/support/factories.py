@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from court import idnumbers
 
@@ -32,3 +33,19 @@ def pdf_bytes(pages: int = 1, text: str = "Court document") -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def awaiting_receipt(s, case_id: int, party_id: int, *, title: str = "传票") -> Any:  # type: ignore[no-untyped-def]
+    """A subpoena on the case with one ready 签收 step for the party, flushed: what the party's
+    document list shows as waiting, without sealing a real PDF first."""
+    from court.models import Document, DocumentKind, FlowStep, SigningFlow, StepAction, StepStatus
+
+    doc = Document(case_id=case_id, kind=DocumentKind.SUBPOENA, title=title)
+    s.add(doc)
+    s.flush()
+    flow = SigningFlow(document_id=doc.id)
+    s.add(flow)
+    s.flush()
+    s.add(FlowStep(flow_id=flow.id, position=1, action=StepAction.RECEIVE, party_id=party_id, status=StepStatus.READY))
+    s.flush()
+    return doc
