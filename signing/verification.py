@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from court import sandbox
 from court.errors import DomainError
-from court.i18n import translate
+from court.i18n import N_, translate
 from court.models import DocumentVersion, SealUse
 from signing import pki, trust
 from signing.codes import format_code
@@ -110,11 +110,6 @@ class VerifyReport:
         for sig, rep in zip(data["signatures"], self.signatures, strict=True):
             sig["ok"] = rep.ok
         return data
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Marks a message for the catalogue; it is translated where it is shown."""
-    return message
 
 
 #: every check a signature can fail, in the order they are tried, in plain words (Chinese source,

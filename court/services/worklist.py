@@ -32,6 +32,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from court import db
+from court.i18n import N_
 from court.models import (
     AuditEvent,
     Case,
@@ -53,11 +54,6 @@ from court.models import (
     StepStatus,
 )
 from court.services import consent
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention: marked for extraction, translated on use
-    return message
-
 
 KINDS: dict[str, str] = {
     "awaiting": N_("待签收/签名"),
