@@ -92,6 +92,15 @@ def china(at) -> str:  # type: ignore[no-untyped-def]
     return at.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def aliyun_report(n, at, *, phone: str | None = None, sms_size: str = "1",  # type: ignore[no-untyped-def]
+                  with_out_id: bool = True) -> dict[str, Any]:
+    """One Aliyun SmsReport entry for notification ``n``, delivered at ``at``, as the provider posts
+    it (a list of these is the body). ``with_out_id=False``: a batch send, whose reports carry none."""
+    return {"phone_number": phone or n.address, "send_time": china(n.sent_at), "report_time": china(at),
+            "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": sms_size,
+            "biz_id": n.provider_id, "out_id": str(n.id) if with_out_id else ""}
+
+
 @pytest.fixture
 def serve_document(make_case):
     """Upload a judgment and start a RECEIVE flow for the given parties (default: all)."""

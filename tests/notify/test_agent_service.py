@@ -6,7 +6,7 @@ from __future__ import annotations
 from court import db
 from court.models import AgentAuthority, Party, PartyRole
 from court.services import agents
-from tests.notify.conftest import notifications
+from tests.notify.conftest import aliyun_report, notifications
 from tests.support.factories import id_number, pdf_bytes
 
 
@@ -50,7 +50,7 @@ def test_delivery_to_the_agents_verified_phone_fixes_the_companys_date_of_servic
 
     from court.models import ChannelBinding, Person, ServiceRecord
     from court.services import consent
-    from tests.notify.conftest import china, read, use_settings
+    from tests.notify.conftest import read, use_settings
 
     use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
     case, (company,) = make_case([{"role": PartyRole.DEFENDANT, "name": "北京某某科技有限公司",
@@ -71,9 +71,7 @@ def test_delivery_to_the_agents_verified_phone_fixes_the_companys_date_of_servic
     run_jobs()
     [n] = notifications(address="13900000009")
     arrived = n.sent_at.replace(microsecond=0) + timedelta(seconds=3)
-    report = [{"phone_number": n.address, "send_time": china(n.sent_at), "report_time": china(arrived),
-               "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
-               "biz_id": n.provider_id, "out_id": str(n.id)}]
+    report = [aliyun_report(n, arrived)]
     assert client.post("/notify/callbacks/aliyun/cb-secret", json=report).get_json()["code"] == 0
     [rec] = read(select(ServiceRecord).where(ServiceRecord.party_id == company.id))
     assert rec.effective_at is not None and rec.effective_channel == "sms"
@@ -94,7 +92,7 @@ def test_delivery_to_an_agents_unproven_phone_is_recorded_but_is_not_service(
 
     from court.models import ServiceRecord
     from court.services import consent
-    from tests.notify.conftest import china, read, use_settings
+    from tests.notify.conftest import read, use_settings
 
     use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
     case, (company,) = make_case([{"role": PartyRole.DEFENDANT, "name": "北京某某科技有限公司",
@@ -108,10 +106,7 @@ def test_delivery_to_an_agents_unproven_phone_is_recorded_but_is_not_service(
     run_jobs()
     [n] = notifications(address="13900000010")
     arrived = n.sent_at.replace(microsecond=0) + timedelta(seconds=3)
-    client.post("/notify/callbacks/aliyun/cb-secret", json=[{
-        "phone_number": n.address, "send_time": china(n.sent_at), "report_time": china(arrived), "success": True,
-        "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1", "biz_id": n.provider_id,
-        "out_id": str(n.id)}])
+    client.post("/notify/callbacks/aliyun/cb-secret", json=[aliyun_report(n, arrived)])
     [rec] = read(select(ServiceRecord).where(ServiceRecord.party_id == company.id))
     assert rec.effective_at is None
     [event] = [e for e in rec.channels_tried if e["event"] == "delivered"]

@@ -14,16 +14,14 @@ from sqlalchemy import select
 from court import db
 from court.models import AuditEvent, Case, DeliveryReport, NotificationStatus, Party, PartyRole, ServiceRecord
 from court.services import consent
-from tests.notify.conftest import bulk_consent, china, consent_for, notifications, read, use_settings
+from tests.notify.conftest import aliyun_report, bulk_consent, china, consent_for, notifications, read, use_settings
 
 S = NotificationStatus
 
 
 def _report(n, at, *, phone=None):  # type: ignore[no-untyped-def]
-    """An Aliyun SmsReport for notification ``n`` (as the provider would post it)."""
-    return [{"phone_number": phone or n.address, "send_time": china(n.sent_at), "report_time": china(at),
-             "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
-             "biz_id": n.provider_id, "out_id": str(n.id)}]
+    """The body of an Aliyun SmsReport for notification ``n`` alone."""
+    return [aliyun_report(n, at, phone=phone)]
 
 
 def _served_on_aliyun(serve_document, make_case, run_jobs, app, *, agree: bool):  # type: ignore[no-untyped-def]

@@ -14,7 +14,16 @@ from court.models import DeliveryReport, NotificationStatus, ServiceRecord
 from court.services import outbox
 from notify.providers import registry
 from notify.providers.base import ProviderConfigError
-from tests.notify.conftest import bulk_consent, china, consent_for, notifications, queue_otp, read, use_settings
+from tests.notify.conftest import (
+    aliyun_report,
+    bulk_consent,
+    china,
+    consent_for,
+    notifications,
+    queue_otp,
+    read,
+    use_settings,
+)
 
 S = NotificationStatus
 
@@ -68,9 +77,7 @@ def test_aliyun_batch_and_delivery_reports(serve_document, make_case, aliyun, ru
     rows = notifications()
     assert all(r.status is S.SENT for r in rows)
     arrived = max(r.sent_at for r in rows).replace(microsecond=0) + timedelta(seconds=5)
-    report = [{"phone_number": r.address, "send_time": china(r.sent_at), "report_time": china(arrived),
-               "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "2",
-               "biz_id": r.provider_id, "out_id": str(r.id) if aliyun.calls[0]["action"] == "SendSms" else ""}
+    report = [aliyun_report(r, arrived, sms_size="2", with_out_id=aliyun.calls[0]["action"] == "SendSms")
               for r in rows]
     assert client.post("/notify/callbacks/aliyun/wrong", json=report).status_code == 404
     resp = client.post("/notify/callbacks/aliyun/cb-secret", json=report)
