@@ -27,16 +27,23 @@ def use_engine(check: EngineCheck | None) -> None:
     _engine = check
 
 
-def check_pdf(data: bytes, max_bytes: int) -> int:
-    """Raise :class:`InvalidDocument` with a clear reason, or return the page count."""
-    if not data:
-        raise InvalidDocument("文件为空", code="empty_file")
+def check_size(data: bytes, max_bytes: int) -> None:
+    """Refuse a file (of any kind) over ``max_bytes`` with its size and the limit in the message.
+
+    Callers read an upload to one byte past the limit, so "too large" is all that is known."""
     if len(data) > max_bytes:
         raise InvalidDocument(
             "文件过大（{size} MB），上限为 {limit} MB",
             code="too_large", status=413,
             size=round(len(data) / 1048576, 1), limit=max_bytes // 1048576,
         )
+
+
+def check_pdf(data: bytes, max_bytes: int) -> int:
+    """Raise :class:`InvalidDocument` with a clear reason, or return the page count."""
+    if not data:
+        raise InvalidDocument("文件为空", code="empty_file")
+    check_size(data, max_bytes)
     if b"%PDF-" not in data[:1024]:
         raise InvalidDocument("文件不是PDF格式", code="not_pdf", status=415)
     if _engine is not None:

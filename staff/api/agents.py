@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request
+from flask import request
 
 from court import db
 from court.errors import NotFound
@@ -17,6 +17,7 @@ from staff.api.cases import WRITERS, _party, _ttl
 from staff.api.openapi import route
 from staff.api.schemas import Out
 from staff.console.agents import agent_input
+from staff.uploads import read_upload, upload_limit
 
 FIELDS = {"poa": "file（授权委托书PDF；法定代表人可不传 / power of attorney, PDF）",
           "agent_name": "代理人姓名 / name", "agent_id_number": "代理人身份证号 / ID number",
@@ -60,12 +61,10 @@ def list_agents(party_id: int) -> list[AgentOut]:
        response=AgentOut, status=201, roles=WRITERS, multipart=FIELDS)
 def add_agent(party_id: int) -> AgentOut:
     party = _party(party_id)
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or agents.MAX_POA_BYTES)
-    upload = request.files.get("poa")
-    poa = upload.stream.read(limit + 1) if upload is not None else None
+    poa = read_upload("poa", agents.MAX_POA_BYTES)
     s = db.session()
     authority, code = agents.add(s, party, agent_input(request.form), poa=poa or None, actor=actor(),
-                                 ttl_days=_ttl(), max_bytes=limit)
+                                 ttl_days=_ttl(), max_bytes=upload_limit(agents.MAX_POA_BYTES))
     s.commit()
     return agent_out(authority, code)
 

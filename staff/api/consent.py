@@ -3,7 +3,7 @@ consent entered from the party's signed paper form (the scan uploaded with it), 
 The rules are ``court.services.consent``'s; these endpoints only carry them over HTTP."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from court import db
 from court.errors import DomainError
@@ -16,6 +16,7 @@ from staff.api.auth import actor, current_staff
 from staff.api.cases import WRITERS
 from staff.api.openapi import route
 from staff.api.schemas import ConsentOut
+from staff.uploads import read_bounded
 
 
 def _party(party_id: int) -> Party:
@@ -51,7 +52,7 @@ def record_consent(party_id: int) -> ConsentOut:
     upload = request.files.get("scan")
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 scan 的确认书扫描件", code="scan_required")
-    scan = upload.stream.read(int(current_app.config.get("MAX_UPLOAD_BYTES") or consent_rules.MAX_SCAN_BYTES) + 1)
+    scan = read_bounded(upload, consent_rules.MAX_SCAN_BYTES)
     channels = [c.strip() for c in (request.form.get("channels") or "sms").split(",") if c.strip()]
     address = {"sms": request.form.get("phone") or party.phone or "", "email": request.form.get("email") or ""}
     s = db.session()

@@ -1,7 +1,7 @@
 """Documents: upload a PDF (multipart), list, inspect, download any version."""
 from __future__ import annotations
 
-from flask import current_app, request, send_file
+from flask import request, send_file
 
 from court import db
 from court.errors import DomainError, NotFound
@@ -13,6 +13,7 @@ from staff.api.auth import actor, current_staff
 from staff.api.cases import WRITERS, _case
 from staff.api.openapi import route
 from staff.api.schemas import DocumentOut
+from staff.uploads import read_bounded, upload_limit
 
 
 @route(bp, "/cases/<int:case_id>/documents", "POST", summary="上传文书（PDF）/ upload a document",
@@ -24,11 +25,10 @@ def upload_document(case_id: int) -> DocumentOut:
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
     kind = doc_service.parse_kind(request.form.get("kind"))
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    data = upload.stream.read(limit + 1)
+    data = read_bounded(upload)
     s = db.session()
     doc = doc_service.upload(s, _case(case_id), kind, request.form.get("title", ""), data,
-                             filename=(upload.filename or "")[:200] or None, max_bytes=limit, actor=actor())
+                             filename=(upload.filename or "")[:200] or None, max_bytes=upload_limit(), actor=actor())
     s.commit()
     return DocumentOut.model_validate(doc)
 
@@ -40,11 +40,11 @@ def upload_correction(document_id: int) -> DocumentOut:
     upload = request.files.get("file")
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    data = read_bounded(upload)
     s = db.session()
     doc = doc_service.get_document(s, current_staff().court_id, document_id)
-    doc_service.upload_correction(s, doc, upload.stream.read(limit + 1),
-                                  filename=(upload.filename or "")[:200] or None, max_bytes=limit, actor=actor())
+    doc_service.upload_correction(s, doc, data,
+                                  filename=(upload.filename or "")[:200] or None, max_bytes=upload_limit(), actor=actor())
     s.commit()
     return DocumentOut.model_validate(doc)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select
 
 from court import db
@@ -17,6 +17,7 @@ from staff.api.cases import WRITERS
 from staff.api.consent import _party
 from staff.api.openapi import route
 from staff.api.schemas import Out
+from staff.uploads import read_upload, upload_limit
 
 
 class OtherServiceOut(Out):
@@ -75,9 +76,7 @@ def list_other_service(party_id: int) -> list[OtherServiceOut]:
 def record_other_service(party_id: int) -> OtherServiceOut:
     party = _party(party_id)
     form = request.form
-    upload = request.files.get("card")
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or other_service.MAX_CARD_BYTES)
-    card = upload.stream.read(min(limit, other_service.MAX_CARD_BYTES) + 1) if upload else b""
+    card = read_upload("card", other_service.MAX_CARD_BYTES) or b""
     try:
         document_id = int(form.get("document_id") or "")
     except ValueError:
@@ -89,6 +88,7 @@ def record_other_service(party_id: int) -> OtherServiceOut:
         witnesses=[w for w in form.get("witnesses", "").replace("，", ",").replace("、", ",").split(",")],
         note=form.get("note"))
     s = db.session()
-    row = other_service.record(s, party, document_id, ev, card=card, actor=actor(), max_bytes=limit)
+    row = other_service.record(s, party, document_id, ev, card=card, actor=actor(),
+                               max_bytes=upload_limit(other_service.MAX_CARD_BYTES))
     s.commit()
     return _out(row)

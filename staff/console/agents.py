@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from court import db
 from court.display import CHINA
@@ -17,6 +17,7 @@ from court.services import agents
 from staff.console import bp
 from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 from staff.console.cases import _add_party, _case, _show_code_once, _ttl
+from staff.uploads import read_upload, upload_limit
 
 PRINCIPAL_ROLES = (PartyRole.PLAINTIFF, PartyRole.DEFENDANT, PartyRole.THIRD_PARTY)
 
@@ -99,12 +100,10 @@ def add_agent(case_id: int):  # type: ignore[no-untyped-def]
     principal = s.get(Party, request.form.get("principal_id", type=int) or 0)
     if principal is None or principal.case_id != c.id:
         abort(404)
-    upload = request.files.get("poa")
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES", agents.MAX_POA_BYTES))
-    poa = upload.read(limit + 1) if upload else None
     try:
+        poa = read_upload("poa", agents.MAX_POA_BYTES)
         authority, code = agents.add(s, principal, agent_input(request.form), poa=poa or None, actor=actor(),
-                                     ttl_days=_ttl(), max_bytes=limit)
+                                     ttl_days=_ttl(), max_bytes=upload_limit(agents.MAX_POA_BYTES))
         s.commit()
     except DomainError as exc:
         refused(exc)

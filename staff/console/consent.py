@@ -3,7 +3,7 @@ it; record service by another method for a party flagged for it. The rules are
 ``court.services.consent``'s and ``court.services.other_service``'s."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -16,19 +16,18 @@ from court.services import other_service
 from staff.console import bp
 from staff.console.auth import actor, login_required, refused
 from staff.console.cases import _writable_party
+from staff.uploads import read_upload, upload_limit
 
 
 @bp.post("/parties/<int:party_id>/consent")
 @login_required
 def record_consent(party_id: int):  # type: ignore[no-untyped-def]
     party = _writable_party(party_id)
-    upload = request.files.get("scan")
-    scan = upload.stream.read(int(current_app.config.get("MAX_UPLOAD_BYTES") or consent_rules.MAX_SCAN_BYTES) + 1) \
-        if upload else b""
     channels = request.form.getlist("channels") or ["sms"]
     address = {"sms": request.form.get("phone") or party.phone or "", "email": request.form.get("email") or ""}
     s = db.session()
     try:
+        scan = read_upload("scan", consent_rules.MAX_SCAN_BYTES) or b""
         consent_rules.give_on_paper(s, party, channels=channels, address=address, scan=scan, staff_id=g.staff.id)
         s.commit()
         flash(_("已录入{name}的电子送达同意", name=party.name))
@@ -63,17 +62,15 @@ def other_service_form(party_id: int):  # type: ignore[no-untyped-def]
                          .order_by(OtherService.id)).all()
     form = request.form if request.method == "POST" else MultiDict()
     if request.method == "POST":
-        upload = request.files.get("card")
-        limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or other_service.MAX_CARD_BYTES)
-        card = upload.stream.read(min(limit, other_service.MAX_CARD_BYTES) + 1) if upload else b""
         ev = other_service.Evidence(
             method=form.get("method", ""), tracking_number=form.get("tracking_number"),
             posted_on=form.get("posted_on"), received_on=form.get("received_on"),
             published_in=form.get("published_in"), published_on=form.get("published_on"),
             abroad=bool(form.get("abroad")), witnesses=form.getlist("witnesses"), note=form.get("note"))
         try:
+            card = read_upload("card", other_service.MAX_CARD_BYTES) or b""
             row = other_service.record(s, party, int(form.get("document_id") or 0), ev, card=card, actor=actor(),
-                                       max_bytes=limit)
+                                       max_bytes=upload_limit(other_service.MAX_CARD_BYTES))
             s.commit()
             flash(_("已录入{name}的{method}，送达日期为{day}", name=party.name,
                     method=_(other_service.METHODS[row.method]), day=other_service.served_on_text(row)))

@@ -1,7 +1,7 @@
 """Console pages for documents: upload, versions, the flow step by step, approving the seal."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from court import db
@@ -16,6 +16,7 @@ from staff import disposition
 from staff.console import bp
 from staff.console.auth import actor, login_required, of_my_court, refused, require_writer
 from staff.console.cases import _case
+from staff.uploads import read_bounded, upload_limit
 
 PREVIEW_PAGES = 30  # pages shown inline; a longer document says so and links the whole file
 
@@ -30,11 +31,10 @@ def _document(document_id: int):  # type: ignore[no-untyped-def]
 def _uploaded_pdf() -> tuple[bytes, str]:
     """The form's PDF (read one byte past the limit, so the service can refuse it as too large)
     and its file name cut to what is stored."""
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     file = request.files.get("file")
     if file is None or not file.filename:
         raise DomainError("请选择要上传的PDF文件", code="file_required")
-    return file.stream.read(limit + 1), file.filename[:200]
+    return read_bounded(file), file.filename[:200]
 
 
 @bp.post("/cases/<int:case_id>/documents")
@@ -47,7 +47,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
         data, filename = _uploaded_pdf()
         kind = doc_service.parse_kind(request.form.get("kind"))
         doc = doc_service.upload(s, c, kind, request.form.get("title", ""), data, filename=filename,
-                                 max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
+                                 max_bytes=upload_limit(), actor=actor())
         s.commit()
     except DomainError as exc:
         refused(exc)
@@ -86,8 +86,7 @@ def upload_correction(document_id: int):  # type: ignore[no-untyped-def]
     s = db.session()
     try:
         data, filename = _uploaded_pdf()
-        doc_service.upload_correction(s, doc, data, filename=filename,
-                                      max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
+        doc_service.upload_correction(s, doc, data, filename=filename, max_bytes=upload_limit(), actor=actor())
         s.commit()
         flash(_("已上传更正后的版本"))
     except DomainError as exc:
