@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from court.errors import DomainError
+from court import validation
 
 _OPEN = str.maketrans({"(": "（", "〔": "（", "[": "（", "【": "（", "［": "（", "﹝": "（"})
 _CLOSE = str.maketrans({")": "）", "〕": "）", "]": "）", "】": "）", "］": "）", "﹞": "）"})
@@ -33,7 +33,4 @@ def problem(value: str) -> str | None:
 
 def validated(value: str) -> str:
     """The normalised case number, or a DomainError the person can act on."""
-    reason = problem(value)
-    if reason:
-        raise DomainError(reason, code="bad_case_number")
-    return normalize(value)
+    return validation.validated(value, problem, normalize, "bad_case_number")

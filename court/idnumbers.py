@@ -4,6 +4,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+from court import validation
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 # first two digits: province-level region codes in use
@@ -55,3 +57,8 @@ def birth_date(value: str) -> date:
 def sex(value: str) -> str:
     """``"male"`` or ``"female"``: the 17th character is odd for men, even for women."""
     return "male" if int(normalize(value)[16]) % 2 else "female"
+
+
+def validated(value: str) -> str:
+    """The normalised ID number, or a DomainError the person can act on."""
+    return validation.validated(value, problem, normalize, "bad_id_number")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from court.errors import DomainError
+from court import validation
 
 # CJK Unified Ideographs with every extension (A; B–F; G–H), compatibility ideographs, and 〇
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U0002f800-\U0002fa1f\U00030000-\U000323af"
@@ -49,7 +49,4 @@ def problem(value: str) -> str | None:
 
 def validated(value: str) -> str:
     """The normalised name, or a DomainError the person can act on."""
-    reason = problem(value)
-    if reason:
-        raise DomainError(reason, code="bad_name")
-    return normalize(value)
+    return validation.validated(value, problem, normalize, "bad_name")

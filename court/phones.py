@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from court.errors import DomainError
+from court import validation
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -28,7 +28,4 @@ def problem(value: str) -> str | None:
 
 def validated(value: str) -> str:
     """The normalised number, or a DomainError the person can act on."""
-    reason = problem(value)
-    if reason:
-        raise DomainError(reason, code="bad_phone")
-    return normalize(value)
+    return validation.validated(value, problem, normalize, "bad_phone")

@@ -8,6 +8,7 @@ the case service refuse the same inputs with the same words.
 """
 from __future__ import annotations
 
+from court import validation
 from court.idnumbers import normalize
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015 table 1: no I, O, S, V, Z
@@ -43,3 +44,8 @@ def is_valid(value: str) -> bool:
 def masked(value: str) -> str:
     """Codes are public (they are printed on business licences), so they are shown in full."""
     return normalize(value)
+
+
+def validated(value: str) -> str:
+    """The normalised code, or a DomainError the person can act on."""
+    return validation.validated(value, problem, normalize, "bad_uscc")

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, crypto, idnumbers, names, ratelimit
-from court.errors import DomainError
 from court.models import Person
 from court.services import binding
 from identity import phones
@@ -27,7 +26,6 @@ LIMIT = ratelimit.Limit(10, 86400)  # registrations per ID number a day
 
 # one rule for names on every channel (bot, party pages, console, API): court/names.py
 normalize_name = names.normalize
-name_problem = names.problem
 
 
 def find_by_id_number(s: Session, id_number: str) -> Person | None:
@@ -50,14 +48,8 @@ def find_or_create(s: Session, *, real_name: str, id_number: str, phone: str,
     or session before it binds anything (:mod:`court.services.binding`). A new person's phone is
     stored verified when ``phone_proven`` (the caller checked an SMS code to it just now).
     """
-    reason = name_problem(real_name)
-    if reason:
-        raise DomainError(reason, code="bad_name")
-    reason = idnumbers.problem(id_number)
-    if reason:
-        raise DomainError(reason, code="bad_id_number")
-    name = normalize_name(real_name)
-    number = idnumbers.normalize(id_number)
+    name = names.validated(real_name)
+    number = idnumbers.validated(id_number)
     mobile = phones.validated(phone)
     id_hash = crypto.lookup_hash(number)
     ratelimit.hit(RL_SCOPE, id_hash[:32], LIMIT, message="登记尝试过于频繁，请明天再试")

@@ -79,10 +79,7 @@ def _organisation(party: Party, item: PartyInput) -> None:
         raise DomainError("单位当事人不填写身份证号码，请填写统一社会信用代码", code="bad_id_number")
     if not item.uscc:
         raise DomainError("请填写单位的统一社会信用代码", code="bad_uscc")
-    problem = uscc.problem(item.uscc)
-    if problem:
-        raise DomainError(problem, code="bad_uscc")
-    party.uscc = idnumbers.normalize(item.uscc)
+    party.uscc = uscc.validated(item.uscc)
 
 
 def _new_code() -> str:
@@ -133,10 +130,7 @@ def add_parties(
         elif item.uscc:
             raise DomainError("自然人当事人不填写统一社会信用代码", code="bad_uscc")
         if item.id_number:
-            problem = idnumbers.problem(item.id_number)
-            if problem:
-                raise DomainError(problem, code="bad_id_number")
-            value = idnumbers.normalize(item.id_number)
+            value = idnumbers.validated(item.id_number)
             party.id_number_enc = crypto.encrypt(value)
             party.id_number_hash = crypto.lookup_hash(value)
             party.id_number_masked = crypto.mask_id_number(value)
