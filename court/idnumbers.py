@@ -44,10 +44,6 @@ def problem(value: str, today: date | None = None) -> str | None:
     return None
 
 
-def is_valid(value: str) -> bool:
-    return problem(value) is None
-
-
 def birth_date(value: str) -> date:
     """The date of birth encoded in a valid ID number (characters 7–14)."""
     v = normalize(value)

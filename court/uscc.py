@@ -37,10 +37,6 @@ def problem(value: str) -> str | None:
     return None
 
 
-def is_valid(value: str) -> bool:
-    return problem(value) is None
-
-
 def masked(value: str) -> str:
     """Codes are public (they are printed on business licences), so they are shown in full."""
     return normalize(value)

@@ -52,7 +52,7 @@ def _bind(record: Party) -> Person:
 @pytest.mark.parametrize("code", ["91110108551385082Q", "91350100M000100Y43", "91110000802100433B"])
 def test_real_codes_pass(code):
     assert uscc.problem(code) is None
-    assert uscc.is_valid(code.lower())  # typed in lower case: normalised
+    assert uscc.validated(f" {code.lower()} ") == code  # typed in lower case, with spaces: normalised
 
 
 @pytest.mark.parametrize(("code", "why"), [

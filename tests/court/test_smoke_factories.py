@@ -4,5 +4,5 @@ from tests.support.factories import id_number, pdf_bytes
 
 
 def test_factories_make_valid_inputs():
-    assert idnumbers.is_valid(id_number())
+    assert idnumbers.problem(id_number()) is None
     assert check_pdf(pdf_bytes(3), 10_000_000) == 3
