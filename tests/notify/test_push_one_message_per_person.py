@@ -98,3 +98,41 @@ def test_a_second_run_of_the_fan_out_sends_nothing_more(api, run_jobs):
     assert push_service.fan_out(resp.get_json()["id"]) == 0
     run_jobs()
     assert len(read(select(DevMessage))) == before
+
+
+def test_the_providers_delivery_report_serves_every_party_the_message_was_for(api, run_jobs, aliyun, client, app):
+    """CPL art. 88: the lawyer's proven phone received the one message, so both companies were
+    served then; the report is written to each company's record."""
+    from datetime import timedelta
+
+    from court.models import ChannelBinding, NotificationStatus, Person
+    from tests.notify.conftest import china, use_settings
+
+    use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
+    case_id, ids = _case_with_shared_agents(api)
+    s = db.session()
+    record = s.scalar(select(Party).where(Party.case_id == case_id, Party.role == PartyRole.AGENT,
+                                          Party.phone == LAWYER_PHONE))
+    person = Person(real_name=record.name, phone=record.phone, id_number_enc=record.id_number_enc,
+                    id_number_hash=record.id_number_hash, id_number_masked=record.id_number_masked)
+    s.add(person)
+    s.flush()
+    record.person_id = person.id
+    s.add(ChannelBinding(person_id=person.id, channel="phone", address=LAWYER_PHONE, verified_at=db.utcnow()))
+    s.commit()
+    resp = api("post", "/notices", json={"case_ids": [case_id], "recipients": {"all": True},
+                                         "template": "hearing_notice", "fields": HEARING})
+    run_jobs()
+    [n] = [n for n in notifications(address=LAWYER_PHONE) if n.status is NotificationStatus.SENT]
+    arrived = n.sent_at.replace(microsecond=0) + timedelta(seconds=3)
+    report = [{"phone_number": n.address, "send_time": china(n.sent_at), "report_time": china(arrived),
+               "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
+               "biz_id": n.provider_id, "out_id": str(n.id)}]
+    assert client.post("/notify/callbacks/aliyun/cb-secret", json=report).get_json()["code"] == 0
+    push_id = resp.get_json()["id"]
+    records = {r.party_id: r for r in read(select(ServiceRecord).where(ServiceRecord.push_id == push_id))}
+    for company in (ACME, BETA):
+        rec = records[ids[company]]
+        assert rec.effective_at is not None and abs((rec.effective_at - arrived).total_seconds()) < 1, rec.channels_tried
+        [event] = [e for e in rec.channels_tried if e["event"] == "delivered"]
+        assert event["notification_id"] == n.id and event["counts"] is True
