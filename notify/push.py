@@ -326,7 +326,12 @@ def status(s: Session, push: NoticePush) -> dict[str, Any]:
     for st, n in s.execute(select(Notification.status, func.count()).where(
             Notification.push_id == push.id).group_by(Notification.status)):
         counts[st.value] = n
-    done = counts["sent"] + counts["delivered"] + counts["opened"] + counts["failed"] + counts["cancelled"]
+    # rows whose notice went in another party's message (notify.push_recipients), not cancelled notices
+    counts["merged"] = s.scalar(select(func.count()).select_from(Notification).where(
+        Notification.push_id == push.id, Notification.status == S.CANCELLED,
+        Notification.error.like("merged:%"))) or 0
+    counts["cancelled"] -= counts["merged"]
+    done = counts["merged"] + counts["sent"] + counts["delivered"] + counts["opened"] + counts["failed"] + counts["cancelled"]
     finished = push.status in ("dispatched", "done") and counts["pending"] == 0 and counts["sending"] == 0
     state = "done" if finished else push.status
     return {
@@ -370,9 +375,14 @@ def deliveries(s: Session, push: NoticePush, *, limit: int = 500) -> list[Delive
         .join(Party, Notification.party_id == Party.id, isouter=True)
         .join(Case, Notification.case_id == Case.id, isouter=True)
         .where(Notification.push_id == push.id).order_by(Notification.party_id, Notification.id).limit(limit)).all()
+    # a party whose notice went in one message with another's (notify.push_recipients): that message's state
+    leads = {int(n.params["merged_with_party"]) for n, *_ in rows if n.params and n.params.get("merged_with_party")}
+    sent = {n.party_id: n for n in s.scalars(select(Notification).where(
+        Notification.push_id == push.id, Notification.party_id.in_(leads)))} if leads else {}
     out = []
     for n, name, role, number in rows:
+        shown = sent.get(int(n.params["merged_with_party"])) if n.params and n.params.get("merged_with_party") else None
+        shown = shown or n
         out.append(Delivery(n.party_id, name or "", role, number or "", n.channel, _masked(n.channel, n.address),
-                            n.status, n.sent_at,
-                            n.delivered_at, n.opened_at, n.error))
+                            shown.status, shown.sent_at, shown.delivered_at, shown.opened_at, n.error))
     return out

@@ -136,3 +136,23 @@ def test_the_providers_delivery_report_serves_every_party_the_message_was_for(ap
         assert rec.effective_at is not None and abs((rec.effective_at - arrived).total_seconds()) < 1, rec.channels_tried
         [event] = [e for e in rec.channels_tried if e["event"] == "delivered"]
         assert event["notification_id"] == n.id and event["counts"] is True
+
+
+def test_staff_see_each_party_with_the_state_of_the_message_that_carried_its_notice(api, run_jobs):
+    from court.models import NoticePush, NotificationStatus
+    from notify import push as push_service
+
+    case_id, ids = _case_with_shared_agents(api)
+    resp = api("post", "/notices", json={"case_ids": [case_id], "recipients": {"all": True},
+                                         "template": "hearing_notice", "fields": HEARING})
+    run_jobs()
+    out = api("get", f"/notices/{resp.get_json()['id']}").get_json()
+    assert out["status"] == "done" and out["progress"] == 1.0
+    assert out["counts"]["merged"] >= 2 and out["counts"]["cancelled"] == 0
+    s = db.session()
+    shown = {d.party_id: d for d in push_service.deliveries(s, s.get(NoticePush, resp.get_json()["id"]))}
+    for name in (ACME, BETA, GAMMA, "张三"):
+        assert shown[ids[name]].status in (NotificationStatus.SENT, NotificationStatus.DELIVERED)
+        assert shown[ids[name]].sent_at is not None
+    merged = [d for d in shown.values() if d.error and d.error.startswith("merged:")]
+    assert {d.party_id for d in merged} >= {ids[BETA], ids[GAMMA]}
