@@ -9,41 +9,23 @@ its own brackets (:mod:`court.casenumbers`), never inside another pair.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from court.i18n import _
-from court.models import Document, FlowStep, Party, ServiceRecord, SigningFlow, StepAction, StepStatus
+from court.models import Document, FlowStep, ServiceRecord, StepAction
+from court.services import party_documents
 from handlers.common import Context, Next, local_time, need_registration, stay
 from handlers.types import Link, Reply
 
 _ACTION = {StepAction.RECEIVE: "待签收", StepAction.SIGN: "待签名"}
 MAX_LISTED = 8
-MAX_SERVED = 5
 
 
 def waiting(s: Session, person_id: int) -> list[tuple[FlowStep, Document]]:
-    """READY party steps of this person: the documents that wait for them, oldest first."""
-    rows = s.execute(
-        select(FlowStep, Document)
-        .join(SigningFlow, FlowStep.flow_id == SigningFlow.id)
-        .join(Document, SigningFlow.document_id == Document.id)
-        .join(Party, FlowStep.party_id == Party.id)
-        .where(Party.person_id == person_id, FlowStep.status == StepStatus.READY,
-               FlowStep.action.in_([StepAction.RECEIVE, StepAction.SIGN]))
-        .order_by(FlowStep.id)
-    ).all()
-    return [(step, doc) for step, doc in rows]
-
-
-def served(s: Session, person_id: int, limit: int = MAX_SERVED) -> list[ServiceRecord]:
-    """This person's documents already served (a legal date of service fixed) or signed for, newest first."""
-    return list(s.scalars(
-        select(ServiceRecord).join(Party, ServiceRecord.party_id == Party.id)
-        .where(Party.person_id == person_id, ServiceRecord.document_id.is_not(None),
-               or_(ServiceRecord.effective_at.is_not(None), ServiceRecord.signed_at.is_not(None)))
-        .order_by(ServiceRecord.effective_at.desc().nulls_last(), ServiceRecord.id.desc()).limit(limit)
-    ))
+    """Every document that waits for this person, their own and those of the parties they act
+    for (``court.services.party_documents.person_documents`` decides), oldest first."""
+    return sorted((pair for held in party_documents.person_documents(s, person_id) for pair in held.waiting),
+                  key=lambda pair: pair[0].id)
 
 
 def _waiting_reply(ctx: Context, pending: list[tuple[FlowStep, Document]], head: str) -> Reply:
@@ -68,18 +50,26 @@ def _served_line(rec: ServiceRecord) -> str:
 
 
 def my_documents(ctx: Context) -> Next:
+    """我的文书: the person's own documents, then those of each party they act for as its agent or
+    legal representative, headed "代 北京某某科技有限公司" (who may see what:
+    ``court.services.party_documents.person_documents``)."""
     if ctx.person is None:
         return need_registration(ctx)
-    pending = waiting(ctx.s, ctx.person.id)
-    done = served(ctx.s, ctx.person.id)
-    if not pending and not done:
+    holdings = party_documents.person_documents(ctx.s, ctx.person.id)
+    if not any(h.waiting or h.served for h in holdings):
         ctx.say(_("目前没有需要您签收的文书。有新文书时我们会通知您。"))
         return stay(ctx)
-    if pending:
-        ctx.replies.append(_waiting_reply(ctx, pending, _("待办文书 {n} 份，请点击链接查看并签署：", n=len(pending))))
-    if done:
-        ctx.say("\n".join([_("已送达的文书：")] + [_served_line(rec) for rec in done]))
-    if not pending:
+    for held in holdings:
+        if not held.waiting and not held.served:
+            continue
+        head = "" if held.for_party is None else _("代 {name}：", name=held.for_party.name) + "\n"
+        if held.waiting:
+            ctx.replies.append(_waiting_reply(ctx, held.waiting, head + _(
+                "待办文书 {n} 份，请点击链接查看并签署：", n=len(held.waiting))))
+            head = ""
+        if held.served:
+            ctx.say(head + "\n".join([_("已送达的文书：")] + [_served_line(rec) for rec in held.served]))
+    if not any(h.waiting for h in holdings):
         ctx.say(_("目前没有需要您签收的文书。有新文书时我们会通知您。"))
     return stay(ctx)
 

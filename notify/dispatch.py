@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, or_, select, update
 from court import audit, db, queue
 from court.errors import DomainError
 from court.models import Notification, NotificationStatus
+from court.services import service_date
 from notify import links, messages, settings, status, wechat_fallback
 from notify.providers import registry
 from notify.providers.base import Outgoing, SendResult
@@ -157,7 +158,8 @@ def _record(results: list[SendResult], summary: Summary) -> None:
             if row.document_id is not None:
                 service.append((r.notification_id, event, r.error))
             elif row.push_id is not None and row.party_id is not None and event != "retry":  # a pushed notice
-                pushed.append((r.notification_id, row.party_id, row.push_id, row.channel, row.address, event, r.error))
+                pushed += [(r.notification_id, party_id, row.push_id, row.channel, row.address, event, r.error)
+                           for party_id in service_date.push_parties(row.params, row.party_id)]
         if updates:
             _bulk_update(s, updates)
         status.push_events(s, pushed, now)

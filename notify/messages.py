@@ -158,6 +158,8 @@ def render_sms(template: MessageTemplate, params: dict[str, object], sign_name: 
         body = template.sms.format(**{k: params[k] for k in template.variables})
     except KeyError as exc:
         raise DomainError("缺少字段：{name}", code="missing_field", name=exc.args[0]) from None
+    if params.get("for_parties"):  # one message for several parties (notify.push_recipients)
+        body += f"（本通知送达：{params['for_parties']}）"
     text = f"【{sign_name}】{body}"
     if len(text) > SMS_MAX_CHARS:
         raise DomainError("短信内容超过{limit}字", code="sms_too_long", limit=SMS_MAX_CHARS)

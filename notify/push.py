@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from court import audit, db, queue
 from court.errors import DomainError, NotFound
 from court.models import Case, NoticePush, Notification, NotificationStatus, Party, PartyRole, ServiceRecord
-from court.services import agents, consent, consent_addresses
-from notify import messages, settings
+from court.services import consent, consent_addresses
+from notify import messages, push_recipients, settings
 
 FAN_OUT_JOB = "notify.jobs.fan_out"
 DISPATCH_JOB = "notify.jobs.dispatch_batch"
@@ -127,35 +127,8 @@ def message_params(fields: dict[str, Any], court_name: str, case_number: str) ->
     return {**fields, "court": court_name, "case_number": case_number}
 
 
-def _target(e: consent_addresses.Eligibility, agent: Party | None = None) -> tuple[str, str, str | None]:
-    """(channel, address, why not sent) for one party, as the consent rules decide; for an
-    organisation, ``agent`` is the agent the notice goes to (:func:`_agents_told`)."""
-    if agent is not None and agent.phone:
-        return ("sms", agent.phone, None if e.may_serve else "no_consent: 当事人未同意电子送达，需以其他方式送达")
-    target = e.first()
-    if target is None:
-        return "sms", "", "no_address: 当事人未登记手机号码、电子邮箱或微信"
-    if not e.may_serve:
-        return target.channel, target.address, "no_consent: 当事人未同意电子送达，需以其他方式送达"
-    return target.channel, target.address, None
-
-
-def _agents_told(s: Session, parties: list[Any]) -> dict[int, Party]:
-    """For the organisations among ``parties``: the agent who gets the notice. An organisation has no
-    phone of its own (CPL arts. 51, 88: it is served through those who act for it), so the message
-    goes to the first agent who may receive service now and has a phone, the legal representative
-    first (``court.services.agents`` decides who may). One message per party, as for everyone."""
-    out = {}
-    for p in parties:
-        if getattr(p, "kind", None) != "organisation":
-            continue
-        org = s.get(Party, p.id)
-        assert org is not None
-        legal_rep = {a.agent_party_id for a in agents.for_party(s, org) if a.role == "legal_representative"}
-        told = sorted((a for a in agents.receivers(s, org) if a.phone), key=lambda a: a.id not in legal_rep)
-        if told:
-            out[p.id] = told[0]
-    return out
+_target = push_recipients.target
+_agents_told = push_recipients.agents_told
 
 
 def _masked(channel: str, address: str | None) -> str:
@@ -274,10 +247,9 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                 push.status = "running"
             push.heartbeat_at = now
             court_name = _court_name(s, push.court_id)
+            where = _party_filter(push.case_ids, push.recipients)
             parties = s.execute(
-                select(Party.id, Party.case_id, Party.person_id, Party.phone, Party.email, Party.name, Party.kind)
-                .where(*_party_filter(push.case_ids, push.recipients), Party.id > push.cursor)
-                .order_by(Party.id).limit(chunk)
+                select(*push_recipients.COLUMNS).where(*where, Party.id > push.cursor).order_by(Party.id).limit(chunk)
             ).all()
             if not parties:
                 push.status = "dispatched"
@@ -285,38 +257,49 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
                 audit.record(s, "notice.push_dispatched", subject=f"push:{push.id}",
                              details={"queued": push.queued, "total": push.total})
                 return written
+            plans = push_recipients.plan(s, parties, now)
+            shared, plans = push_recipients.groups(s, where, plans, now)
             case_numbers = dict(s.execute(select(Case.id, Case.number).where(
-                Case.id.in_({p.case_id for p in parties}))).all())
-            standing = consent_addresses.eligibility_many(s, parties)
-            told = _agents_told(s, parties)
+                Case.id.in_({pl.party.case_id for pl in plans.values()}))).all())
+            # written already with their group's first party (an earlier chunk, or a resumed run)
+            done = set(s.scalars(select(Notification.party_id).where(
+                Notification.push_id == push.id,
+                Notification.party_id.in_({p.id for p in parties} | {m for g in shared.values() for m in g}))))
             rows, records, unserved = [], [], {}
             for p in parties:
+                if p.id in done:
+                    continue
+                group = shared.get(p.id, [p.id])
+                if group[0] != p.id:  # its group's first party went without it: a message of its own
+                    group = [p.id]
+                group = [m for m in group if m not in done]
+                done.update(group)
+                members = [plans[m] for m in group]
                 params = message_params(push.fields, court_name, case_numbers[p.case_id])
-                row = {"case_id": p.case_id, "party_id": p.id, "person_id": p.person_id, "document_id": None,
-                       "template": push.template, "params": params, "status": S.PENDING, "attempts": 0,
-                       "push_id": push.id, "dedupe_key": f"push:{push.id}:{p.id}", "created_at": now, "error": None}
-                e = standing[p.id]
-                target = e.first()
-                agent = told.get(p.id)
-                channel, address, problem = _target(e, agent)
-                if agent is not None:  # arrival counts at the agent's verified phone (service_date decides)
-                    org = s.get(Party, p.id)
-                    assert org is not None
-                    target = consent_addresses.Address("sms", address, ("sms", address) in agents.confirmed_addresses(s, org, now),
-                                             "agent")
-                row.update(channel=channel, address=address)
-                if problem is not None:
-                    row.update(status=S.FAILED, error=problem)
-                    if target is not None:  # reachable but not consented: another method of service
-                        unserved.setdefault(p.case_id, []).append(p.name)
-                elif target is not None:
-                    # what the rules decided when the message was queued, so the delivery of a
-                    # 100,000-party push need not ask again (court.services.service_date re-checks withdrawals)
-                    queued = {"event": "queued", "channel": target.channel, "at": now.isoformat(), "counts": False,
-                              "confirmed": target.confirmed, "consent_id": e.consent.id}  # type: ignore[union-attr]
-                    records.append({"party_id": p.id, "document_id": None, "push_id": push.id,
-                                    "channels_tried": [queued], "created_at": now})
-                rows.append(row)
+                if len(members) > 1:
+                    names = push_recipients.names_for(messages.get(push.template), params, members,
+                                                      cfg.SMS_SIGN_NAME)
+                    params = {**params, "for_parties": names, "for_party_ids": group}
+                for pl in members:
+                    row = {"case_id": pl.party.case_id, "party_id": pl.party.id, "person_id": pl.party.person_id,
+                           "document_id": None, "template": push.template, "params": params, "status": S.PENDING,
+                           "attempts": 0, "push_id": push.id, "dedupe_key": f"push:{push.id}:{pl.party.id}",
+                           "created_at": now, "error": None, "channel": pl.channel, "address": pl.address}
+                    if pl.party.id != p.id:  # one message per person: the others' rows say it went with it
+                        row.update(status=S.CANCELLED, params={"merged_with_party": p.id},
+                                   error=f"merged: 与{p.name}的通知合并为一条消息发送给同一收件人")
+                    if pl.problem is not None:
+                        row.update(status=S.FAILED, error=pl.problem)
+                        if pl.to is not None:  # reachable but not consented: another method of service
+                            unserved.setdefault(pl.party.case_id, []).append(pl.party.name)
+                    elif pl.to is not None:
+                        # what the rules decided when the message was queued, so the delivery of a
+                        # 100,000-party push need not ask again (court.services.service_date re-checks withdrawals)
+                        queued = {"event": "queued", "channel": pl.to.channel, "at": now.isoformat(), "counts": False,
+                                  "confirmed": pl.to.confirmed, "consent_id": pl.standing.consent.id}  # type: ignore[union-attr]
+                        records.append({"party_id": pl.party.id, "document_id": None, "push_id": push.id,
+                                        "channels_tried": [queued], "created_at": now})
+                    rows.append(row)
             if records:
                 s.execute(insert(ServiceRecord.__table__), records)
             for case_id, names in unserved.items():
@@ -343,7 +326,12 @@ def status(s: Session, push: NoticePush) -> dict[str, Any]:
     for st, n in s.execute(select(Notification.status, func.count()).where(
             Notification.push_id == push.id).group_by(Notification.status)):
         counts[st.value] = n
-    done = counts["sent"] + counts["delivered"] + counts["opened"] + counts["failed"] + counts["cancelled"]
+    # rows whose notice went in another party's message (notify.push_recipients), not cancelled notices
+    counts["merged"] = s.scalar(select(func.count()).select_from(Notification).where(
+        Notification.push_id == push.id, Notification.status == S.CANCELLED,
+        Notification.error.like("merged:%"))) or 0
+    counts["cancelled"] -= counts["merged"]
+    done = counts["merged"] + counts["sent"] + counts["delivered"] + counts["opened"] + counts["failed"] + counts["cancelled"]
     finished = push.status in ("dispatched", "done") and counts["pending"] == 0 and counts["sending"] == 0
     state = "done" if finished else push.status
     return {
@@ -387,9 +375,14 @@ def deliveries(s: Session, push: NoticePush, *, limit: int = 500) -> list[Delive
         .join(Party, Notification.party_id == Party.id, isouter=True)
         .join(Case, Notification.case_id == Case.id, isouter=True)
         .where(Notification.push_id == push.id).order_by(Notification.party_id, Notification.id).limit(limit)).all()
+    # a party whose notice went in one message with another's (notify.push_recipients): that message's state
+    leads = {int(n.params["merged_with_party"]) for n, *_ in rows if n.params and n.params.get("merged_with_party")}
+    sent = {n.party_id: n for n in s.scalars(select(Notification).where(
+        Notification.push_id == push.id, Notification.party_id.in_(leads)))} if leads else {}
     out = []
     for n, name, role, number in rows:
+        shown = sent.get(int(n.params["merged_with_party"])) if n.params and n.params.get("merged_with_party") else None
+        shown = shown or n
         out.append(Delivery(n.party_id, name or "", role, number or "", n.channel, _masked(n.channel, n.address),
-                            n.status, n.sent_at,
-                            n.delivered_at, n.opened_at, n.error))
+                            shown.status, shown.sent_at, shown.delivered_at, shown.opened_at, n.error))
     return out

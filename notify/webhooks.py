@@ -8,15 +8,26 @@ Before each post the endpoint's host is resolved again and every address checked
 (``court.services.webhooks.check_destination``), and the connection itself refuses a peer address
 the rule does not allow: a name that resolved to a public address at the check and to an internal
 one a moment later (DNS rebinding) still reaches nothing inside.
+
+Through a proxy (``HTTP_PROXY``/``HTTPS_PROXY``, minus ``NO_PROXY``, as for any HTTP client) the
+connection's peer is the proxy, which says nothing about where the event goes, and the proxy would
+resolve the name again itself. So the destination is resolved and checked here, and the proxy is
+handed the checked address, not the name: an ``http://`` event goes as ``POST http://<address>/…``
+with the name in ``Host``, an ``https://`` one through ``CONNECT <address>:443`` with the name used
+for SNI and the certificate check. A name that rebinds after the check cannot steer the proxy; the
+proxy itself is the operator's and is not checked as a destination.
 """
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies, select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
@@ -73,11 +84,55 @@ class _GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+class _PinnedAdapter(HTTPAdapter):
+    """Through a proxy, to a URL whose host is the checked address: TLS still names the real host
+    (SNI) and checks the certificate against it."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__()
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if host_params.get("scheme") == "https":
+            pool_kwargs["server_hostname"] = self.host
+            pool_kwargs["assert_hostname"] = self.host
+        return host_params, pool_kwargs
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment says ``url`` goes through (``NO_PROXY`` honoured), or None."""
+    return select_proxy(url, get_environ_proxies(url)) or None
+
+
+def _pinned(url: str, address: str) -> tuple[str, str]:
+    """``url`` with its host replaced by the checked ``address``, and the ``Host`` header it needs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    literal = f"[{address}]" if ":" in address else address
+    return urlunsplit((parts.scheme, f"{literal}{port}", parts.path or "/", parts.query, "")), f"{host}{port}"
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], addresses: list[str] | None = None) -> requests.Response:
+    """POST ``body``; ``addresses``: the destination's checked addresses (used through a proxy)."""
+    proxy = proxy_for(url)
     with requests.Session() as session:
-        session.mount("http://", _GuardedAdapter())
-        session.mount("https://", _GuardedAdapter())
-        return session.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+        session.trust_env = False  # the proxy was chosen above, for the name, not for the address
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        if proxy is None:
+            session.mount("http://", _GuardedAdapter())
+            session.mount("https://", _GuardedAdapter())
+            return session.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+        if not addresses:
+            raise requests.ConnectionError("destination not checked before sending through the proxy")
+        target, host = _pinned(url, addresses[0])
+        adapter = _PinnedAdapter(urlsplit(url).hostname or "")
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        scheme = urlsplit(url).scheme
+        return session.post(target, data=body, headers={**headers, "Host": host}, timeout=TIMEOUT,
+                            allow_redirects=False, proxies={scheme: proxy})
 
 
 def pump(*, now: datetime | None = None) -> dict[str, int]:
@@ -110,8 +165,8 @@ def deliver(delivery_id: int) -> str:
     text: str | None = None
     error: str | None = None
     try:
-        webhooks.check_destination(url)
-        resp = _post(url, body, headers)
+        addresses = webhooks.check_destination(url)
+        resp = _post(url, body, headers, addresses)
         status_code, text = resp.status_code, resp.text[:1000]
     except DomainError as exc:
         error = f"refused: {exc.localized()}"

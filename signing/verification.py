@@ -138,12 +138,11 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
     settings = settings or current()
     report = VerifyReport(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
     if session is not None:
-        _match_stored(session, report)
+        match_stored(session, report)
     if b"%PDF-" not in pdf[:1024]:
         report.error = N_("文件不是PDF格式")
         return report
-    roots = _der(pki.trust_roots(settings))
-    platform = _der([pki.platform_ca(settings).cert])
+    roots, platform = trust_roots_der(settings)
     try:
         found = sandbox.run(examine, pdf, roots, platform, what="verify upload").value
     except DomainError as exc:  # over the time or memory limit
@@ -152,11 +151,7 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
     if isinstance(found, tuple):
         report.error, report.error_params = found
         return report
-    accepted = trust.court_fingerprints(settings)
-    if session is not None:  # the court's other seals (subordinate court, department)
-        from signing import seals
-
-        accepted = accepted | seals.held_fingerprints(session, settings)
+    accepted = accepted_fingerprints(settings, session)
     for raw in found:
         sig = SignatureReport(**raw)
         role = trust.classify(sig.fingerprint, certification=sig.certification,
@@ -170,7 +165,23 @@ def verify(pdf: bytes, *, settings: SigningSettings | None = None, session: Sess
     return report
 
 
-def _match_stored(session: Session, report: VerifyReport) -> None:
+def accepted_fingerprints(settings: SigningSettings, session: Session | None = None) -> frozenset[str]:
+    """The seal certificates accepted as this court's: the configured ones and, with a session,
+    the court's other seals (subordinate court, department)."""
+    accepted = trust.court_fingerprints(settings)
+    if session is not None:
+        from signing import seals
+
+        accepted = accepted | seals.held_fingerprints(session, settings)
+    return frozenset(accepted)
+
+
+def trust_roots_der(settings: SigningSettings) -> tuple[list[bytes], list[bytes]]:
+    """(trust roots, platform CA) as DER: what a signature is validated against."""
+    return _der(pki.trust_roots(settings)), _der([pki.platform_ca(settings).cert])
+
+
+def match_stored(session: Session, report: VerifyReport) -> None:
     """Find the stored version with the file's fingerprint, and whether it is what the court sealed
     (a seal-register use of that document whose source is this file): someone holding the court's
     original before sealing holds a true copy of the content, just not the sealed one."""
@@ -195,10 +206,13 @@ def _match_stored(session: Session, report: VerifyReport) -> None:
 def verify_stored(session: Session, version: DocumentVersion, *,
                   settings: SigningSettings | None = None) -> VerifyReport:
     """The report for a stored version, exactly as if its file were uploaded: what the public page
-    shows for a code is what the file itself carries, not what the flow records say."""
+    shows for a code is what the file itself carries, not what the flow records say. The file is
+    read every time; its signatures' report is reused while the file's bytes and the trust
+    configuration are the same (:mod:`signing.verify_cache`)."""
     from court.services import documents
+    from signing import verify_cache
 
-    return verify(documents.read_version(version), settings=settings, session=session)
+    return verify_cache.verify_cached(documents.read_version(version), settings=settings, session=session)
 
 
 def _first_failure(sig: SignatureReport, pin: str | None) -> str | None:

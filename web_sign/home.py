@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from court import db
 from court.i18n import _
 from court.models import Case, DocumentKind
-from court.services import party_documents
+from court.services import party_documents, party_sessions
 from web_sign import access
 from web_sign.blueprint import bp
 from web_sign.identity_step import OTP_SENT
@@ -29,11 +29,14 @@ def home() -> ResponseReturnValue:
     s = db.session()
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key, _label in GROUPS}
     cases: dict[int, Case] = {}
+    row = access.current()
+    as_agent = party_sessions.agent_for(s, row) if row is not None else set()
     for doc, party in party_documents.visible_documents(s, access.party_ids()):
         if doc.kind is DocumentKind.CREDENTIAL:
             continue
         cases[doc.case_id] = doc.case
-        groups[party_documents.list_state(s, doc, party)].append({"doc": doc, "party": party})
+        groups[party_documents.list_state(s, doc, party)].append(
+            {"doc": doc, "party": party, "for_name": party.name if party.id in as_agent else None})
     for items in groups.values():
         items.sort(key=lambda i: (i["doc"].case_id, i["doc"].kind.value, -i["doc"].id))
     return render_template("m/home.html", groups=[(k, _(label), groups[k]) for k, label in GROUPS], cases=cases)

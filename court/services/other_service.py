@@ -205,6 +205,7 @@ def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: by
     if card:
         check_pdf(card, min(max_bytes, MAX_CARD_BYTES))
     card_sha = hashlib.sha256(card).hexdigest() if card else None
+    _lock_party(s, party)
     existing = s.scalar(select(OtherService).where(OtherService.party_id == party.id,
                                                    OtherService.document_id == doc.id))
     if existing is not None:
@@ -258,6 +259,15 @@ def record(s: Session, party: Party, document_id: int, ev: Evidence, *, card: by
         "return_card_sha256": card_sha})
     _settle_receipt_steps(s, party, doc, row, actor)
     return row
+
+
+def _lock_party(s: Session, party: Party) -> None:
+    """Hold the party's row until this transaction ends, so two clerks recording a service for the
+    same party at once take turns: the second then reads the first's record and gets the same row
+    back (the same form sent twice) or a conflict saying what was recorded, and stores no return
+    card. SQLite needs nothing: every transaction there starts with BEGIN IMMEDIATE (court.db)."""
+    if db.is_postgres():
+        s.execute(select(Party.id).where(Party.id == party.id).with_for_update())
 
 
 def _settle_receipt_steps(s: Session, party: Party, doc: Document, row: OtherService, actor: str) -> list[int]:

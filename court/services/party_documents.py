@@ -7,24 +7,27 @@ decided here, once.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from court import audit, db, redis_conn
 from court.models import (
+    AgentAuthority,
     Document,
     DocumentKind,
     DocumentVersion,
     FlowStep,
     Party,
+    PartyRole,
     ServiceRecord,
     SigningFlow,
     StepAction,
     StepStatus,
 )
-from court.services import receipts, service_date
+from court.services import agents, receipts, service_date
 
 SIGNING_FLAG_SECONDS = 600  # a signature being applied; the job ends well within this
 _BUSY = (StepStatus.READY, StepStatus.RUNNING)
@@ -86,6 +89,69 @@ def visible_documents(s: Session, parties: set[int]) -> list[tuple[Document, Par
         party = visible_party(s, doc, parties)
         if party is not None:
             out.append((doc, party))
+    return out
+
+
+# ---- a person's documents, for a channel that knows the person (the bot's 我的文书) -----------------
+MAX_SERVED = 5
+
+
+@dataclass
+class Holding:
+    """The documents one person may see for one party: their own (``for_party`` None) or those of a
+    party they act for under ``authority`` (the bot writes "代 北京某某科技有限公司")."""
+
+    for_party: Party | None
+    authority: AgentAuthority | None = None
+    waiting: list[tuple[FlowStep, Document]] = field(default_factory=list)
+    served: list[ServiceRecord] = field(default_factory=list)
+
+
+def _ready_steps(s: Session, party_ids: set[int]) -> list[tuple[FlowStep, Document]]:
+    """READY receive/sign steps of ``party_ids``: the documents that wait for them, oldest first."""
+    rows = s.execute(
+        select(FlowStep, Document)
+        .join(SigningFlow, FlowStep.flow_id == SigningFlow.id)
+        .join(Document, SigningFlow.document_id == Document.id)
+        .where(FlowStep.party_id.in_(party_ids), FlowStep.status == StepStatus.READY,
+               FlowStep.action.in_([StepAction.RECEIVE, StepAction.SIGN]))
+        .order_by(FlowStep.id)).all()
+    return [(step, doc) for step, doc in rows]
+
+
+def _served_records(s: Session, party_ids: set[int], limit: int) -> list[ServiceRecord]:
+    """Documents served on ``party_ids`` (a legal date of service fixed) or signed for, newest first."""
+    return list(s.scalars(
+        select(ServiceRecord)
+        .where(ServiceRecord.party_id.in_(party_ids), ServiceRecord.document_id.is_not(None),
+               or_(ServiceRecord.effective_at.is_not(None), ServiceRecord.signed_at.is_not(None)))
+        .order_by(ServiceRecord.effective_at.desc().nulls_last(), ServiceRecord.id.desc()).limit(limit)))
+
+
+def person_documents(s: Session, person_id: int, *, served_limit: int = MAX_SERVED,
+                     now: datetime | None = None) -> list[Holding]:
+    """What ``person_id`` may see and do in a channel that knows the person, own documents first,
+    then one :class:`Holding` per party they act for (``court.services.agents``).
+
+    An agent sees a party's documents only while the authority is in force (not revoked, started,
+    not ended) and includes ``view``; a step waits for them only when the authority covers its act
+    (a general authority does not settle: CPL art. 62), the same rule the pages apply when they
+    open it. The agent's own record in the case stands for the person who acts, not a party served,
+    so what it holds is listed with their own."""
+    own_ids = set(s.scalars(select(Party.id).where(Party.person_id == person_id)))
+    out = [Holding(None, None, _ready_steps(s, own_ids) if own_ids else [],
+                   _served_records(s, own_ids, served_limit) if own_ids else [])]
+    seen = set(own_ids)
+    for authority in agents.authorities_of(s, person_id):
+        party = authority.principal
+        if party.id in seen or party.role is PartyRole.AGENT:
+            continue
+        if not agents.live(authority, now) or "view" not in agents.SCOPE_TABLE.get(authority.scope, ()):
+            continue
+        seen.add(party.id)
+        waiting = [(step, doc) for step, doc in _ready_steps(s, {party.id})
+                   if agents.may_act(s, person_id, party, agents.act_for_step(step), now=now)]
+        out.append(Holding(party, authority, waiting, _served_records(s, {party.id}, served_limit)))
     return out
 
 

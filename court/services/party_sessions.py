@@ -198,6 +198,13 @@ def acting_for(s: Session, row: PartySession) -> set[int]:
     return ids | set(agents.principals(s, row.person_id))
 
 
+def agent_for(s: Session, row: PartySession) -> set[int]:
+    """Those of :func:`acting_for` that ``row`` acts for as an agent, not as the party itself (the
+    pages head their documents "代 北京某某科技有限公司")."""
+    own = set(row.party_ids or [])
+    return {p for p in agents.principals(s, row.person_id) if p not in own}
+
+
 def own_parties(s: Session, person_id: int, extra: list[int] | None = None) -> list[int]:
     """The parties a new session of the person acts for: every party bound to them, plus those
     named (the link's party, joined once her identity check passes)."""

@@ -106,6 +106,16 @@ def record_event(s: Session, rec: ServiceRecord, *, channel: str, event: str, at
     return fixed
 
 
+def push_parties(params: dict[str, object] | None, party_id: int) -> list[int]:
+    """The parties one pushed message is for: its own party and, when the push sent one message for
+    several parties reached at the same address (an agent for two companies, a party who is also
+    another's representative), each of them; the message's events go on every one's record."""
+    also = (params or {}).get("for_party_ids")
+    if isinstance(also, list) and party_id in also:
+        return [int(p) for p in also]
+    return [party_id]
+
+
 def records_reached(s: Session, n: Notification, at: datetime) -> list[tuple[ServiceRecord, bool]]:
     """The service records an event on ``n`` belongs to, each with whether it is the addressee's own.
 
@@ -124,6 +134,10 @@ def records_reached(s: Session, n: Notification, at: datetime) -> list[tuple[Ser
         return []
     own = s.scalar(select(ServiceRecord).where(ServiceRecord.party_id == n.party_id, where))
     out = [(own, True)] if own is not None else []
+    also = [pid for pid in push_parties(n.params, n.party_id) if pid != n.party_id] if n.push_id is not None else []
+    if also:  # one message of a push for several parties at one address (notify.push_recipients)
+        out += [(rec, True) for rec in s.scalars(select(ServiceRecord).where(
+            ServiceRecord.party_id.in_(also), where).order_by(ServiceRecord.id))]
     principals = agents.represented(s, n.party_id, now=at)
     if principals:
         out += [(rec, False) for rec in s.scalars(select(ServiceRecord).where(

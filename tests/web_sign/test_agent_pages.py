@@ -216,3 +216,16 @@ def test_a_link_naming_the_company_itself_sends_its_people_to_their_own_links(cl
                     follow_redirects=True)
     assert "请由法定代表人或委托诉讼代理人通过本人收到的短信链接办理" in r.get_data(as_text=True)
     assert db.session().query(Person).count() == 0  # nobody was registered from the company's record
+
+
+def test_the_agents_list_says_for_whom_each_document_is(client, app, run_jobs):
+    w, company, authority = _company_world()
+    sign_in(client, authority.agent)
+    run_jobs(("signing",))
+    home = client.get("/m/").get_data(as_text=True)
+    assert w.doc.title in home
+    assert f"代 {ACME}" in home
+    agents.revoke(db.session(), db.session().get(type(authority), authority.id), actor="staff:1")
+    db.session().commit()
+    after = client.get("/m/").get_data(as_text=True)
+    assert ACME not in after and w.doc.title not in after
