@@ -140,6 +140,16 @@ def test_the_cli_purges_and_reports_per_kind(app):
     assert "purged" in out.output
 
 
+def test_the_daily_job_purges_and_keeps_its_chain_alive(app, run_jobs):
+    from court import queue
+
+    queue.enqueue(purge.PURGE_JOB)
+    assert run_jobs(("default",)) == 1
+    assert db.session().scalar(select(AuditEvent).where(AuditEvent.action == "retention.purged")) is not None
+    purge.ensure_scheduled()  # what a worker does at start: the chain's next run is scheduled
+    assert redis_conn.client().get(purge.CHAIN.key) is not None
+
+
 def test_a_conversation_language_lasts_its_period_after_the_last_visit(app):
     r = redis_conn.client()
     r.set("conv-lang:wechat:o-returning", "en")
