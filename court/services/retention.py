@@ -152,22 +152,24 @@ def _cutoff(key: str, now: datetime) -> datetime | None:
     return None if period is None else now - timedelta(days=period)
 
 
-def _lock_batch(s: Session, kind: Kind, cutoff: datetime, limit: int) -> list[int]:
-    q = select(kind.model.id).where(*kind.due(cutoff)).order_by(kind.model.id).limit(limit)
+def _lock_batch(s: Session, kind: Kind, cutoff: datetime, limit: int, after: int) -> list[int]:
+    """The next due ids after ``after`` (so a run never rescans rows it kept), locked."""
+    q = select(kind.model.id).where(kind.model.id > after, *kind.due(cutoff)).order_by(kind.model.id).limit(limit)
     if db.is_postgres():
         q = q.with_for_update(skip_locked=True, of=kind.model)
     return list(s.scalars(q))
 
 
 def _run_kind(kind: Kind, cutoff: datetime, *, batch: int, max_batches: int) -> int:
-    done = 0
+    done, after = 0, 0
     for _ in range(max_batches):
         with db.transaction() as s:
-            ids = _lock_batch(s, kind, cutoff, batch)
+            ids = _lock_batch(s, kind, cutoff, batch, after)
             if ids:
                 done += kind.apply(s, ids)
         if len(ids) < batch:
             break
+        after = ids[-1]
     return done
 
 
