@@ -103,6 +103,37 @@ def test_the_case_file_of_an_open_case_is_not_touched(app, client):
     assert s.scalar(select(func.count()).select_from(IdentityCheck).where(IdentityCheck.person_id == alice.id)) == 1
 
 
+def test_messages_and_failed_checks_outside_a_case_go_and_those_of_the_case_stay(app, client, run_jobs):
+    from court.models import DevMessage, Notification, NotificationStatus
+    from court.services import identity_checks, outbox
+    from identity import otp
+
+    world = make_world()
+    alice = person_for(world.alice)
+    sign_in(client, world.alice, alice)  # her passed check: kept with the case
+    s = db.session()
+    failed = identity_checks.open_check(s, person_id=alice.id, method="face", provider="development",
+                                        channel="web", holder_id="web:elsewhere")
+    identity_checks.decide(s, failed, ok=False, result="low_score")
+    otp.send_code(s, "13900001234", "login")
+    served = outbox.add(s, channel="sms", address=world.alice.phone, template="notice", case_id=world.case.id,
+                        party_id=world.alice.id)
+    served.status = NotificationStatus.SENT
+    s.commit()
+    run_jobs(("notify",))
+    assert _count(DevMessage) >= 1
+
+    counts = purge.purge(now=db.utcnow() + 91 * DAY)
+
+    assert counts["failed_identity_check"] == 1 and counts["dev_message"] >= 1 and counts["outbox_no_case"] >= 1
+    s = db.session()  # the worker run above ended the earlier one
+    s.expire_all()
+    assert _count(DevMessage) == 0
+    assert s.get(Notification, served.id).address == world.alice.phone
+    assert all(n.address == purge.PURGED for n in s.scalars(select(Notification).where(Notification.case_id.is_(None))))
+    assert [c.status for c in s.scalars(select(IdentityCheck).where(IdentityCheck.person_id == alice.id))] == ["pass"]
+
+
 def test_audit_verify_passes_after_a_purge_and_the_run_is_audited_with_counts_only(app, client):
     world = make_world()
     sign_in(client, world.alice)
