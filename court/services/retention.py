@@ -116,11 +116,27 @@ def _deleter(model: Any) -> Callable[[Session, list[int]], int]:
     return apply
 
 
+def _keep_face_count(s: Session, person_ids: Any) -> None:
+    """Before face checks are deleted, note on the person that their face was processed: the
+    operator's filing count (``face_consent.people_processed``) is of everyone ever processed,
+    and must not shrink because the checks themselves were purged."""
+    latest = (select(func.max(func.coalesce(IdentityCheck.decided_at, IdentityCheck.requested_at)))
+              .where(IdentityCheck.person_id == Person.id, IdentityCheck.method == "face",
+                     IdentityCheck.status != "pending").scalar_subquery())
+    s.execute(update(Person).where(Person.id.in_(person_ids), Person.face_checked_at.is_(None))
+              .values(face_checked_at=latest).execution_options(synchronize_session=False))
+
+
+def _delete_checks(s: Session, ids: list[int]) -> int:
+    _keep_face_count(s, select(IdentityCheck.person_id).where(IdentityCheck.id.in_(ids)))
+    return db.rowcount(s.execute(delete(IdentityCheck).where(IdentityCheck.id.in_(ids))))
+
+
 def _anonymise_people(s: Session, ids: list[int]) -> int:
     """Keep the row (outbox rows and audit subjects name it) but nothing that identifies the
     person: their sessions, bindings (WeChat openids, phones), checks and face answers go. The
-    time of their last face check stays, without its result, so the operator's filing count of
-    people whose face was processed does not shrink."""
+    time of their last face check stays, without its result (:func:`_keep_face_count`)."""
+    _keep_face_count(s, ids)
     for model in (PartySession, ChannelBinding, FaceConsent, IdentityCheck):
         s.execute(delete(model).where(model.person_id.in_(ids)))
     return db.rowcount(s.execute(
@@ -140,7 +156,7 @@ def _anonymise_outbox(s: Session, ids: list[int]) -> int:
 KINDS: tuple[Kind, ...] = (
     Kind("party_session", PartySession, _sessions_due, _deleter(PartySession)),
     Kind("unjoined_registration", Person, _unjoined_due, _anonymise_people),
-    Kind("failed_identity_check", IdentityCheck, _failed_checks_due, _deleter(IdentityCheck)),
+    Kind("failed_identity_check", IdentityCheck, _failed_checks_due, _delete_checks),
     Kind("outbox_no_case", Notification, _outbox_due, _anonymise_outbox),
     Kind("delivery_report_no_case", DeliveryReport, _reports_due, _deleter(DeliveryReport)),
     Kind("dev_message", DevMessage, _dev_due, _deleter(DevMessage)),

@@ -82,6 +82,26 @@ def test_a_registration_that_never_joined_a_case_is_anonymised_after_its_period(
     assert created and again.id != person.id
 
 
+def test_the_count_of_people_whose_face_was_processed_does_not_shrink(app):
+    from court.services import face_consent, identity_checks
+    from identity import registration
+
+    number, _phone = _register(10)
+    s = db.session()
+    person = registration.find_by_id_number(s, number)
+    check = identity_checks.open_check(s, person_id=person.id, method="face", provider="development",
+                                       channel="web", holder_id="web:somewhere")
+    identity_checks.decide(s, check, ok=False, result="no_face")
+    s.commit()
+    assert face_consent.people_processed(s) == 1
+
+    assert purge.purge(now=db.utcnow() + 181 * DAY)["unjoined_registration"] == 1
+    s = db.session()
+    s.expire_all()
+    assert _count(IdentityCheck) == 0
+    assert face_consent.people_processed(s) == 1
+
+
 def test_the_case_file_of_an_open_case_is_not_touched(app, client):
     world = make_world()
     alice = person_for(world.alice)  # joined, with her consent to electronic service
