@@ -41,6 +41,23 @@ def _register(n: int) -> tuple[str, str]:
     return number, phone
 
 
+def _joined_without_consent(party) -> int:  # type: ignore[no-untyped-def]
+    """A person joined to ``party`` (as after the association code) who gave no consent yet."""
+    from court import crypto
+    from court.models import Party
+
+    s = db.session()
+    party = s.get(Party, party.id)
+    number = crypto.decrypt(party.id_number_enc)
+    person = Person(real_name=party.name, id_number_enc=crypto.encrypt(number), id_number_hash=crypto.lookup_hash(number),
+                    id_number_masked=crypto.mask_id_number(number), phone=party.phone)
+    s.add(person)
+    s.flush()
+    party.person_id, party.bound_at = person.id, db.utcnow()
+    s.commit()
+    return person.id
+
+
 def _count(model) -> int:  # type: ignore[no-untyped-def]
     db.session().expire_all()
     return int(db.session().scalar(select(func.count()).select_from(model)) or 0)
@@ -111,6 +128,7 @@ def test_the_case_file_of_an_open_case_is_not_touched(app, client):
     flow_steps.complete_step(s, step, actor=f"person:{alice.id}")  # she signed the receipt
     s.commit()
     _register(2)  # someone else, never joined: proves the purge did run
+    bob = _joined_without_consent(world.bob)  # joined, yet never consented nor signed
     before = (s.scalar(select(ServiceRecord)).signed_at, s.scalar(select(Consent)).given_at)
 
     counts = purge.purge(now=db.utcnow() + 3650 * DAY)
@@ -120,6 +138,7 @@ def test_the_case_file_of_an_open_case_is_not_touched(app, client):
     assert (s.scalar(select(ServiceRecord)).signed_at, s.scalar(select(Consent)).given_at) == before
     kept = s.get(Person, alice.id)
     assert kept.real_name == "张三" and kept.phone == world.alice.phone
+    assert s.get(Person, bob).real_name == "李四"
     assert s.scalar(select(func.count()).select_from(IdentityCheck).where(IdentityCheck.person_id == alice.id)) == 1
 
 
