@@ -47,6 +47,9 @@ def create_app(config: Config | None = None, **overrides: object) -> Flask:
     _logging(app)
     flow_sweep.configure(cfg.FLOW_SWEEP_SECONDS)
     app.extensions.setdefault("court_worker_hooks", []).append(flow_sweep.ensure_scheduled)
+    from court.services import retention as retention_purge  # the daily purge (README: Privacy and retention)
+
+    app.extensions["court_worker_hooks"].append(retention_purge.ensure_scheduled)
     if warning := redis_conn.eviction_warning():
         logging.getLogger("court").warning(warning)
 

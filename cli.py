@@ -106,6 +106,18 @@ def gc_files_command(dry_run: bool, older_than_hours: float) -> None:
     click.echo(f"{len(orphans)} 个无引用文件 / unreferenced blobs {verb}")
 
 
+@court_cli.command("purge-expired")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted or anonymised.")
+def purge_expired_command(dry_run: bool) -> None:
+    """Delete or anonymise personal data past its retention period (README: Privacy and retention)."""
+    from court.services import retention as purge
+
+    counts = purge.purge(dry_run=dry_run)
+    verb = "将处理 / would purge" if dry_run else "已处理 / purged"
+    for key, n in counts.items():
+        click.echo(f"{key:28s} {n:8d}  {verb}")
+
+
 @court_cli.command("rotate-data-key")
 def rotate_data_key_command() -> None:
     """Re-encrypt personal data under the current DATA_KEY (old keys in DATA_KEYS_PREVIOUS)."""
