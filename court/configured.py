@@ -1,5 +1,10 @@
 """A process-wide value set once at start-up (by ``create_app``, a worker or a CLI command) and
-read everywhere after; reading it before it is set is a clear error naming what to call."""
+read everywhere after; reading it before it is set is a clear error naming what to call.
+
+Process-wide holders are needed because RQ workers and CLI commands run the same code outside
+any request; every such holder in the code base is one of these (``grep -rn "global "`` should
+find none left for settings).
+"""
 from __future__ import annotations
 
 from typing import Generic, TypeVar
@@ -15,6 +20,10 @@ class Configured(Generic[T]):
     def set(self, value: T) -> T:
         self._value = value
         return value
+
+    @property
+    def is_set(self) -> bool:
+        return self._value is not None
 
     def get(self) -> T:
         if self._value is None:

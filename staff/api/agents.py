@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request
+from flask import request
 
 from court import db
+from court import settings as court_settings
 from court.errors import NotFound
 from court.models import AgentAuthority
 from court.services import agents
@@ -60,7 +61,7 @@ def list_agents(party_id: int) -> list[AgentOut]:
        response=AgentOut, status=201, roles=WRITERS, multipart=FIELDS)
 def add_agent(party_id: int) -> AgentOut:
     party = _party(party_id)
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or agents.MAX_POA_BYTES)
+    limit = court_settings.current().max_upload_bytes
     upload = request.files.get("poa")
     poa = upload.stream.read(limit + 1) if upload is not None else None
     s = db.session()

@@ -3,9 +3,10 @@ consent entered from the party's signed paper form (the scan uploaded with it), 
 The rules are ``court.services.consent``'s; these endpoints only carry them over HTTP."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.models import Party
 from court.services import cases as case_service
@@ -51,7 +52,7 @@ def record_consent(party_id: int) -> ConsentOut:
     upload = request.files.get("scan")
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 scan 的确认书扫描件", code="scan_required")
-    scan = upload.stream.read(int(current_app.config.get("MAX_UPLOAD_BYTES") or consent_rules.MAX_SCAN_BYTES) + 1)
+    scan = upload.stream.read(court_settings.current().max_upload_bytes + 1)
     channels = [c.strip() for c in (request.form.get("channels") or "sms").split(",") if c.strip()]
     address = {"sms": request.form.get("phone") or party.phone or "", "email": request.form.get("email") or ""}
     s = db.session()

@@ -1,9 +1,10 @@
 """Documents: upload a PDF (multipart), list, inspect, download any version."""
 from __future__ import annotations
 
-from flask import current_app, request, send_file
+from flask import request, send_file
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError, NotFound
 from court.models import StaffRole
 from court.services import documents as doc_service
@@ -24,7 +25,7 @@ def upload_document(case_id: int) -> DocumentOut:
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
     kind = doc_service.parse_kind(request.form.get("kind"))
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    limit = court_settings.current().max_upload_bytes
     data = upload.stream.read(limit + 1)
     s = db.session()
     doc = doc_service.upload(s, _case(case_id), kind, request.form.get("title", ""), data,
@@ -40,7 +41,7 @@ def upload_correction(document_id: int) -> DocumentOut:
     upload = request.files.get("file")
     if upload is None:
         raise DomainError("请以 multipart/form-data 上传名为 file 的PDF文件", code="file_required")
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    limit = court_settings.current().max_upload_bytes
     s = db.session()
     doc = doc_service.get_document(s, current_staff().court_id, document_id)
     doc_service.upload_correction(s, doc, upload.stream.read(limit + 1),

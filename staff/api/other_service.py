@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.models import OtherService
 from court.services import other_service
@@ -76,7 +77,7 @@ def record_other_service(party_id: int) -> OtherServiceOut:
     party = _party(party_id)
     form = request.form
     upload = request.files.get("card")
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or other_service.MAX_CARD_BYTES)
+    limit = court_settings.current().max_upload_bytes
     card = upload.stream.read(min(limit, other_service.MAX_CARD_BYTES) + 1) if upload else b""
     try:
         document_id = int(form.get("document_id") or "")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from court import db
+from court import settings as court_settings
 from court.display import CHINA
 from court.errors import DomainError
 from court.i18n import _
@@ -100,7 +101,7 @@ def add_agent(case_id: int):  # type: ignore[no-untyped-def]
     if principal is None or principal.case_id != c.id:
         abort(404)
     upload = request.files.get("poa")
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES", agents.MAX_POA_BYTES))
+    limit = court_settings.current().max_upload_bytes
     poa = upload.read(limit + 1) if upload else None
     try:
         authority, code = agents.add(s, principal, agent_input(request.form), poa=poa or None, actor=actor(),

@@ -3,11 +3,12 @@ it; record service by another method for a party flagged for it. The rules are
 ``court.services.consent``'s and ``court.services.other_service``'s."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.i18n import _
 from court.models import Document, OtherService
@@ -23,7 +24,7 @@ from staff.console.cases import _writable_party
 def record_consent(party_id: int):  # type: ignore[no-untyped-def]
     party = _writable_party(party_id)
     upload = request.files.get("scan")
-    scan = upload.stream.read(int(current_app.config.get("MAX_UPLOAD_BYTES") or consent_rules.MAX_SCAN_BYTES) + 1) \
+    scan = upload.stream.read(court_settings.current().max_upload_bytes + 1) \
         if upload else b""
     channels = request.form.getlist("channels") or ["sms"]
     address = {"sms": request.form.get("phone") or party.phone or "", "email": request.form.get("email") or ""}
@@ -64,7 +65,7 @@ def other_service_form(party_id: int):  # type: ignore[no-untyped-def]
     form = request.form if request.method == "POST" else MultiDict()
     if request.method == "POST":
         upload = request.files.get("card")
-        limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or other_service.MAX_CARD_BYTES)
+        limit = court_settings.current().max_upload_bytes
         card = upload.stream.read(min(limit, other_service.MAX_CARD_BYTES) + 1) if upload else b""
         ev = other_service.Evidence(
             method=form.get("method", ""), tracking_number=form.get("tracking_number"),

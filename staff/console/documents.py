@@ -1,10 +1,11 @@
 """Console pages for documents: upload, versions, the flow step by step, approving the seal."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.i18n import _
 from court.models import FlowStep, SigningFlow, Staff, StaffRole, StepAction, StepStatus
@@ -30,7 +31,7 @@ def _document(document_id: int):  # type: ignore[no-untyped-def]
 def _uploaded_pdf() -> tuple[bytes, str]:
     """The form's PDF (read one byte past the limit, so the service can refuse it as too large)
     and its file name cut to what is stored."""
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    limit = court_settings.current().max_upload_bytes
     file = request.files.get("file")
     if file is None or not file.filename:
         raise DomainError("请选择要上传的PDF文件", code="file_required")
@@ -47,7 +48,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
         data, filename = _uploaded_pdf()
         kind = doc_service.parse_kind(request.form.get("kind"))
         doc = doc_service.upload(s, c, kind, request.form.get("title", ""), data, filename=filename,
-                                 max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
+                                 max_bytes=court_settings.current().max_upload_bytes, actor=actor())
         s.commit()
     except DomainError as exc:
         refused(exc)
@@ -87,7 +88,7 @@ def upload_correction(document_id: int):  # type: ignore[no-untyped-def]
     try:
         data, filename = _uploaded_pdf()
         doc_service.upload_correction(s, doc, data, filename=filename,
-                                      max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), actor=actor())
+                                      max_bytes=court_settings.current().max_upload_bytes, actor=actor())
         s.commit()
         flash(_("已上传更正后的版本"))
     except DomainError as exc:
