@@ -2,8 +2,9 @@
 read everywhere after; reading it before it is set is a clear error naming what to call.
 
 Process-wide holders are needed because RQ workers and CLI commands run the same code outside
-any request; every such holder in the code base is one of these (``grep -rn "global "`` should
-find none left for settings).
+any request. Every room's settings live in one of these (``court.room_settings.RoomHolder``); the
+``global`` statements left in ``court/`` hold live resources (the engine, the sandbox) or hooks
+that an upper room installs, not settings.
 """
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from court import audit, crypto, db, queue, redis_conn, settings, storage
 from court.configured import Configured
-from court.services import webhooks
 from court.settings import CourtSettings
 
 
@@ -28,7 +27,6 @@ def init(cfg: CourtSettings) -> Runtime:
     settings.bind(cfg)
     crypto.configure(cfg.secret_key, cfg.data_key, cfg.data_keys_previous)
     audit.configure(cfg.audit_key or None, cfg.secret_key, cfg.audit_retired_keys)
-    webhooks.configure(allow_loopback=cfg.webhook_allow_loopback, allowed_networks=cfg.webhook_allowed_networks)
     db.init(cfg.database_url)
     url = cfg.redis_url or redis_conn.embedded_url(cfg.instance_path)
     redis_conn.init(url)

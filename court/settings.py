@@ -79,6 +79,14 @@ class CourtSettings(RoomSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from court.services.webhooks import parse_networks
+
+        parse_networks(value)  # raises ValueError naming the network refused
+        return value
+
     @field_validator("s3_addressing_style")
     @classmethod
     def _style(cls, value: str) -> str:
