@@ -17,7 +17,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from config import Config
 from court import crypto, db, migrate, queue, redis_conn, runtime
+from court import settings as court_settings
 from court.models import Court, PartyRole, Staff, StaffRole
 from court.services import cases
 from court.services import staff as staff_service
@@ -36,8 +38,8 @@ def init_command(court_name: str, court_code: str) -> None:
     Safe on several hosts at once: everything runs under the release lock, so one host creates
     the court and the admin and the others find them.
     """
-    with migrate.release_lock(current_app.config["DATABASE_URL"]):
-        migrate.upgrade(current_app.config["DATABASE_URL"])
+    with migrate.release_lock(court_settings.current().database_url):
+        migrate.upgrade(court_settings.current().database_url)
         click.echo("数据库已迁移到最新版本 / database migrated")
         for hook in current_app.extensions.get("court_init_hooks", []):
             hook()
@@ -47,7 +49,7 @@ def init_command(court_name: str, court_code: str) -> None:
 @court_cli.command("migrate")
 def migrate_command() -> None:
     """Run the database migrations under the release lock (the Procfile's release step)."""
-    migrate.upgrade_locked(current_app.config["DATABASE_URL"])
+    migrate.upgrade_locked(court_settings.current().database_url)
     click.echo("数据库已迁移到最新版本 / database migrated")
 
 
@@ -215,9 +217,9 @@ def run_command(host: str, port: int, workers: int) -> None:
     click.echo(f"  工作人员控制台 / staff console: {public}/console/")
     click.echo(f"  工作人员 API 文档 / staff API:  {public}/api/v1/docs")
     click.echo(f"  文书核验 / verify a document:   {public}/verify")
-    if current_app.config.get("SMS_PROVIDER") == "development":
+    if _config().notify.SMS_PROVIDER == "development":
         click.echo(f"  开发短信收件箱 / dev SMS inbox:  {public}/dev/phone")
-    if current_app.config.get("WECHAT_PROVIDER") == "simulator":
+    if _config().wechat.provider == "simulator":
         click.echo(f"  模拟微信用户 / play a WeChat user: flask --app app bot chat --url {public}")
     click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop")
     stop = False
@@ -240,8 +242,13 @@ def run_command(host: str, port: int, workers: int) -> None:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        if not current_app.config.get("REDIS_URL"):
-            redis_conn.stop_embedded(current_app.config["INSTANCE_PATH"])
+        if not court_settings.current().redis_url:
+            redis_conn.stop_embedded(court_settings.current().instance_path)
+
+
+def _config() -> Config:
+    config: Config = current_app.extensions["court_config"]
+    return config
 
 
 def register(app: Flask) -> None:

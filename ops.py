@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():  # type: ignore[no-untyped-def]
-        token = app.config.get("METRICS_TOKEN") or ""
+        token = app.extensions["court_config"].web.metrics_token
         if token:
             given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(given.encode(), token.encode()):

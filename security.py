@@ -31,13 +31,14 @@ def _csrf_ok() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    secure = str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://")
+    cfg = app.extensions["court_config"]
+    secure = cfg.court.public_base_url.startswith("https://")
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
         SESSION_REFRESH_EACH_REQUEST=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(app.config.get("SESSION_MINUTES", 30))),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=cfg.web.session_minutes),
     )
     protected: set[str] = app.extensions.setdefault("csrf_blueprints", set())
     app.jinja_env.globals.update(csrf_token=csrf_token, _=i18n._, get_locale=i18n.get_locale)

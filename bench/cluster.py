@@ -48,7 +48,7 @@ def main() -> int:
     # the bench measures sealing, not recovery: no flow sweep during it
     app = world.env_app("court-bench-cluster-", "bench-secret-" + "x" * 40, FLOW_SWEEP_SECONDS="3600")
     os.environ["REDIS_URL"] = app.config["REDIS_URL_IN_USE"]
-    kind = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
+    kind = "PostgreSQL" if app.extensions["court_config"].court.database_url.startswith("postgresql") else "SQLite"
     print(f"database: {kind}; {os.cpu_count()} CPU cores")
     with app.app_context():
         redis_conn.client().flushdb()
@@ -95,8 +95,8 @@ def main() -> int:
             print(f"{n_workers} worker(s): {args.docs:,} seals in {elapsed:.1f} s = {rates[-1]:.1f} seals/s "
                   f"(workers' CPU {cpu:.1f} s, {args.docs / max(cpu, 1e-9):.1f} seals per CPU-second)")
         print(f"two workers / one worker: {rates[1] / rates[0]:.2f}x (goal 1.7x on 2 cores)")
-        if not app.config.get("REDIS_URL"):
-            redis_conn.stop_embedded(app.config["INSTANCE_PATH"])
+        if not app.extensions["court_config"].court.redis_url:
+            redis_conn.stop_embedded(app.extensions["court_config"].court.instance_path)
     return 0
 
 

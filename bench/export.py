@@ -64,7 +64,7 @@ def main() -> int:
               f"{time.perf_counter() - t:.1f} s (not part of the figures)")
 
         for case_id, count in zip(case_ids, (args.small, args.docs), strict=True):
-            out = Path(app.config["INSTANCE_PATH"]) / f"case-{case_id}.zip"
+            out = Path(app.extensions["court_config"].court.instance_path) / f"case-{case_id}.zip"
             rss0 = _rss_mb()
             tracemalloc.start()
             t = time.perf_counter()

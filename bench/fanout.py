@@ -117,8 +117,8 @@ def main() -> int:
               f"{recorded:,} messages at the development gateway")
         print(f"fan-out of {args.parties:,} in {elapsed:.1f} s = {args.parties / elapsed:,.0f} messages/s "
               f"(target: under 60 s)")
-        if not app.config.get("REDIS_URL"):
-            redis_conn.stop_embedded(app.config["INSTANCE_PATH"])
+        if not app.extensions["court_config"].court.redis_url:
+            redis_conn.stop_embedded(app.extensions["court_config"].court.instance_path)
         return 0 if recorded == args.parties and elapsed < 60 else 1
 
 

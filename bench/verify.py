@@ -145,7 +145,7 @@ def main() -> int:
                       + ("" if ok else "   <-- over target"))
     print(f"web process peak RSS: {_rss_mb():.0f} MB")
     print(f"target (every file < {LIMIT_SECONDS:.0f} s and < {LIMIT_MB:.0f} MB): " + ("met" if worst_ok else "NOT met"))
-    redis_conn.stop_embedded(str(Path(app.config["INSTANCE_PATH"]) / "redis"))
+    redis_conn.stop_embedded(str(Path(app.extensions["court_config"].court.instance_path) / "redis"))
     return 0 if worst_ok else 1
 
 

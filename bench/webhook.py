@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.simulator.user import sign_callback, text_xml  # noqa: E402
-from wechat.settings import from_config  # noqa: E402
+from wechat.settings import from_values  # noqa: E402
 
 TOKEN, AES_KEY, APPID = "bench-token", "BenchAesKey0123456789abcdefghijklmnopqrstuv", "wxbench000000000001"
 
@@ -76,8 +76,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _requests(n: int, tag: str) -> list[tuple[dict[str, str], bytes]]:
-    settings = from_config({"WECHAT_TOKEN": TOKEN, "WECHAT_AES_KEY": AES_KEY, "WECHAT_APPID": APPID,
-                            "WECHAT_SECRET": "bench"})
+    settings = from_values(WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID, WECHAT_SECRET="bench")
     base = int(time.time() * 1000) % 10**9 * 10**6
     out = []
     for i in range(n):

@@ -46,7 +46,7 @@ def _migrated(app: Flask) -> Flask:
     from court import migrate
 
     with app.app_context():
-        migrate.upgrade(app.config["DATABASE_URL"])
+        migrate.upgrade(app.extensions["court_config"].court.database_url)
     return app
 
 

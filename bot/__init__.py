@@ -13,18 +13,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Read the WECHAT_* settings, mount ``/wechat`` (and the simulator in development), add
-    the ``flask bot`` commands."""
+    """Bind the WeChat account's and the conversation's settings, mount ``/wechat`` (and the
+    simulator outside production), add the ``flask bot`` commands."""
     from bot.cli import bot_cli
     from bot.webhook import bp
-    from handlers import state
+    from court import room_settings
+    from handlers import settings as conversation_settings
     from wechat import settings as bot_settings
 
-    settings = bot_settings.from_config(app.config)
-    bot_settings.configure(settings)
-    state.configure(ttl=int(app.config.get("WECHAT_CONVERSATION_TTL") or state.DEFAULT_TTL))
+    settings = bot_settings.bind(room_settings.of(app, "wechat"))
+    conversation_settings.bind(room_settings.of(app, "conversation"))
     app.register_blueprint(bp)
-    if settings.provider == "simulator" and app.config.get("ENV") != "production":
+    if settings.provider == "simulator" and not settings.is_production:
         from bot.simulator.api import bp as simulator_bp
 
         app.register_blueprint(simulator_bp)

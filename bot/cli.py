@@ -5,7 +5,6 @@ import getpass
 import hashlib
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from wechat import settings as bot_settings
@@ -46,7 +45,7 @@ def chat_command(openid: str | None, plain: bool, base_url: str | None) -> None:
     settings = bot_settings.current()
     if settings.provider != "simulator":
         click.echo("注意：WECHAT_PROVIDER 不是 simulator，推送的消息不会显示在这里。", err=True)
-    user = SimulatedUser(settings, openid or default_openid(), base_url or current_app.config["PUBLIC_BASE_URL"],
+    user = SimulatedUser(settings, openid or default_openid(), base_url or settings.public_base_url,
                          safe=not plain)
     Chat(user, click.echo).loop()
 

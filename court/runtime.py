@@ -1,49 +1,39 @@
-"""Bring up the process-wide parts (database, Redis, file store, keys, queue) from plain values.
+"""Bring up the process-wide parts (database, Redis, file store, keys, queue) from the court's settings.
 
-The web app, RQ workers and CLI commands all call :func:`init`; ``court/`` never reads the
-environment itself.
+The web app, RQ workers and CLI commands all call :func:`init` (through ``create_app``);
+``court/`` never reads the environment itself.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from court import audit, crypto, db, queue, redis_conn, storage
+from court import audit, crypto, db, queue, redis_conn, settings, storage
 from court.configured import Configured
+from court.settings import CourtSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
-    database_url: str
+    """What is running: the settings, and the Redis server in use (the embedded one if none was set)."""
+
+    settings: CourtSettings
     redis_url: str
-    storage_dir: str
-    secret_key: str
-    public_base_url: str
-    instance_path: str
-    queue_is_async: bool = True
-    retry_intervals: list[int] | None = None
-    audit_key: str = ""  # empty: derived from secret_key (development only; production refuses)
-    audit_retired_keys: tuple[str, ...] = ()  # earlier audit keys, to verify rows sealed with them
-    data_key: str = ""  # "ID:SECRET"; empty: derived from secret_key (development)
-    data_keys_previous: str = ""
-    storage_url: str = ""  # s3://bucket/prefix; empty: storage_dir
-    s3: dict[str, str] = field(default_factory=dict)  # endpoint_url, region, access_key_id, …
-    cache_redis_url: str = ""  # empty: the queue's server, next database number
 
 
 _current: Configured[Runtime] = Configured("court.runtime.init()")
 
 
-def init(rt: Runtime) -> Runtime:
-    crypto.configure(rt.secret_key, rt.data_key, rt.data_keys_previous)
-    audit.configure(rt.audit_key or None, rt.secret_key, rt.audit_retired_keys)
-    db.init(rt.database_url)
-    url = rt.redis_url or redis_conn.embedded_url(rt.instance_path)
-    rt.redis_url = url
+def init(cfg: CourtSettings) -> Runtime:
+    settings.bind(cfg)
+    crypto.configure(cfg.secret_key, cfg.data_key, cfg.data_keys_previous)
+    audit.configure(cfg.audit_key or None, cfg.secret_key, cfg.audit_retired_keys)
+    db.init(cfg.database_url)
+    url = cfg.redis_url or redis_conn.embedded_url(cfg.instance_path)
     redis_conn.init(url)
-    redis_conn.init_cache(rt.cache_redis_url or redis_conn.cache_url_for(url))
-    storage.configure(storage.from_settings(rt.storage_url, rt.storage_dir, **rt.s3))
-    queue.configure(is_async=rt.queue_is_async, retry_intervals=rt.retry_intervals)
-    return _current.set(rt)
+    redis_conn.init_cache(cfg.cache_redis_url or redis_conn.cache_url_for(url))
+    storage.configure(storage.from_settings(cfg.storage_url, cfg.storage_dir, **cfg.s3))
+    queue.configure(is_async=cfg.queue_is_async, retry_intervals=list(cfg.job_retry_intervals))
+    return _current.set(Runtime(cfg, url))
 
 
 def current() -> Runtime:

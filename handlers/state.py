@@ -1,6 +1,7 @@
 """Where each user is in the conversation: a small JSON record in Redis, shared by every process.
 
-A step waiting for the user's next message (say, the SMS code) lasts ``ttl`` seconds. The record
+A step waiting for the user's next message (say, the SMS code) lasts ``WECHAT_CONVERSATION_TTL``
+seconds (:mod:`handlers.settings`). The record
 itself is kept a day longer, so when the user comes back late we can tell them the half-finished
 step expired instead of misreading their message. Personal data kept between steps (ID number,
 phone) is stored encrypted with :mod:`court.crypto`, never in clear.
@@ -14,15 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from court import crypto, redis_conn
+from handlers import settings
 
 IDLE = "idle"
-DEFAULT_TTL = 1800
 _KEEP = 86400
-_settings: dict[str, int] = {"ttl": DEFAULT_TTL}
-
-
-def configure(*, ttl: int) -> None:
-    _settings["ttl"] = ttl
 
 
 @dataclass
@@ -101,9 +97,10 @@ def save(st: State) -> None:
     if st.step == IDLE and not st.data:
         pipe.delete(st.key)
     else:
-        st.expires = time.time() + _settings["ttl"]
+        ttl = settings.current().ttl
+        st.expires = time.time() + ttl
         doc = {"step": st.step, "data": st.data, "expires": st.expires}
-        pipe.set(st.key, json.dumps(doc, ensure_ascii=False), ex=_settings["ttl"] + _KEEP)
+        pipe.set(st.key, json.dumps(doc, ensure_ascii=False), ex=ttl + _KEEP)
     pipe.execute()
 
 

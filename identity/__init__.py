@@ -18,25 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 
-class IdentityConfigError(RuntimeError):
-    """The configured face provider cannot run; the app refuses to start."""
-
-
 def init_app(app: Any) -> None:
-    """Take the settings from the app's Config, refuse an unsafe or broken face provider,
-    and register the ``flask identity`` commands."""
+    """Bind the identity settings (checked at start-up with every room's, by ``config.py``) and
+    register the ``flask identity`` commands."""
+    from court import room_settings
     from identity import settings
-    from identity.authority import registry as authority_registry
     from identity.cli import identity_cli
-    from identity.face import registry
 
-    cfg = settings.IdentitySettings.from_config(app.extensions["court_config"])
-    found = registry.problems(cfg) + authority_registry.problems(cfg)
-    if found:
-        raise IdentityConfigError(
-            "人脸识别配置有误，应用拒绝启动 / face verification is misconfigured, refusing to start:\n  - "
-            + "\n  - ".join(found)
-        )
-    settings.configure(cfg)
-    app.extensions["identity_settings"] = cfg
+    app.extensions["identity_settings"] = settings.bind(room_settings.of(app, "identity"))
     app.cli.add_command(identity_cli)

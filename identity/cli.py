@@ -36,7 +36,7 @@ def face_check_command(image: Path, name: str, id_number: str, against: Path | N
     if reason and against is None:
         raise click.BadParameter(reason, param_hint="--id-number")
     cfg = settings.current()
-    provider = registry.get()
+    provider = registry.get(settings.current())
     masked = crypto.mask_id_number(idnumbers.normalize(id_number))
     click.echo(f"提供方 / provider: {provider.name}{' (开发环境 / development)' if provider.development else ''}")
     click.echo(f"姓名 / name: {name}   身份证 / ID: {masked}")

@@ -1,9 +1,9 @@
 """Outbound messages: SMS gateways, WeChat messages, e-mail; signed links; the outbox jobs.
 
-``init_app`` (one line in ``create_app``) checks the provider settings — the app refuses to
-start with a development gateway when ``ENV=production`` — and registers the ``/s/<token>``
-landing, the delivery-report callbacks, ``/dev/phone`` (development gateways only), the
-worker-start hook that keeps the outbox sweep scheduled, and ``flask court push``.
+``init_app`` (one line in ``create_app``) binds the notify settings (checked at start-up with
+every other room's, by ``config.py``) and registers the ``/s/<token>`` landing, the
+delivery-report callbacks, ``/dev/phone`` (development gateways only), the worker-start hook that
+keeps the outbox sweep scheduled, and ``flask court push``.
 """
 from __future__ import annotations
 
@@ -11,21 +11,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from court import room_settings
     from notify import cli, notice_page, settings, sweep, views
-    from notify.providers import registry, wechat
+    from notify.providers import registry
 
-    cfg = app.extensions["court_config"]
-    settings.configure(cfg)
-    from notify import webhooks as webhook_delivery
-
-    webhook_delivery.configure(cfg)  # where events may go (SSRF rule), for web and workers alike
-    registry.reset()
-    development_channels = registry.check(cfg)  # raises ProviderConfigError in production
-    wechat.check_templates(cfg)  # a template whose fields cannot carry its message kind
+    cfg = settings.bind(room_settings.of(app, "notify"))
     app.register_blueprint(views.links_bp)
     app.register_blueprint(notice_page.bp)  # the whole text behind a WeChat card with no document
     app.register_blueprint(views.callbacks_bp)
-    if development_channels:
+    if registry.development_channels(cfg):
         app.register_blueprint(views.dev_bp)
     app.extensions.setdefault("court_worker_hooks", []).append(sweep.ensure_scheduled)
     app.extensions.setdefault("court_cli_commands", []).extend(cli.COMMANDS)

@@ -21,6 +21,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, or_, select, update
 
 from court import audit, db, queue
+from court import settings as court_settings
 from court.errors import DomainError
 from court.models import Notification, NotificationStatus
 from court.services import service_date
@@ -53,12 +54,12 @@ def _outgoing(s, cfg, row, now) -> Outgoing:  # type: ignore[no-untyped-def]
                 raise DomainError("带链接的消息必须指定当事人", code="link_without_party")
             new = links.create(s, party_id=row.party_id, document_id=row.document_id, purpose=tpl.link_purpose,
                                ttl_days=cfg.LINK_TTL_DAYS, notification_id=row.id, now=now)
-            params["link"] = new.url(cfg.PUBLIC_BASE_URL)
+            params["link"] = new.url(court_settings.current().public_base_url)
             params.setdefault("days", cfg.LINK_TTL_DAYS)
         else:
             params.setdefault("link", "")
             params.setdefault("days", cfg.LINK_TTL_DAYS)
-            url = f"{cfg.PUBLIC_BASE_URL}/m/documents/{row.document_id}" if row.document_id else None
+            url = f"{court_settings.current().public_base_url}/m/documents/{row.document_id}" if row.document_id else None
     text = messages.render_sms(tpl, params, cfg.SMS_SIGN_NAME)
     out = Outgoing(
         notification_id=row.id, address=row.address, template=row.template,

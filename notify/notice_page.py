@@ -8,12 +8,11 @@ the notice being opened.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from court import db
+from court import settings as court_settings
 from court.i18n import _
 from court.models import Notification
 from notify import messages, settings, status
@@ -27,16 +26,17 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=SALT)
 
 
-def url(cfg: Any, notification_id: int) -> str:
-    """The page for one notification (built by the sender, which has the settings)."""
-    return f"{cfg.PUBLIC_BASE_URL}/n/{_serializer(cfg.SECRET_KEY).dumps(notification_id)}"
+def url(notification_id: int) -> str:
+    """The page for one notification (built by the sender)."""
+    court = court_settings.current()
+    return f"{court.public_base_url}/n/{_serializer(court.secret_key).dumps(notification_id)}"
 
 
 @bp.get("/n/<token>")
 def notice(token: str):  # type: ignore[no-untyped-def]
     s = db.session()
     try:
-        nid = int(_serializer(current_app.config["SECRET_KEY"]).loads(token, max_age=MAX_AGE))
+        nid = int(_serializer(court_settings.current().secret_key).loads(token, max_age=MAX_AGE))
     except SignatureExpired:
         return _problem(_("链接已过期"), _("该链接已超过有效期，请联系法院重新发送。"), 410)
     except (BadSignature, TypeError, ValueError):

@@ -175,6 +175,7 @@ def _wechat_shown(tpl: messages.MessageTemplate, params: dict[str, Any]) -> tupl
     """The WeChat template message as the phone shows it: the sender's slot values
     (:func:`messages.wechat_data`) in the configured template's fields, fitted and cut as WeChat does."""
     from wechat import rules as wechat_rules
+    from wechat import settings as wechat_settings
     from wechat.templates import WECHAT_LAYOUTS, default_wechat_fields, template_specs
 
     layout = WECHAT_LAYOUTS.get(tpl.name)
@@ -182,7 +183,7 @@ def _wechat_shown(tpl: messages.MessageTemplate, params: dict[str, Any]) -> tupl
         return "", []
     keys = default_wechat_fields(tpl.name)
     try:
-        spec = template_specs(settings.get()).get(tpl.name)
+        spec = template_specs(wechat_settings.current()).get(tpl.name)
         keys = dict(spec.fields) if spec is not None else keys
     except Exception:  # noqa: BLE001 - a misconfigured template shows the recommended layout
         pass

@@ -43,12 +43,6 @@ TIMEOUT = (3.0, 10.0)  # connect, read
 USER_AGENT = "court-platform-webhooks/1"
 
 
-def configure(cfg: object) -> None:
-    """Set the process's destination rule from the settings (web and workers alike)."""
-    webhooks.configure(allow_loopback=bool(getattr(cfg, "WEBHOOK_ALLOW_LOOPBACK", False)),
-                       allowed_networks=str(getattr(cfg, "WEBHOOK_ALLOWED_NETWORKS", "") or ""))
-
-
 class _Guard:
     """Refuse the connection when the peer address is not allowed, whatever DNS said before."""
 

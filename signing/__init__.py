@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
+    from signing.settings import SigningSettings
     from signing.verification import VerifyReport
 
 
@@ -31,12 +32,12 @@ def init_app(app: Flask) -> None:
     """Configure the signing service from the app's settings; add CLI commands and the init hook."""
     import click
 
+    from court import room_settings
     from signing import bundle_cli, pki
     from signing.cli import register
-    from signing.settings import SigningSettings, configure
+    from signing.settings import bind
 
-    cfg = app.extensions.get("court_config")
-    settings = configure(SigningSettings.from_config(cfg if cfg is not None else _FlaskCfg(app.config)))
+    settings: SigningSettings = bind(room_settings.of(app, "signing"))
     _bound_untrusted_work(settings)
 
     def _init_keys() -> None:
@@ -53,10 +54,10 @@ def init_app(app: Flask) -> None:
     hooks.append(_init_keys)
     register(app)
     bundle_cli.register(app)
-    _init_audit_anchoring(app)
+    _init_audit_anchoring(app, settings)
 
 
-def _init_audit_anchoring(app: Flask) -> None:
+def _init_audit_anchoring(app: Flask, settings: SigningSettings) -> None:
     """Anchors are checked with the timestamp authority's roots (court/ cannot import signing/),
     and the worker keeps the periodic anchoring job scheduled."""
     from datetime import timedelta
@@ -65,16 +66,15 @@ def _init_audit_anchoring(app: Flask) -> None:
     from signing import audit_anchor
     from signing.audit_cli import audit_cli
 
-    minutes = int(app.config.get("AUDIT_ANCHOR_MINUTES") or 60)
-    audit_anchor.configure(minutes=minutes, tsa_roots_path=str(app.config.get("TSA_TRUST_ROOTS_PATH") or ""))
+    minutes = settings.audit_anchor_minutes
     # with a TSA, a row should be anchored within a few intervals (a day at least, for outages)
-    grace = max(timedelta(minutes=3 * minutes), timedelta(days=1)) if app.config.get("TSA_URL") else None
+    grace = max(timedelta(minutes=3 * minutes), timedelta(days=1)) if settings.tsa_url else None
     audit_chain.set_token_checker(audit_anchor.check_token, grace)
     app.extensions.setdefault("court_worker_hooks", []).append(audit_anchor.ensure_scheduled)
     app.extensions.setdefault("court_cli_commands", []).append(audit_cli)
 
 
-def _bound_untrusted_work(settings: Any) -> None:
+def _bound_untrusted_work(settings: SigningSettings) -> None:
     """Set the limits for untrusted PDFs and make the upload check run the seal engine's checks."""
     from court import pdfcheck, sandbox
 
@@ -92,13 +92,3 @@ def _engine_check(data: bytes, max_bytes: int) -> int:
 
     return int(sandbox.run(pdfsign.inspect, data, max_bytes, current().max_pages, what="upload").value)
 
-
-class _FlaskCfg:
-    def __init__(self, mapping: Any):
-        self._m = mapping
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._m[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc

@@ -31,15 +31,10 @@ log = logging.getLogger(__name__)
 JOB = "signing.audit_anchor.anchor_job"
 CHAIN_KEY = "audit:anchor:next"
 FULL_CHECK_EVERY = timedelta(days=1)
-_config: dict[str, Any] = {"minutes": 60, "tsa_roots_path": ""}
 
 
 class ChainBroken(Exception):
     """The chain does not verify; it is not anchored (the operator runs `flask court audit verify`)."""
-
-
-def configure(*, minutes: int, tsa_roots_path: str = "") -> None:
-    _config.update(minutes=max(1, int(minutes)), tsa_roots_path=tsa_roots_path)
 
 
 def _tsa_name(url: str) -> str:
@@ -90,8 +85,8 @@ def _roots() -> list[Any]:
 
     settings = signing_settings.current()
     certs: list[x509.Certificate] = []
-    if _config["tsa_roots_path"]:
-        certs = x509.load_pem_x509_certificates(Path(_config["tsa_roots_path"]).read_bytes())
+    if settings.tsa_trust_roots_path:
+        certs = x509.load_pem_x509_certificates(Path(settings.tsa_trust_roots_path).read_bytes())
     elif settings.tsa_url == "dev":
         certs = [c for c in pki.dev_tsa(settings).chain if c.issuer == c.subject]
     return [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certs]
@@ -148,7 +143,7 @@ def schedule_next(force: bool = False) -> bool:
     q = queue.queue("default")
     if not q.is_async:
         return False
-    interval = _config["minutes"] * 60
+    interval = signing_settings.current().audit_anchor_minutes * 60
     job_id = f"audit-anchor-{uuid.uuid4().hex[:12]}"
     if not redis_conn.client().set(CHAIN_KEY, job_id, nx=not force, ex=interval * 3):
         return False

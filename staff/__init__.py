@@ -6,8 +6,12 @@ from werkzeug.exceptions import HTTPException
 
 
 def init_app(app: Flask) -> None:
+    from court import room_settings
+    from staff import settings
     from staff.api import _http_error, bp
     from staff.console import bp as console_bp
+
+    settings.bind(room_settings.of(app, "staff"))
 
     app.register_blueprint(bp)
     app.register_blueprint(console_bp)

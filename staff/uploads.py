@@ -9,18 +9,17 @@ read the same way.
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from werkzeug.datastructures import FileStorage
 
+from court import settings as court_settings
 from court.pdfcheck import check_size
 
 
 def upload_limit(cap: int | None = None) -> int:
-    """``MAX_UPLOAD_BYTES``, or ``cap`` where that is smaller (or the setting is missing)."""
-    limit = int(current_app.config.get("MAX_UPLOAD_BYTES") or 0)
-    if cap is None:
-        return limit
-    return min(limit, cap) if limit else cap
+    """``MAX_UPLOAD_BYTES`` (the court's settings), or ``cap`` where that is smaller."""
+    limit = court_settings.current().max_upload_bytes
+    return limit if cap is None else min(limit, cap)
 
 
 def read_bounded(upload: FileStorage, cap: int | None = None) -> bytes:

@@ -31,7 +31,6 @@ from web_sign.replies import problem
 
 LINK_KEYS = ("sms_link",)  # written by notify's landing (notify.views.LINK_SESSION_KEY)
 SESSION_KEY = "m_sid"  # the cookie's only identity content: an opaque token of a server-side PartySession
-SESSION_MINUTES = 30
 _CACHE = "court.party_session"
 
 
@@ -45,7 +44,8 @@ def link() -> dict[str, Any] | None:
 
 
 def _minutes() -> int:
-    return int(current_app.config.get("SESSION_MINUTES", SESSION_MINUTES))
+    """A party session's idle lifetime: the app's session lifetime (``SESSION_MINUTES``)."""
+    return int(current_app.permanent_session_lifetime.total_seconds() // 60)
 
 
 def current() -> PartySession | None:

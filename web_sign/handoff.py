@@ -4,10 +4,11 @@ its own face check before reading or signing). The token and its rules are
 """
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 
 from court import db
+from court import settings as court_settings
 from court.errors import RateLimited
 from court.i18n import _
 from court.models import Document
@@ -31,7 +32,7 @@ def handoff(document_id: int) -> ResponseReturnValue:
         token = handoffs.create(data["person_id"], data["party_ids"], document_id)
     except RateLimited as exc:
         return problem(_("操作过于频繁"), exc.localized(), 429)
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    base = court_settings.current().public_base_url
     url = f"{base}{url_for('party.handoff_land', token=token)}"
     return render_template("m/handoff.html", qr=qr.svg(url), url=url, minutes=handoffs.SECONDS // 60,
                            document_id=document_id)

@@ -11,16 +11,18 @@
 """
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.i18n import _
 from court.models import Party, Person
 from court.services import party_sessions, staff_identity
 from identity import authority
+from identity import settings as identity_settings
 from identity.authority import registry
 from identity.authority.base import MESSAGES as AUTHORITY_MESSAGES
 from identity.face import notice
@@ -63,7 +65,7 @@ def identity_other() -> ResponseReturnValue:
     offered = authority.provider_display_name() if access.auth() else None  # needs a signed-in session
     return render_template("m/identity_other.html", court=_court_name(s), next_url=safe_next(request.args.get("next")),
                            authority=_(offered) if offered else None,
-                           minutes=current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30),
+                           minutes=court_settings.current().staff_verify_link_minutes,
                            routes=notice.alternatives())
 
 
@@ -95,7 +97,7 @@ def staff_verified() -> ResponseReturnValue:
     assert holder is not None
     try:
         staff_identity.claim(s, check, party=party, holder_id=holder,
-                             minutes=int(current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30)))
+                             minutes=court_settings.current().staff_verify_link_minutes)
         party_sessions.identity_passed(s, row, person, check, holder=holder)  # its session came in as "staff"
         staff_identity.spend_link(link)
         s.commit()
@@ -133,6 +135,6 @@ def authority_page() -> ResponseReturnValue:
         flash(_(AUTHORITY_MESSAGES.get(check.result or "", AUTHORITY_MESSAGES["unavailable"])), "error")
         return redirect(url_for("party.authority_page", next=next_url))
     return render_template("m/authority.html", name=_(name), next_url=next_url,
-                           development=bool(getattr(registry.get(), "development", False)))
+                           development=bool(getattr(registry.get(identity_settings.current()), "development", False)))
 
 

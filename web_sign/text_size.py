@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, request, url_for
+from flask import redirect, request, url_for
 
+from court import settings as court_settings
 from web_sign.blueprint import bp
 from web_sign.replies import safe_next
 
@@ -41,7 +42,7 @@ def text_size():  # type: ignore[no-untyped-def]
     """Switch large text on (``size=large``) or off (anything else) and go back."""
     resp = redirect(safe_next(request.args.get("next")))
     if request.args.get("size") == LARGE:
-        secure = str(current_app.config.get("PUBLIC_BASE_URL", "")).startswith("https://")
+        secure = court_settings.current().public_base_url.startswith("https://")
         resp.set_cookie(COOKIE, LARGE, max_age=MAX_AGE, samesite="Lax", httponly=True, secure=secure)
     else:
         resp.delete_cookie(COOKIE)

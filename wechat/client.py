@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -63,7 +64,7 @@ class RedisTokenStorage(SessionStorage):
 class CourtWeChatClient(WeChatClient):
     """``WeChatClient`` on a configurable API base, sharing its token through Redis."""
 
-    def __init__(self, settings: bot_settings.BotSettings):
+    def __init__(self, settings: bot_settings.WeChatSettings):
         super().__init__(
             settings.appid, settings.secret, session=RedisTokenStorage(f"wechat:{settings.appid}"),
             timeout=settings.api_timeout,
@@ -109,24 +110,19 @@ class CourtWeChatClient(WeChatClient):
             _retry.depth = depth
 
 
-_client: CourtWeChatClient | None = None
-_client_lock = threading.Lock()
-
-
 def get_client() -> CourtWeChatClient:
-    """The process's client for the configured account (built on first use)."""
-    global _client
-    settings = bot_settings.current()
-    with _client_lock:
-        if _client is None or _client.appid != settings.appid or _client.API_BASE_URL != settings.api_base + "cgi-bin/":
-            _client = CourtWeChatClient(settings)
-        return _client
+    """The process's client for the configured account (built once per settings object)."""
+    return _client_for(bot_settings.current())
+
+
+@lru_cache(maxsize=4)
+def _client_for(settings: bot_settings.WeChatSettings) -> CourtWeChatClient:
+    return CourtWeChatClient(settings)
 
 
 def reset_client() -> None:
-    global _client
-    with _client_lock:
-        _client = None
+    """Forget built clients (tests mount a fresh in-process transport on the next one)."""
+    _client_for.cache_clear()
 
 
 def send_text(openid: str, text: str) -> None:

@@ -1,100 +1,118 @@
-"""The bot's settings as plain values, set once per process by :func:`bot.init_app`.
+"""The WeChat official account's settings, bound once per process by :func:`bot.init_app`.
 
-Jobs run in RQ workers that build the app too, so every process sees the same values; nothing
-here reads Flask's ``current_app`` at call time.
+The defaults run against the local simulator (/dev/wechat on this app, ``flask bot chat``).
+Production sets ``WECHAT_PROVIDER=wechat`` and the account's values from the official-account
+console (开发 → 基本配置); :meth:`WeChatSettings.production_problems` refuses the simulator and
+the development token/key. Jobs run in RQ workers that build the app too, so every process sees
+the same values; nothing here reads Flask's ``current_app`` at call time.
 """
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
+from pydantic import Field, field_validator, model_validator
 from wechatpy.crypto import WeChatCrypto
+
+from court.room_settings import JsonObject, RoomHolder, RoomSettings
+from court.settings import DEFAULT_PUBLIC_BASE_URL
 
 PROVIDERS = ("wechat", "simulator")
 DEV_TOKEN = "court-dev-token"
 DEV_AES_KEY = "CourtDevAesKey0123456789abcdefghijklmnopqrs"
 SIMULATOR_PREFIX = "/dev/wechat"
-
-
-@dataclass(frozen=True)
-class BotSettings:
-    provider: str
-    token: str
-    aes_key: str
-    appid: str
-    secret: str
-    api_base: str  # ends with "/"; the client appends "cgi-bin/…" and "sns/…"
-    oauth_base: str  # ends with "/"; "connect/oauth2/authorize" is appended
-    mp_base: str  # ends with "/"; "cgi-bin/showqrcode" is appended
-    public_base_url: str
-    require_encryption: bool = False
-    max_body_bytes: int = 64 * 1024
-    timestamp_skew: int = 600
-    api_timeout: float = 5.0
-
-    @cached_property
-    def crypto(self) -> WeChatCrypto:
-        return WeChatCrypto(self.token, self.aes_key, self.appid)
+TEMPLATE_KINDS = ("document_ready", "sign_request", "flow_finished", "hearing_notice", "summons",
+                  "general_notice", "receipt_confirmation", "face_result")
 
 
 def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def from_config(cfg: dict[str, object]) -> BotSettings:
-    provider = str(cfg.get("WECHAT_PROVIDER") or "simulator")
-    if provider not in PROVIDERS:
-        raise RuntimeError(f"WECHAT_PROVIDER must be one of {PROVIDERS}, not {provider!r}")
-    public = str(cfg.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-    sim = f"{public}{SIMULATOR_PREFIX}/"
-    default_api = sim if provider == "simulator" else "https://api.weixin.qq.com/"
-    default_oauth = sim if provider == "simulator" else "https://open.weixin.qq.com/"
-    default_mp = sim if provider == "simulator" else "https://mp.weixin.qq.com/"
-    aes_key = str(cfg.get("WECHAT_AES_KEY") or "")
-    try:
-        if len(aes_key) != 43 or len(base64.b64decode(aes_key + "=")) != 32:
-            raise ValueError
-    except ValueError:
-        raise RuntimeError("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the WeChat console") from None
-    settings = BotSettings(
-        provider=provider,
-        token=str(cfg.get("WECHAT_TOKEN") or ""),
-        aes_key=aes_key,
-        appid=str(cfg.get("WECHAT_APPID") or ""),
-        secret=str(cfg.get("WECHAT_SECRET") or ""),
-        api_base=_slash(str(cfg.get("WECHAT_API_BASE") or default_api)),
-        oauth_base=_slash(str(cfg.get("WECHAT_OAUTH_BASE") or default_oauth)),
-        mp_base=_slash(str(cfg.get("WECHAT_MP_BASE") or default_mp)),
-        public_base_url=public,
-        require_encryption=bool(cfg.get("WECHAT_REQUIRE_ENCRYPTION", False)),
-        max_body_bytes=int(cfg.get("WECHAT_MAX_BODY_BYTES") or 64 * 1024),  # type: ignore[call-overload]
-        timestamp_skew=int(cfg.get("WECHAT_TIMESTAMP_SKEW", 600)),  # type: ignore[call-overload]
-        api_timeout=float(cfg.get("WECHAT_API_TIMEOUT") or 5.0),  # type: ignore[arg-type]
-    )
-    if not settings.token or not settings.appid:
-        raise RuntimeError("WECHAT_TOKEN and WECHAT_APPID must be set")
-    if cfg.get("ENV") == "production":
-        if provider != "wechat":
-            raise RuntimeError("ENV=production refuses WECHAT_PROVIDER=simulator; set WECHAT_PROVIDER=wechat")
-        if settings.token == DEV_TOKEN or aes_key == DEV_AES_KEY or not settings.secret:
-            raise RuntimeError("ENV=production needs the account's own WECHAT_TOKEN, WECHAT_AES_KEY and WECHAT_SECRET")
-        if not settings.require_encryption:
+class WeChatSettings(RoomSettings):
+    provider: str = Field("simulator", alias="WECHAT_PROVIDER")  # wechat | simulator
+    token: str = Field(DEV_TOKEN, alias="WECHAT_TOKEN")  # 令牌 (Token), signs every callback
+    aes_key: str = Field(DEV_AES_KEY, alias="WECHAT_AES_KEY")  # EncodingAESKey, 43 characters
+    appid: str = Field("wxc0de000000000dev", alias="WECHAT_APPID")
+    secret: str = Field("court-dev-secret", alias="WECHAT_SECRET")
+    # each ends with "/"; empty: WeChat's own (provider wechat) or the simulator on PUBLIC_BASE_URL
+    api_base: str = Field("", alias="WECHAT_API_BASE")  # "cgi-bin/…" and "sns/…" are appended
+    oauth_base: str = Field("", alias="WECHAT_OAUTH_BASE")  # "connect/oauth2/authorize" is appended
+    mp_base: str = Field("", alias="WECHAT_MP_BASE")  # "cgi-bin/showqrcode" is appended
+    public_base_url: str = Field(DEFAULT_PUBLIC_BASE_URL, alias="PUBLIC_BASE_URL")  # the court's
+    require_encryption: bool = Field(False, alias="WECHAT_REQUIRE_ENCRYPTION")  # refuse plain-mode callbacks
+    max_body_bytes: int = Field(64 * 1024, alias="WECHAT_MAX_BODY_BYTES", gt=0)  # larger callbacks: 413
+    timestamp_skew: int = Field(600, alias="WECHAT_TIMESTAMP_SKEW", ge=0)  # seconds; 0: no check
+    api_timeout: float = Field(5.0, alias="WECHAT_API_TIMEOUT", gt=0)
+    # message kind -> template id, or {"id": "…", "fields": {"doc": "thing1", …}} naming the
+    # template's field for each slot (wechat/templates.py WECHAT_LAYOUTS; README says what to pick)
+    template_ids: JsonObject = Field(default_factory=lambda: {k: f"dev-tpl-{k}" for k in TEMPLATE_KINDS},
+                                     alias="WECHAT_TEMPLATE_IDS")
+
+    @field_validator("provider")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        if value not in PROVIDERS:
+            raise ValueError(f"must be one of {', '.join(PROVIDERS)}")
+        return value
+
+    @field_validator("aes_key")
+    @classmethod
+    def _aes_key(cls, value: str) -> str:
+        try:
+            if len(value) != 43 or len(base64.b64decode(value + "=")) != 32:
+                raise ValueError
+        except ValueError:
+            raise ValueError("must be the 43-character EncodingAESKey from the WeChat console") from None
+        return value
+
+    @model_validator(mode="after")
+    def _bases(self) -> WeChatSettings:
+        """Empty bases point at WeChat (provider wechat) or at the simulator on this app."""
+        public = self.public_base_url.rstrip("/")
+        sim = f"{public}{SIMULATOR_PREFIX}/"
+        real = self.provider == "wechat"
+        for name, own in (("api_base", "https://api.weixin.qq.com/"), ("oauth_base", "https://open.weixin.qq.com/"),
+                          ("mp_base", "https://mp.weixin.qq.com/")):
+            object.__setattr__(self, name, _slash(getattr(self, name) or (own if real else sim)))
+        object.__setattr__(self, "public_base_url", public)
+        return self
+
+    @cached_property
+    def crypto(self) -> WeChatCrypto:
+        return WeChatCrypto(self.token, self.aes_key, self.appid)
+
+    def problems(self) -> list[str]:
+        from wechat.templates import layout_problems, template_specs
+
+        found = [] if self.token and self.appid else ["WECHAT_TOKEN and WECHAT_APPID must be set"]
+        templates: list[str] = []
+        for name, spec in template_specs(self).items():
+            if not spec.template_id:
+                templates.append(f"{name}: 缺少模板ID（id）")
+            templates.extend(layout_problems(name, spec.fields))
+        if templates:
+            found.append("WECHAT_TEMPLATE_IDS: " + "; ".join(templates))
+        return found
+
+    def production_problems(self) -> list[str]:
+        if self.provider != "wechat":
+            return ["WECHAT_PROVIDER: ENV=production refuses the simulator; set WECHAT_PROVIDER=wechat"]
+        found = []
+        if self.token == DEV_TOKEN or self.aes_key == DEV_AES_KEY or not self.secret:
+            found.append("ENV=production needs the account's own WECHAT_TOKEN, WECHAT_AES_KEY and WECHAT_SECRET")
+        if not self.require_encryption:
             # plain mode signs only the URL: a captured callback URL would carry any body
-            raise RuntimeError("ENV=production refuses plain-mode WeChat callbacks; choose 安全模式 (safe mode) "
-                               "in the WeChat console and set WECHAT_REQUIRE_ENCRYPTION=true")
-    return settings
+            found.append("ENV=production refuses plain-mode WeChat callbacks; choose 安全模式 (safe mode) "
+                         "in the WeChat console and set WECHAT_REQUIRE_ENCRYPTION=true")
+        return found
 
 
-_current: BotSettings | None = None
+def from_values(**values: Any) -> WeChatSettings:
+    """Settings from environment names (the benchmark and tests build them without an app)."""
+    return WeChatSettings.model_validate(values)
 
 
-def configure(settings: BotSettings) -> None:
-    global _current
-    _current = settings
-
-
-def current() -> BotSettings:
-    if _current is None:
-        raise RuntimeError("bot.init_app() has not been called")
-    return _current
+_holder: RoomHolder[WeChatSettings] = RoomHolder("bot.init_app()")
+bind, current, configure = _holder.bind, _holder.current, _holder.configure

@@ -13,9 +13,12 @@ template message with the titles and labels a phone would show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wechat import rules as wechat_rules
+
+if TYPE_CHECKING:
+    from wechat.settings import WeChatSettings
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,10 @@ def _field_order(key: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, key)
 
 
-def template_specs(cfg: Any) -> dict[str, TemplateSpec]:
+def template_specs(cfg: WeChatSettings) -> dict[str, TemplateSpec]:
     """``WECHAT_TEMPLATE_IDS`` read: a bare id takes the recommended template's field keys."""
     specs: dict[str, TemplateSpec] = {}
-    for name, value in dict(cfg.WECHAT_TEMPLATE_IDS).items():
+    for name, value in dict(cfg.template_ids).items():
         if isinstance(value, dict):
             template_id = str(value.get("id") or "")
             raw = value.get("fields")

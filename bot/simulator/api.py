@@ -28,7 +28,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, jsonify, redirect, request
 
 from bot.simulator import phone, state
 from bot.simulator.state import ERRMSG, KEEP, client, in_window, outbox, record, unfollowed, user_acted
@@ -113,7 +113,7 @@ def _library() -> dict[str, tuple[str, dict[str, str]]]:
     from wechat.templates import WECHAT_LAYOUTS, template_specs
 
     out: dict[str, tuple[str, dict[str, str]]] = {}
-    for name, spec in template_specs(current_app.extensions["court_config"]).items():
+    for name, spec in template_specs(bot_settings.current()).items():
         layout = WECHAT_LAYOUTS.get(name)
         if layout is None:
             continue

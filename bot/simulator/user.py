@@ -16,7 +16,7 @@ import requests
 import xmltodict
 
 from bot.security import sign
-from wechat.settings import SIMULATOR_PREFIX, BotSettings
+from wechat.settings import SIMULATOR_PREFIX, WeChatSettings
 
 ACCOUNT = "gh_c0de00sim0001"
 
@@ -75,7 +75,7 @@ class Signed:
     body: bytes
 
 
-def sign_callback(settings: BotSettings, xml: str, *, safe: bool, timestamp: str | None = None,
+def sign_callback(settings: WeChatSettings, xml: str, *, safe: bool, timestamp: str | None = None,
                   nonce: str | None = None) -> Signed:
     timestamp = timestamp or str(int(time.time()))
     nonce = nonce or str(secrets.randbelow(10**10))
@@ -95,7 +95,7 @@ def _openid_of(xml: str) -> str:
     return xml[start:xml.find("]]>", start)]
 
 
-def read_reply(settings: BotSettings, body: bytes, *, safe: bool) -> dict[str, Any] | None:
+def read_reply(settings: WeChatSettings, body: bytes, *, safe: bool) -> dict[str, Any] | None:
     """The passive reply as a dict (``MsgType``, ``Content``…), decrypted and its signature
     checked in safe mode; None for WeChat's "no reply" (``success`` or empty)."""
     text = body.decode()
@@ -111,7 +111,7 @@ def read_reply(settings: BotSettings, body: bytes, *, safe: bool) -> dict[str, A
 class SimulatedUser:
     """One WeChat user talking to the server at ``base_url``."""
 
-    def __init__(self, settings: BotSettings, openid: str, base_url: str, *, safe: bool = True,
+    def __init__(self, settings: WeChatSettings, openid: str, base_url: str, *, safe: bool = True,
                  http: requests.Session | None = None):
         self.settings = settings
         self.openid = openid

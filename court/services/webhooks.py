@@ -25,6 +25,7 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
+from court import settings as court_settings
 from court.errors import DomainError, NotFound
 from court.i18n import N_
 from court.models import (
@@ -92,30 +94,42 @@ Resolver = Callable[[str, int], Iterable[str]]
 
 @dataclass(frozen=True)
 class Destinations:
-    """Where events may be sent besides public addresses (set once per process by :func:`configure`)."""
+    """Where events may be sent besides public addresses (``WEBHOOK_ALLOW_LOOPBACK``,
+    ``WEBHOOK_ALLOWED_NETWORKS`` of the court's settings)."""
 
     allow_loopback: bool = False
     allowed_networks: tuple[Network, ...] = ()
 
 
-_destinations = Destinations()
-
-
-def configure(*, allow_loopback: bool = False, allowed_networks: str | Iterable[str] = "") -> Destinations:
-    """Set the process's destination rule; ``allowed_networks``: CIDRs, comma-separated."""
-    global _destinations
-    items = allowed_networks.split(",") if isinstance(allowed_networks, str) else list(allowed_networks)
-    nets = tuple(ipaddress.ip_network(n.strip(), strict=False) for n in items if n.strip())
+def parse_networks(spec: str) -> tuple[Network, ...]:
+    """``WEBHOOK_ALLOWED_NETWORKS``: CIDRs, comma-separated; never loopback, link-local or reserved."""
+    nets = tuple(ipaddress.ip_network(n.strip(), strict=False) for n in spec.split(",") if n.strip())
     for n in nets:
         if n.is_link_local or n.is_multicast or n.is_unspecified or n.overlaps(ipaddress.ip_network("127.0.0.0/8")):
-            raise ValueError(f"WEBHOOK_ALLOWED_NETWORKS may not include {n} (loopback, link-local or reserved)")
-    _destinations = Destinations(allow_loopback=allow_loopback, allowed_networks=nets)
-    return _destinations
+            raise ValueError(f"may not include {n} (loopback, link-local or reserved)")
+    return nets
+
+
+@lru_cache(maxsize=8)
+def _rule(allow_loopback: bool, allowed_networks: str) -> Destinations:
+    return Destinations(allow_loopback=allow_loopback, allowed_networks=parse_networks(allowed_networks))
+
+
+def current_rule() -> Destinations:
+    """The process's destination rule, from the court's settings (web and workers alike)."""
+    cfg = court_settings.current()
+    return _rule(cfg.webhook_allow_loopback, cfg.webhook_allowed_networks)
+
+
+def configure(*, allow_loopback: bool = False, allowed_networks: str = "") -> Destinations:
+    """Change the rule while running (tests); operators set the two variables."""
+    court_settings.configure(webhook_allow_loopback=allow_loopback, webhook_allowed_networks=allowed_networks)
+    return current_rule()
 
 
 def address_refused(ip: str, rule: Destinations | None = None) -> str | None:
     """Why events may not go to ``ip`` (``loopback``, ``link_local``, ``reserved``, ``private``), or None."""
-    rule = rule or _destinations
+    rule = rule or current_rule()
     try:
         addr: IPAddress = ipaddress.ip_address(ip.split("%", 1)[0])
     except ValueError:

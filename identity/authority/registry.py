@@ -3,24 +3,25 @@
 ``""`` means none is offered (parties still have the face check and clerk verification).
 ``"development"`` is the offline stand-in and may not run with ``ENV=production``. There is no
 production adapter: the national service's interface is issued only to approved integrators.
+Like the face registry, this takes the settings as an argument and caches per settings object.
 """
 from __future__ import annotations
 
 import importlib
-import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from identity import settings
 from identity.authority.base import AuthorityProvider
+
+if TYPE_CHECKING:
+    from identity.settings import IdentitySettings
 
 PROVIDERS: dict[str, str] = {
     "development": "identity.authority.development",
 }
 
-_lock = threading.Lock()
-_built: AuthorityProvider | None = None
 
-
-def problems(cfg: settings.IdentitySettings) -> list[str]:
+def problems(cfg: IdentitySettings) -> list[str]:
     """Why the configured authority cannot run (empty when it can): checked at start-up."""
     name = cfg.identity_authority
     if not name:
@@ -34,19 +35,14 @@ def problems(cfg: settings.IdentitySettings) -> list[str]:
     return []
 
 
-def get() -> AuthorityProvider | None:
-    """The configured authority, or None when none is offered."""
-    global _built
-    cfg = settings.current()
+def get(cfg: IdentitySettings) -> AuthorityProvider | None:
+    """The configured authority (pass ``identity.settings.current()``), or None when none is offered."""
     if not cfg.identity_authority or problems(cfg):
         return None
-    with _lock:
-        if _built is None:
-            _built = importlib.import_module(PROVIDERS[cfg.identity_authority]).build(cfg)
-        return _built
+    return _build(cfg)
 
 
-def reset() -> None:
-    global _built
-    with _lock:
-        _built = None
+@lru_cache(maxsize=4)
+def _build(cfg: IdentitySettings) -> AuthorityProvider:
+    provider: AuthorityProvider = importlib.import_module(PROVIDERS[cfg.identity_authority]).build(cfg)
+    return provider

@@ -139,7 +139,7 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
 
 def check_now(person: Person | None, image: bytes, name: str, id_number: str) -> FaceResult:
     """Run the configured provider at once and return its result (nothing is recorded)."""
-    provider = registry.get()
+    provider = registry.get(settings.current())
     try:
         return provider.verify(image, name=name, id_number=id_number)
     except Exception as exc:  # a provider bug must not leave the person without an answer
@@ -158,7 +158,7 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
     blob = r.get(_req_key(check_id))
     reply_blob = r.get(_reply_key(check_id))
     reply_to = json.loads(crypto.decrypt_bytes(reply_blob, _REPLY_CONTEXT)) if reply_blob else None
-    provider = registry.get()
+    provider = registry.get(settings.current())
     counted: list[tuple[str, ratelimit.Limit]] = []
     try:
         with db.transaction() as s:

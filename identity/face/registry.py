@@ -1,16 +1,23 @@
 """The one place that maps ``FACE_PROVIDER`` to a verifier.
 
-Each provider module registers a factory under its name; :func:`get` builds the configured
-one once per process (the Baidu client caches its access token, so it is worth keeping).
+Each provider module defines ``build(settings) -> FaceProvider`` and ``problems(settings)``.
+:func:`get` builds the verifier for a settings object once (the Baidu client caches its access
+token, so it is worth keeping); new settings (``identity.settings.configure``) are a new key, so
+nothing needs resetting. This module takes the settings as an argument and never imports
+``identity.settings`` (which asks it for its start-up problems).
 """
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Callable
+from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from identity import settings
 from identity.face.base import FaceProvider
+
+if TYPE_CHECKING:
+    from identity.settings import IdentitySettings
 
 # name -> module that defines ``build(settings) -> FaceProvider`` and ``problems(settings)``
 PROVIDERS: dict[str, str] = {
@@ -18,11 +25,8 @@ PROVIDERS: dict[str, str] = {
     "development": "identity.face.development",
 }
 
-_lock = threading.Lock()
-_built: FaceProvider | None = None
 
-
-def _module(name: str):  # type: ignore[no-untyped-def]
+def _module(name: str) -> ModuleType:
     if name not in PROVIDERS:
         raise RuntimeError(
             f"FACE_PROVIDER={name!r} is not known; choose one of: {', '.join(sorted(PROVIDERS))}"
@@ -30,7 +34,7 @@ def _module(name: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(PROVIDERS[name])
 
 
-def problems(cfg: settings.IdentitySettings) -> list[str]:
+def problems(cfg: IdentitySettings) -> list[str]:
     """Why the configured provider cannot run (empty when it can): checked at start-up."""
     found: list[str] = []
     if cfg.face_provider == "development" and cfg.is_production:
@@ -39,22 +43,14 @@ def problems(cfg: settings.IdentitySettings) -> list[str]:
             "ENV=production; set FACE_PROVIDER=baidu with BAIDU_APP_ID, BAIDU_API_KEY and BAIDU_SECRET_KEY"
         )
     try:
-        check: Callable[[settings.IdentitySettings], list[str]] = _module(cfg.face_provider).problems
+        check: Callable[[IdentitySettings], list[str]] = _module(cfg.face_provider).problems
     except RuntimeError as exc:
         return [*found, str(exc)]
     return [*found, *check(cfg)]
 
 
-def get() -> FaceProvider:
-    global _built
-    with _lock:
-        if _built is None:
-            cfg = settings.current()
-            _built = _module(cfg.face_provider).build(cfg)
-        return _built
-
-
-def reset() -> None:
-    global _built
-    with _lock:
-        _built = None
+@lru_cache(maxsize=4)
+def get(cfg: IdentitySettings) -> FaceProvider:
+    """The verifier for ``cfg`` (pass ``identity.settings.current()``), built once per settings."""
+    provider: FaceProvider = _module(cfg.face_provider).build(cfg)
+    return provider

@@ -6,6 +6,7 @@ one entry here, never an if-chain in the code that sends.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from notify.providers.base import Provider, ProviderConfigError
@@ -61,7 +62,6 @@ REGISTRY: dict[str, tuple[str | None, dict[str, Factory]]] = {
 }
 DEVELOPMENT_ONLY = {("sms", "development"), ("email", "development")}
 
-_cache: dict[str, Provider] = {}  # emptied by notify.init_app whenever the settings change
 
 
 def provider_name(cfg: Any, channel: str) -> str:
@@ -71,29 +71,39 @@ def provider_name(cfg: Any, channel: str) -> str:
     name = getattr(cfg, setting) if setting else next(iter(table))
     if name not in table:
         raise ProviderConfigError(f"{setting}={name!r} is not one of {', '.join(sorted(table))}")
-    return name
+    return str(name)
 
 
 def get(cfg: Any, channel: str) -> Provider:
-    """The provider for ``channel`` under ``cfg`` (built once per process and settings)."""
-    if channel not in _cache:
-        _cache[channel] = REGISTRY[channel][1][provider_name(cfg, channel)](cfg)
-    return _cache[channel]
+    """The provider for ``channel`` under ``cfg`` (a ``NotifySettings``), built once per settings
+    object: new settings (``notify.settings.configure``) are a new key, nothing to reset."""
+    return _build(cfg, channel)
 
 
-def check(cfg: Any) -> list[str]:
-    """Validate the settings at start-up: every channel resolves; no development gateway in
-    production. Returns the development channels in use (for the /dev pages)."""
-    dev: list[str] = []
+@lru_cache(maxsize=16)
+def _build(cfg: Any, channel: str) -> Provider:
+    return REGISTRY[channel][1][provider_name(cfg, channel)](cfg)
+
+
+def problems(cfg: Any) -> list[str]:
+    """Start-up: every channel resolves; no development gateway in production (one line each)."""
+    found: list[str] = []
     for channel in REGISTRY:
-        name = provider_name(cfg, channel)
-        if (channel, name) in DEVELOPMENT_ONLY:
-            if cfg.is_production:
-                raise ProviderConfigError(
-                    f"ENV=production refuses the development {channel} gateway; set {REGISTRY[channel][0]}")
-            dev.append(channel)
-    return dev
+        try:
+            name = provider_name(cfg, channel)
+        except ProviderConfigError as exc:
+            found.append(str(exc))
+            continue
+        if (channel, name) in DEVELOPMENT_ONLY and cfg.is_production:
+            found.append(f"{REGISTRY[channel][0]}: ENV=production refuses the development {channel} gateway")
+    return found
+
+
+def development_channels(cfg: Any) -> list[str]:
+    """The channels served by a development gateway (their /dev pages are mounted)."""
+    return [channel for channel in REGISTRY if (channel, provider_name(cfg, channel)) in DEVELOPMENT_ONLY]
 
 
 def reset() -> None:
-    _cache.clear()
+    """Forget built providers (a test stopping a stand-in the cached client was bound to)."""
+    _build.cache_clear()

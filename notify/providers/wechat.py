@@ -3,7 +3,7 @@
 Each message kind is sent with the template configured for it (``WECHAT_TEMPLATE_IDS``: the
 template id and the field key of each slot, see :mod:`wechat.templates`); every value is fitted
 to its field's type and checked against WeChat's rules (:mod:`wechat.rules`) before
-sending, and :func:`check_templates` refuses at start-up a template that cannot carry its kind.
+sending; ``wechat.settings`` refuses at start-up a template that cannot carry its kind.
 
 What WeChat's errcodes mean here:
 
@@ -34,9 +34,10 @@ from typing import Any
 
 from court.chinatime import CHINA
 from notify import notice_page
-from notify.providers.base import Outgoing, ProviderConfigError, SendResult, failure
+from notify.providers.base import Outgoing, SendResult, failure
 from wechat import rules as wechat_rules
-from wechat.templates import TemplateSpec, layout_problems, template_specs
+from wechat import settings as wechat_settings
+from wechat.templates import TemplateSpec, template_specs
 
 log = logging.getLogger(__name__)
 RETRYABLE = {-1, 40001, 40014, 42001, 45009, 45047}
@@ -62,17 +63,6 @@ def client() -> Any:
     return get_client()
 
 
-def check_templates(cfg: Any) -> None:
-    """Start-up: refuse a configured template whose fields do not cover its message kind."""
-    problems: list[str] = []
-    for name, spec in template_specs(cfg).items():
-        if not spec.template_id:
-            problems.append(f"{name}: 缺少模板ID（id）")
-        problems.extend(layout_problems(name, spec.fields))
-    if problems:
-        raise ProviderConfigError("WECHAT_TEMPLATE_IDS: " + "; ".join(problems))
-
-
 def seconds_to_quota_reset(now: datetime | None = None) -> int:
     """WeChat's daily quotas reset at midnight Beijing time."""
     now = (now or datetime.now(CHINA)).astimezone(CHINA)
@@ -95,7 +85,11 @@ class WeChatTemplateMessages:
 
     def __init__(self, cfg: Any) -> None:
         self.cfg = cfg
-        self.specs = template_specs(cfg)
+
+    @property
+    def specs(self) -> dict[str, TemplateSpec]:
+        """The account's templates (the ``wechat`` room's settings, read at send time)."""
+        return template_specs(wechat_settings.current())
 
     def payload(self, m: Outgoing) -> tuple[TemplateSpec, dict[str, dict[str, str]]] | str:
         """The template and checked data for ``m``, or why it cannot be sent."""
@@ -127,7 +121,7 @@ class WeChatTemplateMessages:
                 continue
             spec, data = ready
             try:
-                url = m.url or notice_page.url(self.cfg, m.notification_id)  # the whole text, if cut
+                url = m.url or notice_page.url(m.notification_id)  # the whole text, if cut
                 resp = api.message.send_template(m.address, spec.template_id, data, url=url)
             except WeChatClientException as exc:
                 results.append(_refused(m, exc.errcode, str(exc.errmsg)))

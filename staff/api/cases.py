@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from court import casenumbers, crypto, db
+from court import settings as court_settings
 from court.models import Case, Party
 from court.services import cases as case_service
 from court.services import party_sessions
@@ -28,7 +29,6 @@ from staff.api.schemas import (
 )
 
 WRITERS = case_service.WRITERS
-TTL = "ASSOCIATION_CODE_TTL_DAYS"
 
 
 def party_out(p: Party) -> PartyOut:
@@ -40,9 +40,7 @@ def party_out(p: Party) -> PartyOut:
 
 
 def _ttl() -> int:
-    from flask import current_app
-
-    return int(current_app.config[TTL])
+    return court_settings.current().association_code_ttl_days
 
 
 def _party(party_id: int) -> Party:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
 from pydantic import Field
 
 from court import db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.models import DocumentKind, Party, StaffRole
 from court.services import cases as case_service
@@ -89,7 +89,7 @@ def generate(case_id: int, body: GenerateIn) -> list[DocumentOut]:
     docs = templated.generate(s, template, case, parties,
                               hearing_time=body.hearing_time.astimezone(UTC) if body.hearing_time else None,
                               hearing_place=body.hearing_place, judge=body.judge, serve=body.serve, actor=actor(),
-                              max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
+                              max_bytes=court_settings.current().max_upload_bytes)
     s.commit()
     return [DocumentOut.model_validate(d) for d in docs]
 

@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from court import audit as audit_log
 from court import audit_chain, casenumbers, crypto, db, display
+from court import settings as court_settings
 from court.errors import DomainError
 from court.i18n import _
 from court.models import (
@@ -215,9 +216,7 @@ def audit(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _ttl() -> int:
-    from flask import current_app
-
-    return int(current_app.config["ASSOCIATION_CODE_TTL_DAYS"])
+    return court_settings.current().association_code_ttl_days
 
 
 @bp.get("/cases/<int:case_id>/export")

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from court import crypto, db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.i18n import _
 from court.services import face_consent, outbox, staff_identity
+from staff import settings as staff_settings
 from staff.console import bp
 from staff.console.auth import login_required, refused
 from staff.console.cases import _writable_party
@@ -28,7 +30,7 @@ from staff.console.cases import _writable_party
 @login_required
 def verify_party(party_id: int):  # type: ignore[no-untyped-def]
     party = _writable_party(party_id)
-    minutes = int(current_app.config.get("STAFF_VERIFY_LINK_MINUTES", 30))
+    minutes = court_settings.current().staff_verify_link_minutes
     if request.method == "POST":
         s = db.session()
         try:
@@ -51,8 +53,8 @@ def verify_party(party_id: int):  # type: ignore[no-untyped-def]
 
 def face_filing() -> dict[str, Any]:
     """How many people's face information was processed, against the filing threshold."""
-    threshold = int(current_app.config.get("FACE_FILING_THRESHOLD", 100_000))
-    fraction = float(current_app.config.get("FACE_FILING_WARN_FRACTION", 0.8))
+    cfg = staff_settings.current()
+    threshold, fraction = cfg.face_filing_threshold, cfg.face_filing_warn_fraction
     count = face_consent.people_processed(db.session())
     return {"count": count, "threshold": threshold, "warn": count >= threshold * fraction,
             "reached": count >= threshold}

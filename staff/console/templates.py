@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from court import chinatime, db
+from court import settings as court_settings
 from court.errors import DomainError
 from court.i18n import _
 from court.models import DocumentKind
@@ -68,7 +69,7 @@ def generate(case_id: int):  # type: ignore[no-untyped-def]
         docs = templated.generate(s, template, case, parties, hearing_time=hearing,
                                   hearing_place=f.get("hearing_place", ""), judge=f.get("judge", ""),
                                   serve=bool(f.get("serve")), actor=actor(),
-                                  max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
+                                  max_bytes=court_settings.current().max_upload_bytes)
         s.commit()
         flash(_("已生成{n}份文书", n=len(docs)) + (_("，正在加盖印章并送达") if f.get("serve") else ""))
     except (DomainError, ValueError) as exc:

@@ -4,18 +4,17 @@ typed fields checked with 47003, keyword fields cut at 20, 45015 outside the 48-
 43004 once unfollowed) and shows the message as the phone would; voice through /wechat XML."""
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
 from sqlalchemy import select
 
 from bot.simulator import state as sim
+from config import StartupRefused
 from court import db
 from court.chinatime import CHINA
 from court.models import AuditEvent, Notification, NotificationStatus
 from court.services import outbox
-from notify.providers.base import ProviderConfigError
 from tests.handlers.test_flows import register, send_selfie, verify_face
 from tests.notify.conftest import consent_for
 from wechat import client, templates, window
@@ -142,11 +141,11 @@ def test_start_up_refuses_a_template_that_cannot_carry_its_kind(config):
                                     "case_number": "character_string2"}}, "character_string"),
         ({"id": "tpl-1", "fields": {**templates.default_wechat_fields("document_ready"), "action": "remark"}}, "remark"),
     ):
-        bad = dataclasses.replace(config, WECHAT_TEMPLATE_IDS={"document_ready": spec})
-        with pytest.raises(ProviderConfigError) as exc:
+        bad = config.replace(WECHAT_TEMPLATE_IDS={"document_ready": spec})
+        with pytest.raises(StartupRefused) as exc:
             create_app(bad)
         assert words in str(exc.value)
-    good = dataclasses.replace(config, WECHAT_TEMPLATE_IDS={"document_ready": {
+    good = config.replace(WECHAT_TEMPLATE_IDS={"document_ready": {
         "id": "tpl-1", "fields": {"doc": "thing7", "case_number": "thing2", "action": "thing9"}}})
     assert create_app(good) is not None
 

@@ -32,7 +32,9 @@ def test_metrics_show_queue_depth_seal_latency_and_notifications(client, s, run_
 
 def test_metrics_are_not_public(client, app):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
-    app.config["METRICS_TOKEN"] = "t" * 32
+    from app import create_app
+
+    client = create_app(app.extensions["court_config"].replace(METRICS_TOKEN="t" * 32)).test_client()
     assert client.get("/metrics", environ_base=LOOPBACK).status_code == 401
     ok = client.get("/metrics", headers={"Authorization": "Bearer " + "t" * 32},
                     environ_base={"REMOTE_ADDR": "203.0.113.9"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config import UnsafeProduction, refuse_unsafe_production
+from config import StartupRefused
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_DATA_KEY = "k1:" + "d" * 48
@@ -28,7 +28,7 @@ def cluster_config(production_config):
 
 
 def test_a_complete_production_profile_passes(cluster_config):
-    refuse_unsafe_production(cluster_config)  # raises on any refusal
+    cluster_config.refuse()  # raises on any refusal
 
 
 @pytest.mark.parametrize(("setting", "value", "line"), [
@@ -45,7 +45,7 @@ def test_each_unsafe_setting_is_refused_alone(cluster_config, setting, value, li
     from app import create_app
 
     setattr(cluster_config, setting, value)
-    with pytest.raises(UnsafeProduction) as err:
+    with pytest.raises(StartupRefused) as err:
         create_app(cluster_config)
     problems = str(err.value).splitlines()[1:]
     assert len(problems) == 1, problems
@@ -54,7 +54,7 @@ def test_each_unsafe_setting_is_refused_alone(cluster_config, setting, value, li
 
 def test_development_is_not_refused(config):
     config.DEPLOYMENT_CHECKS = True
-    refuse_unsafe_production(config)  # ENV=testing: embedded defaults are fine
+    config.refuse()  # ENV=testing: embedded defaults are fine
 
 
 def test_production_with_nothing_set_names_every_setting_and_starts_nothing(tmp_path):

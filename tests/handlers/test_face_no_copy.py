@@ -28,5 +28,5 @@ def test_after_a_wechat_check_the_photo_is_nowhere_on_the_platform(make_user, ru
     assert wechat_store  # the photo really went through WeChat's media store
     assert _redis_hits(needles) == []
     assert _database_hits(needles) == []
-    assert _file_hits(Path(app.config["INSTANCE_PATH"]), needles) == []
+    assert _file_hits(Path(app.instance_path), needles) == []
     assert _found(caplog.text.encode(), needles) == []

@@ -75,10 +75,10 @@ def test_production_refuses_the_development_authority_and_unknown_ones():
 
 def test_the_app_refuses_to_start_with_the_development_authority_in_production(config):
     from app import create_app
-    from identity import IdentityConfigError
+    from config import StartupRefused
 
     config.ENV = "production"
     config.IDENTITY_AUTHORITY = "development"
-    with pytest.raises((IdentityConfigError, SystemExit, RuntimeError)) as err:
+    with pytest.raises(StartupRefused) as err:
         create_app(config)
     assert "IDENTITY_AUTHORITY" in str(err.value)

@@ -24,7 +24,7 @@ def verify(**kw):
 
 
 def test_pass_uses_the_real_sdk_with_liveness_control(use_baidu, standin):
-    provider = registry.get()
+    provider = registry.get(settings.current())
     assert isinstance(provider, BaiduFaceVerifier)
     assert type(provider._client).__mro__[1].__module__ == "aip.face"  # the SDK's own AipFace
     result = verify()
@@ -120,14 +120,14 @@ def test_wrong_credentials_do_not_fall_back_to_iam_signing(use_baidu, standin):
 
 def test_match_compares_two_photos(use_baidu, standin):
     standin.next_score(88.0)
-    result = registry.get().compare(PHOTO, face_photo(fmt="PNG"))
+    result = registry.get(settings.current()).compare(PHOTO, face_photo(fmt="PNG"))
     assert result.ok and result.score == 88.0
     assert standin.paths()[-1] == "/rest/2.0/face/v3/match"
 
 
 def test_match_error(use_baidu, standin):
     standin.next_error(223120)
-    result = registry.get().compare(PHOTO, PHOTO)
+    result = registry.get(settings.current()).compare(PHOTO, PHOTO)
     assert result.code == base.LIVENESS
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app
-from identity import IdentityConfigError, settings
+from config import StartupRefused
 from tests.support.baidu_standin import API_KEY, APP_ID, SECRET_KEY
 from tests.support.factories import id_number
 from tests.support.identity import face_photo
@@ -11,7 +11,7 @@ from tests.support.identity import face_photo
 def test_production_refuses_the_development_verifier(config):
     config.ENV = "production"
     config.FACE_PROVIDER = "development"
-    with pytest.raises(IdentityConfigError) as err:
+    with pytest.raises(StartupRefused) as err:
         create_app(config)
     assert "FACE_PROVIDER=development" in str(err.value) and "ENV=production" in str(err.value)
 
@@ -20,7 +20,7 @@ def test_production_needs_baidu_credentials_and_https(config):
     config.ENV = "production"
     config.FACE_PROVIDER = "baidu"
     config.BAIDU_API_BASE = "http://127.0.0.1:9"
-    with pytest.raises(IdentityConfigError) as err:
+    with pytest.raises(StartupRefused) as err:
         create_app(config)
     message = str(err.value)
     assert "BAIDU_APP_ID is not set" in message and "BAIDU_SECRET_KEY is not set" in message
@@ -29,7 +29,7 @@ def test_production_needs_baidu_credentials_and_https(config):
 
 def test_unknown_provider_is_refused(config):
     config.FACE_PROVIDER = "tencent"
-    with pytest.raises(IdentityConfigError, match="not known"):
+    with pytest.raises(StartupRefused, match="not known"):
         create_app(config)
 
 
@@ -51,7 +51,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     cfg = Config.from_env()
     assert (cfg.FACE_PROVIDER, cfg.FACE_PASS_SCORE, cfg.FACE_FRESH_MINUTES) == ("baidu", 85.5, 5)
     assert cfg.BAIDU_API_BASE == "https://aip.example.test"
-    assert settings.IdentitySettings.from_config(cfg).face_fresh_minutes == 5
+    assert cfg.identity.face_fresh_minutes == 5 and cfg.identity.face_provider == "baidu"
 
 
 def test_cli_face_check_with_baidu(app, use_baidu, standin, tmp_path):

@@ -141,11 +141,14 @@ def read(stmt):  # type: ignore[no-untyped-def]
 
 
 def use_settings(app, **values) -> None:  # type: ignore[no-untyped-def]
-    """Change notify settings for this test (the providers are rebuilt)."""
-    cfg = app.extensions["court_config"]
-    for k, v in values.items():
-        setattr(cfg, k, v)
-    registry.reset()
+    """Change settings for this test, the one way the app offers (each room's ``configure``)."""
+    from notify import settings
+    from wechat import settings as wechat_settings
+
+    wechat_values = {k: values.pop(k) for k in list(values) if k in wechat_settings.WeChatSettings.env_names()}
+    if wechat_values:
+        wechat_settings.configure(**wechat_values)
+    settings.configure(**values)
 
 
 def queue_otp(s, phone: str = "13900000009", *, code: str) -> Notification:  # type: ignore[no-untyped-def]

@@ -93,9 +93,16 @@ class Flaky:
         return None
 
 
-def test_rate_limited_send_backs_off_then_succeeds(s, app):
+def _sms_through(monkeypatch, provider):  # type: ignore[no-untyped-def]
+    """Send SMS through ``provider`` (the registry builds the others as configured)."""
+    built = registry.get
+    monkeypatch.setattr(registry, "get", lambda cfg, channel: provider if channel == "sms" else built(cfg, channel))
+    return provider
+
+
+def test_rate_limited_send_backs_off_then_succeeds(s, app, monkeypatch):
     use_settings(app, NOTIFY_BACKOFF_SECONDS=[30, 120], NOTIFY_MAX_ATTEMPTS=3)
-    registry._cache["sms"] = flaky = Flaky(failures=1)
+    flaky = _sms_through(monkeypatch, Flaky(failures=1))
     n = _otp(s)
     dispatch.dispatch([n.id])
     [row] = notifications(id=n.id)
@@ -110,9 +117,9 @@ def test_rate_limited_send_backs_off_then_succeeds(s, app):
     assert row.status is S.SENT and row.attempts == 2 and row.error is None and flaky.calls == 2
 
 
-def test_attempts_run_out_into_a_failed_status(s, app):
+def test_attempts_run_out_into_a_failed_status(s, app, monkeypatch):
     use_settings(app, NOTIFY_BACKOFF_SECONDS=[0], NOTIFY_MAX_ATTEMPTS=2)
-    registry._cache["sms"] = Flaky(failures=5)
+    _sms_through(monkeypatch, Flaky(failures=5))
     n = _otp(s)
     dispatch.dispatch([n.id])
     dispatch.dispatch([n.id])

@@ -22,7 +22,7 @@ PUBLIC = "93.184.216.34"
 @pytest.fixture
 def production_rule(app, monkeypatch):  # type: ignore[no-untyped-def]
     """The rule as in production: no loopback; names resolved by the fake DNS in ``dns``."""
-    monkeypatch.setattr(webhooks, "_destinations", webhooks.Destinations())
+    webhooks.configure()
     dns: dict[str, list[str]] = {}
     real = webhooks._resolve
     monkeypatch.setattr(webhooks, "_resolve", lambda host, port: dns[host] if host in dns else real(host, port))
@@ -71,7 +71,7 @@ def _one_delivery(api, s, run_jobs, url):  # type: ignore[no-untyped-def]
 
 def test_delivery_checks_the_destination_again(api, s, run_jobs, receiver, monkeypatch):
     _one_delivery(api, s, run_jobs, receiver.url)  # registered while loopback was allowed
-    monkeypatch.setattr(webhooks, "_destinations", webhooks.Destinations())  # the rule as in production
+    webhooks.configure()  # the rule as in production
     sender.pump()
     run_jobs(("notify",))
     assert receiver.got == []
@@ -100,6 +100,6 @@ def test_a_name_that_rebinds_to_loopback_after_the_check_reaches_nothing(api, s,
 
 
 def test_production_refuses_loopback_webhooks():
-    problems = Config(ENV="production", AUDIT_KEY="k" * 40, WEBHOOK_ALLOW_LOOPBACK=True).production_problems()
+    problems = Config(ENV="production", AUDIT_KEY="k" * 40, WEBHOOK_ALLOW_LOOPBACK=True).problems()
     assert any(p.startswith("WEBHOOK_ALLOW_LOOPBACK") for p in problems)
-    assert not any("WEBHOOK" in p for p in Config(ENV="production", AUDIT_KEY="k" * 40).production_problems())
+    assert not any("WEBHOOK" in p for p in Config(ENV="production", AUDIT_KEY="k" * 40).problems())

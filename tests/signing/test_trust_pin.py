@@ -66,16 +66,15 @@ def test_party_signature_from_another_ca_is_not_this_courts(settings, stamper):
 
 
 def test_rotation_accepts_listed_fingerprints_only(settings, stamper):
-    import dataclasses
 
     import signing
 
     sealed = stamper.stamp(pdf_bytes(1), codes.new_code()).pdf
     current = pki.fingerprint(pki.seal_credentials(settings).cert)
     assert signing.verify(sealed, settings=settings).ok  # default: the configured seal
-    rotated = dataclasses.replace(settings, seal_fingerprints=f"{'ab' * 32}, {current.upper()}")
+    rotated = settings.changed(seal_fingerprints=f"{'ab' * 32}, {current.upper()}")
     assert signing.verify(sealed, settings=rotated).ok  # the old and the new, during a rotation
-    retired = dataclasses.replace(settings, seal_fingerprints="ab" * 32)
+    retired = settings.changed(seal_fingerprints="ab" * 32)
     report = signing.verify(sealed, settings=retired)
     assert not report.ok and report.signatures[0].failed == "seal_not_court"
 

@@ -30,7 +30,9 @@ def test_each_person_counts_once_whatever_the_outcome(app):
 
 
 def test_the_console_warns_near_the_threshold(console, app):
-    app.config.update(FACE_FILING_THRESHOLD=4, FACE_FILING_WARN_FRACTION=0.5)
+    from staff import settings
+
+    settings.configure(FACE_FILING_THRESHOLD=4, FACE_FILING_WARN_FRACTION=0.5)
     console.login()
     _person("201", face=True)
     quiet = console.get("/console/").get_data(as_text=True)

@@ -121,6 +121,6 @@ def test_after_a_check_the_photo_is_nowhere(client, world, run_jobs, app, caplog
     assert list(redis_conn.client().scan_iter("identity:face:req:*")) == []
     assert _database_hits(needles) == []
     assert _redis_hits(needles) == []
-    assert _file_hits(Path(app.config["INSTANCE_PATH"]), needles) == []
+    assert _file_hits(Path(app.instance_path), needles) == []
     assert _found(caplog.text.encode(), needles) == []
     assert [r for r in caplog.records if any(n in _as_bytes(r.args) for n in needles.values())] == []
