@@ -112,15 +112,21 @@ _overrides: dict[str, int | None] = {}
 
 
 def configure(overrides: Mapping[str, int | None]) -> None:
-    """Set operators' periods (days) by holding key, e.g. ``{"party_session": 14}``; an unknown
-    key or a negative number is refused so a typo never silently keeps data forever."""
+    """Set operators' periods (days) by holding key, e.g. ``{"party_session": 14}`` (from
+    ``RETENTION_DAYS``, bound by ``court.runtime.init``)."""
+    check(overrides)
+    _overrides.clear()
+    _overrides.update(overrides)
+
+
+def check(overrides: Mapping[str, int | None]) -> None:
+    """Refuse an unknown key, the case file's holdings or a period under a day, so a typo never
+    silently keeps data forever (a start-up line naming ``RETENTION_DAYS``)."""
     for key, value in overrides.items():
         if key not in _BY_KEY or _BY_KEY[key].action not in (DELETE, ANONYMISE, EXPIRE):
             raise ValueError(f"no retention period can be set for {key!r}")
         if value is not None and value < 1:
             raise ValueError(f"retention period of {key!r} must be at least one day")
-    _overrides.clear()
-    _overrides.update(overrides)
 
 
 def days(key: str) -> int | None:

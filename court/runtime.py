@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from court import audit, crypto, db, queue, redis_conn, settings, storage
+from court import audit, crypto, db, queue, redis_conn, retention, settings, storage
 from court.configured import Configured
 from court.settings import CourtSettings
 
@@ -26,6 +26,7 @@ _current: Configured[Runtime] = Configured("court.runtime.init()")
 def init(cfg: CourtSettings) -> Runtime:
     settings.bind(cfg)
     crypto.configure(cfg.secret_key, cfg.data_key, cfg.data_keys_previous)
+    retention.configure(cfg.retention_overrides)
     audit.configure(cfg.audit_key or None, cfg.secret_key, cfg.audit_retired_keys)
     db.init(cfg.database_url)
     url = cfg.redis_url or redis_conn.embedded_url(cfg.instance_path)

@@ -58,6 +58,8 @@ class CourtSettings(RoomSettings):
     # loopback only with WEBHOOK_ALLOW_LOOPBACK (development and tests; refused in production)
     webhook_allowed_networks: str = Field("", alias="WEBHOOK_ALLOWED_NETWORKS")
     webhook_allow_loopback: bool = Field(False, alias="WEBHOOK_ALLOW_LOOPBACK")
+    # personal data's periods (README: Privacy and retention): "party_session=14,dev_message=3"
+    retention_days: str = Field("", alias="RETENTION_DAYS")
 
     @model_validator(mode="before")
     @classmethod
@@ -86,6 +88,18 @@ class CourtSettings(RoomSettings):
 
         parse_networks(value)  # raises ValueError naming the network refused
         return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        from court import retention
+
+        retention.check(parse_retention(value))  # raises ValueError naming the holding refused
+        return value
+
+    @property
+    def retention_overrides(self) -> dict[str, int | None]:
+        return parse_retention(self.retention_days)
 
     @field_validator("s3_addressing_style")
     @classmethod
@@ -144,3 +158,14 @@ class CourtSettings(RoomSettings):
 
 _holder: RoomHolder[CourtSettings] = RoomHolder("court.runtime.init()")
 bind, current, configure = _holder.bind, _holder.current, _holder.configure
+
+
+def parse_retention(text: str) -> dict[str, int | None]:
+    """``"party_session=14, dev_message=3"`` as ``{"party_session": 14, "dev_message": 3}``."""
+    found: dict[str, int | None] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, days = item.partition("=")
+        if not sep or not days.strip().isdigit():
+            raise ValueError(f"{item!r}: write name=days, e.g. party_session=14")
+        found[key.strip()] = int(days)
+    return found

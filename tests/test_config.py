@@ -43,7 +43,9 @@ def test_a_variable_shared_by_rooms_has_one_default():
 
 @pytest.mark.parametrize(("name", "value"), [("FACE_PASS_SCORE", "abc"), ("SEAL_KEY_TYPE", "dsa"),
                                              ("SMTP_PORT", "99999"), ("WECHAT_AES_KEY", "short"),
-                                             ("JOB_RETRY_INTERVALS", "10,soon")])
+                                             ("JOB_RETRY_INTERVALS", "10,soon"),
+                                             ("RETENTION_DAYS", "party_sesion=30"),
+                                             ("RETENTION_DAYS", "case_consent=30")])
 def test_an_invalid_value_stops_start_up_with_one_line_naming_it(config, name, value):
     from app import create_app
 
