@@ -39,4 +39,5 @@ def init_app(app: Any) -> None:
         )
     settings.configure(cfg)
     app.extensions["identity_settings"] = cfg
+    from identity import jobs  # noqa: F401  (declares the room's jobs in the catalogue)
     app.cli.add_command(identity_cli)
