@@ -111,7 +111,10 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
         raise NotFound("请先完成实名登记", code="person_not_found")
     agreed = face_consent.require(s, person_id=person_id, holder_id=holder_id)
     if reply_to is not None:
-        queue.by_path(str(reply_to.get("job")))  # LookupError now, not a lost reply later
+        try:
+            queue.by_path(str(reply_to.get("job")))
+        except LookupError:  # refused now, rather than a reply lost after the check
+            raise ValueError("reply_to needs the path of a declared job under 'job'") from None
     check_upload(image)
     limits = _limits_for(s, person_id, holder_id, channel)
     for key, lim in limits:
