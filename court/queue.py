@@ -122,6 +122,8 @@ class Job(Generic[P, R]):
 def job(queue_name: str = "default", *, timeout: int = 600, result_ttl: int = 3600, id: str | None = None,
         retry: bool = True) -> Callable[[Callable[P, R]], Job[P, R]]:
     """Declare an RQ job (see the module docstring) and add it to the catalogue."""
+    if not isinstance(queue_name, str):  # the bare ``@queue.job`` of old: say so at import time
+        raise TypeError("declare a job with its queue: @queue.job(\"default\", ...)")
 
     def declare(fn: Callable[P, R]) -> Job[P, R]:
         declared = Job(fn, queue_name, timeout=timeout, result_ttl=result_ttl, id=id, retry=retry)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import gc
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,37 @@ def test_creating_the_app_twice_does_not_double_a_subscription(app, config):
     before = {k: len(events.subscribers(k)) for k in events.all_events()}
     create_app(config)
     assert {k: len(events.subscribers(k)) for k in events.all_events()} == before
+
+
+def test_a_job_declared_without_its_queue_is_refused_at_import():
+    def some_job(case_id: int) -> None:
+        """A job written the old way, ``@queue.job`` with nothing else."""
+
+    with pytest.raises(TypeError):
+        queue.job(some_job)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Probe(events.Event):
+    n: int
+
+
+def test_a_failing_handler_neither_undoes_the_commit_nor_silences_the_others(app, s):
+    from court.models import Court
+
+    heard: list[int] = []
+
+    def broken(ev: _Probe) -> None:
+        raise RuntimeError("a room's handler is broken")
+
+    events.subscribe(_Probe, broken)
+    events.subscribe(_Probe, lambda ev: heard.append(ev.n))
+    s.add(Court(name="第一法院", code="T01"))
+    events.emit(_Probe(41), s)
+    assert heard == []  # nothing before the commit
+    s.commit()
+    assert heard == [41]
+    assert s.query(Court).filter_by(code="T01").count() == 1
+    events.emit(_Probe(42), s)
+    s.rollback()
+    assert heard == [41]  # nothing after a rollback
