@@ -68,7 +68,9 @@ class StepReady(Event):
 
 @dataclass(frozen=True)
 class StepRefused(Event):
-    """A signer refused (CPL art. 150): the refusal is written into the transcript."""
+    """A signer refused after the court's seal, on a step the sealed document's record page lists
+    (CPL art. 150; ``court.services.flow_seal.note_needed``): the refusal is written into it, and
+    the flow waits for that note before it finishes. Other refusals are in the audit log only."""
 
     step_id: int
 
