@@ -4,8 +4,9 @@ account's settings and WeChat's rules are in :mod:`wechat`, below this room and 
 Public API for other folders:
 - :func:`bot.oauth.authorize_url`, :func:`bot.oauth.document_url`,
   :func:`bot.oauth.openid_from_code` — web OAuth for ``web_sign/``;
-- jobs by dotted path: ``bot.jobs.face_result`` (``identity/`` reports a face check),
-  ``bot.jobs.receipt_confirmation`` (``web_sign/`` after a party signs).
+- ``bot.jobs.face_result``, named by its path in a face check's ``reply_to`` (``identity/``
+  reports the check); the WeChat confirmation of a receipt answers
+  :class:`court.events.ReceiptSigned` (subscribed here).
 """
 from __future__ import annotations
 
@@ -29,3 +30,6 @@ def init_app(app: Flask) -> None:
 
         app.register_blueprint(simulator_bp)
     app.cli.add_command(bot_cli)
+    from bot import jobs
+
+    jobs.subscribe()  # receipts confirmed in WeChat

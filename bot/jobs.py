@@ -10,7 +10,7 @@ from typing import Any
 
 from bot import late_replies
 from bot.channel import CHANNEL
-from court import audit, db, display, queue, redis_conn
+from court import audit, db, display, events, queue, redis_conn
 from court.models import ChannelBinding, Document, ServiceRecord
 from court.services import identity_checks
 from handlers import conversation
@@ -18,7 +18,6 @@ from handlers.common import person_for
 from wechat import client
 
 log = logging.getLogger(__name__)
-FACE_RESULT_JOB = "bot.jobs.face_result"
 DONE_TTL = 7 * 86400
 
 
@@ -30,13 +29,14 @@ def _mark(marker: str) -> None:
     redis_conn.client().set(f"bot:job:{marker}", 1, ex=DONE_TTL)
 
 
+@queue.job("default")
 def push_texts(openid: str, texts: list[str]) -> None:
     """Send texts as customer-service messages, in order (overflow of a passive reply)."""
     for text in texts:
         client.send_text(openid, text)
 
 
-@queue.job
+@queue.job("default", id="wx-selfie-{1}")
 def face_check_from_media(person_id: int, media_id: str, openid: str, locale: str | None = None) -> None:
     """Download the selfie from WeChat and start the face check; its outcome comes back to
     :func:`face_result`. The image lives only in memory here and in identity's check."""
@@ -47,7 +47,7 @@ def face_check_from_media(person_id: int, media_id: str, openid: str, locale: st
     from identity import face
 
     image = client.download_media(media_id)
-    reply_to = {"job": FACE_RESULT_JOB, "channel": CHANNEL.name, "user": openid, "ref": media_id, "locale": locale}
+    reply_to = {"job": face_result.path, "channel": CHANNEL.name, "user": openid, "ref": media_id, "locale": locale}
     try:
         with db.transaction() as s:
             face.request_check(s, person_id, image, reply_to=reply_to, channel=CHANNEL.name,
@@ -63,7 +63,7 @@ def face_check_from_media(person_id: int, media_id: str, openid: str, locale: st
     _mark(marker)
 
 
-@queue.job
+@queue.job("default")
 def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
     """Tell the user how their face check went, and carry on with what waited for it."""
     marker = f"face-result:{reply_to.get('ref') or reply_to.get('user')}:{outcome.get('ok')}"
@@ -81,9 +81,9 @@ def face_result(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
         {"result": result, "at": db.utcnow().isoformat()}, person_id=person_id))
 
 
-@queue.job
+@queue.job("notify", id="receipt-confirmation-{0}")
 def receipt_confirmation(service_record_id: int) -> None:
-    """After a party signs for a document (``web_sign/`` enqueues this), confirm it in WeChat
+    """After a party signs for a document (:class:`~court.events.ReceiptSigned`), confirm it in WeChat
     with the receipt number, if the party follows the account."""
     marker = f"receipt:{service_record_id}"
     if _done(marker):
@@ -118,3 +118,12 @@ def openids_of(person_id: int) -> list[str]:
         select(ChannelBinding.address).where(ChannelBinding.person_id == person_id, ChannelBinding.channel == CHANNEL.name,
                                              ChannelBinding.verified_at.is_not(None))
     ))
+
+
+def subscribe() -> None:
+    """The domain events this room answers (called by ``bot.init_app``)."""
+    events.subscribe(events.ReceiptSigned, _receipt_signed)
+
+
+def _receipt_signed(ev: events.ReceiptSigned) -> None:
+    receipt_confirmation.enqueue(ev.service_record_id)

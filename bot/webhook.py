@@ -20,10 +20,10 @@ import time
 from flask import Blueprint, Response, request
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
-from bot import convert, dedupe, replay
+from bot import convert, dedupe, jobs, replay
 from bot.channel import CHANNEL
 from bot.security import RefusedError, check_age, check_signature, check_xml_shape
-from court import db, queue
+from court import db
 from court.i18n import _
 from handlers import conversation, state
 from wechat import settings as bot_settings
@@ -31,7 +31,6 @@ from wechat import window
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
-PUSH_JOB = "bot.jobs.push_texts"
 
 
 def _refuse(exc: RefusedError) -> Response:
@@ -132,7 +131,7 @@ def _process(msg, inbound, fetched_state) -> str:  # type: ignore[no-untyped-def
         replies = conversation.handle(s, inbound, CHANNEL, st)
         first, rest = convert.combine(replies)
         if rest:
-            queue.enqueue(PUSH_JOB, inbound.user, rest, session=s)
+            jobs.push_texts.enqueue(inbound.user, rest, session=s)
         s.commit()
     except BaseException:
         s.rollback()

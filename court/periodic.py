@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from court import queue, redis_conn
 
@@ -22,24 +23,27 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Chain:
     name: str  # e.g. "flow-sweep"
-    job: str  # dotted path of the RQ job
+    job: queue.Job[..., Any]  # the declared job (its queue is the chain's)
     interval: Callable[[], int]  # seconds, read each time (settings may change in tests)
-    queue_name: str = "default"
 
     @property
     def key(self) -> str:
-        return f"periodic:{self.name}:chain"
+        return key(self.name)
+
+
+def key(name: str) -> str:
+    """The Redis key holding the id of chain ``name``'s next scheduled run."""
+    return f"periodic:{name}:chain"
 
 
 def schedule_next(chain: Chain, *, force: bool = False) -> bool:
     interval = max(1, int(chain.interval()))
-    q = queue.queue(chain.queue_name)
-    if not q.is_async:
+    if not queue.queue(chain.job.queue_name).is_async:
         return False
     job_id = f"{chain.name}-{uuid.uuid4().hex[:12]}"
     if not redis_conn.client().set(chain.key, job_id, nx=not force, ex=interval * 3):
         return False
-    q.enqueue_in(timedelta(seconds=interval), chain.job, job_id=job_id, result_ttl=interval * 2, failure_ttl=86400)
+    chain.job.schedule_link(timedelta(seconds=interval), job_id=job_id, result_ttl=interval * 2)
     return True
 
 

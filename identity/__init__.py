@@ -26,4 +26,5 @@ def init_app(app: Any) -> None:
     from identity.cli import identity_cli
 
     app.extensions["identity_settings"] = settings.bind(room_settings.of(app, "identity"))
+    from identity import jobs  # noqa: F401  (declares the room's jobs in the catalogue)
     app.cli.add_command(identity_cli)

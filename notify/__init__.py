@@ -3,7 +3,8 @@
 ``init_app`` (one line in ``create_app``) binds the notify settings (checked at start-up with
 every other room's, by ``config.py``) and registers the ``/s/<token>`` landing, the
 delivery-report callbacks, ``/dev/phone`` (development gateways only), the worker-start hook that
-keeps the outbox sweep scheduled, and ``flask court push``.
+keeps the outbox sweep scheduled, ``flask court push``, and the subscriptions to the domain
+events this room answers (``notify/jobs.py``).
 """
 from __future__ import annotations
 
@@ -22,4 +23,7 @@ def init_app(app: Flask) -> None:
     if registry.development_channels(cfg):
         app.register_blueprint(views.dev_bp)
     app.extensions.setdefault("court_worker_hooks", []).append(sweep.ensure_scheduled)
+    from notify import jobs
+
+    jobs.subscribe()  # outbox rows, ready steps, finished flows, resends, delivery reports
     app.extensions.setdefault("court_cli_commands", []).extend(cli.COMMANDS)

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 
-from court import audit, db, queue
+from court import audit, db
 from court import settings as court_settings
 from court.errors import DomainError
 from court.models import Notification, NotificationStatus
@@ -30,7 +30,6 @@ from notify.providers import registry
 from notify.providers.base import Outgoing, SendResult
 
 log = logging.getLogger(__name__)
-BATCH_JOB = "notify.jobs.dispatch_batch"
 S = NotificationStatus
 
 
@@ -175,8 +174,9 @@ def _record(results: list[SendResult], summary: Summary) -> None:
                                   "error": (error or "")[:200] or None})
         wechat_fallback.apply(s, results)  # WeChat could not reach them: SMS instead, staff told
         for delay, nids in retries.items():
-            queue.enqueue(BATCH_JOB, nids, queue_name="notify", delay=timedelta(seconds=delay) if delay else None, session=s,
-                          job_id=f"notification-retry-{nids[0]}-{len(nids)}-{int(now.timestamp())}")
+            from notify import jobs  # (not at the top: notify.jobs imports this module)
+            jobs.dispatch_batch.enqueue(nids, key=f"retry-{nids[0]}-{len(nids)}-{int(now.timestamp())}",
+                                        delay=timedelta(seconds=delay) if delay else None, session=s)
 
 
 def _bulk_update(s, updates: list[dict[str, object]]) -> None:  # type: ignore[no-untyped-def]

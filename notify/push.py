@@ -24,14 +24,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue
+from court import audit, db
 from court.errors import DomainError, NotFound
 from court.models import Case, NoticePush, Notification, NotificationStatus, Party, PartyRole, ServiceRecord
 from court.services import consent, consent_addresses
 from notify import messages, push_recipients, settings
 
-FAN_OUT_JOB = "notify.jobs.fan_out"
-DISPATCH_JOB = "notify.jobs.dispatch_batch"
 S = NotificationStatus
 
 
@@ -117,7 +115,8 @@ def start_push(
     audit.record(s, "notice.push_created", actor=actor, subject=f"push:{push.id}",
                  details={"template": template, "cases": len(ok.case_ids), "recipients": ok.recipients,
                           "total": ok.total})
-    queue.enqueue(FAN_OUT_JOB, push.id, queue_name="notify", job_id=f"push-{push.id}", session=s)
+    from notify import jobs  # (not at the top: notify.jobs imports this module)
+    jobs.fan_out.enqueue(push.id, key="", session=s)
     return push
 
 
@@ -314,8 +313,8 @@ def fan_out(push_id: int, *, on_chunk: Callable[[int], None] | None = None) -> i
             push.cursor = parties[-1].id
             push.queued += len(rows)
             if pending:
-                queue.enqueue(DISPATCH_JOB, pending, queue_name="notify", session=s,
-                              job_id=f"push-{push.id}-chunk-{push.cursor}")
+                from notify import jobs  # (not at the top: notify.jobs imports this module)
+                jobs.dispatch_batch.enqueue(pending, key=f"push-{push.id}-chunk-{push.cursor}", session=s)
             written += len(rows)
         if on_chunk:
             on_chunk(written)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue
+from court import audit, db
 from court.errors import DomainError
 from court.models import (
     Document,
@@ -36,7 +36,6 @@ from court.models import (
 from court.services import agents, consent, consent_addresses, outbox, service_actions
 from notify import links, messages, settings
 
-ESCALATE_JOB = "notify.jobs.escalate"
 OPEN_STEP = (StepStatus.READY, StepStatus.RUNNING)
 STEP_TEMPLATE = {StepAction.RECEIVE: "document_ready", StepAction.SIGN: "sign_request"}
 STAFF_ACTION = {StepAction.APPROVE: "审批用印", StepAction.SIGN: "签名"}
@@ -67,8 +66,8 @@ def _send(s: Session, *, channel: str, address: str, template: str, params: dict
 def _schedule(s: Session, rec: ServiceRecord, at: datetime) -> None:
     rec.next_check_at = at
     delay = max(timedelta(0), at - db.utcnow())
-    queue.enqueue(ESCALATE_JOB, rec.id, queue_name="notify", delay=delay, session=s,
-                  job_id=f"escalate-{rec.id}-{rec.stage}-{int(at.timestamp())}")
+    from notify import jobs  # (not at the top: notify.jobs imports this module)
+    jobs.escalate.enqueue(rec.id, key=f"{rec.stage}-{int(at.timestamp())}", delay=delay, session=s)
 
 
 def _flag(s: Session, rec: ServiceRecord, party: Party, doc: Document, reason: str) -> None:

@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue
+from court import audit, db
 from court.chinatime import CHINA
 from court.models import DeliveryReport, Notification, NotificationStatus, ServiceRecord
 from court.services import service_date
 
-ESCALATE_JOB = "notify.jobs.escalate"
 REACHED = (NotificationStatus.DELIVERED, NotificationStatus.OPENED)
 LIVE_STAGES = ("wechat", "sms", "email")
 
@@ -52,8 +51,8 @@ def record_event(s: Session, n: Notification, event: str, at: datetime, detail: 
             # this channel cannot reach the party: escalate now rather than wait (an agent's failed
             # message leaves the party's other ways, and the usual deadline, in place)
             rec.next_check_at = db.utcnow()
-            queue.enqueue(ESCALATE_JOB, rec.id, queue_name="notify", job_id=f"escalate-{rec.id}-failed-{n.id}",
-                          session=s)
+            from notify import jobs  # (not at the top: notify.jobs imports this module)
+            jobs.escalate.enqueue(rec.id, key=f"failed-{n.id}", session=s)
     s.flush()
 
 

@@ -16,12 +16,11 @@ start and every dispatch make sure the chain is alive) the sweep
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
-from court import db, queue, redis_conn
+from court import db, events, periodic
 from court.models import (
     FlowStatus,
     FlowStep,
@@ -38,8 +37,8 @@ from notify.providers import registry
 
 log = logging.getLogger(__name__)
 S = NotificationStatus
-SWEEP_JOB = "notify.jobs.sweep"
-CHAIN_KEY = "notify:sweep:chain"
+CHAIN_NAME = "notify-sweep"
+CHAIN_KEY = periodic.key(CHAIN_NAME)
 GRACE = timedelta(seconds=30)  # a fresh row's own job normally runs within this
 PUSH_STALE = timedelta(minutes=2)
 BATCH = 500
@@ -47,6 +46,8 @@ LIMIT = 50_000  # rows looked at per sweep
 
 
 def run() -> dict[str, int]:
+    from notify import jobs  # (not at the top: notify.jobs imports this module)
+
     now = db.utcnow()
     cfg = settings.get()
     out = {"pending": 0, "stuck_sent": 0, "stuck_retry": 0, "pushes": 0, "escalations": 0, "steps": 0,
@@ -58,7 +59,7 @@ def run() -> dict[str, int]:
             or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
         ).order_by(Notification.id).limit(LIMIT)))
         for i in range(0, len(ids), BATCH):
-            queue.enqueue("notify.jobs.dispatch_batch", ids[i : i + BATCH], queue_name="notify", session=s)
+            jobs.dispatch_batch.enqueue(ids[i : i + BATCH], key=f"sweep-{ids[i]}-{int(now.timestamp())}", session=s)
         out["pending"] = len(ids)
         # 2. rows a dead worker left "sending"
         stuck = s.execute(select(Notification.id, Notification.channel).where(
@@ -81,20 +82,20 @@ def run() -> dict[str, int]:
                           .values(status=S.PENDING, next_attempt_at=None)
                           .execution_options(synchronize_session=False))
                 for i in range(0, len(retry), BATCH):
-                    queue.enqueue("notify.jobs.dispatch_batch", retry[i : i + BATCH], queue_name="notify", session=s)
+                    jobs.dispatch_batch.enqueue(retry[i : i + BATCH], key=f"stuck-{retry[i]}-{int(now.timestamp())}",
+                                                session=s)
             out["stuck_sent"] += len(known)
             out["stuck_retry"] += len(retry)
         # 3. fan-outs that stopped
         for push_id in s.scalars(select(NoticePush.id).where(
                 NoticePush.status.in_(("queued", "running")), NoticePush.created_at <= now - GRACE,
                 or_(NoticePush.heartbeat_at.is_(None), NoticePush.heartbeat_at <= now - PUSH_STALE))):
-            queue.enqueue("notify.jobs.fan_out", push_id, queue_name="notify", session=s,
-                          job_id=f"push-{push_id}-resume-{int(now.timestamp())}")
+            jobs.fan_out.enqueue(push_id, key=f"-resume-{int(now.timestamp())}", session=s)
             out["pushes"] += 1
         # 4. escalations due
         for rec_id in s.scalars(select(ServiceRecord.id).where(
                 ServiceRecord.stage.in_(("wechat", "sms", "email")), ServiceRecord.next_check_at <= now).limit(1000)):
-            queue.enqueue("notify.jobs.escalate", rec_id, queue_name="notify", session=s)
+            jobs.escalate.enqueue(rec_id, key=f"sweep-{int(now.timestamp())}", session=s)
             out["escalations"] += 1
         # 5. ready steps whose actor was never told (the step_ready job was lost)
         steps = s.execute(select(FlowStep.id, FlowStep.party_id).join(SigningFlow).where(
@@ -109,8 +110,7 @@ def run() -> dict[str, int]:
             for st in steps:
                 if st.id in told_records or told_keys & set(_keys(st.id)):
                     continue
-                queue.enqueue("notify.jobs.step_ready", st.id, queue_name="notify", session=s,
-                              job_id=f"step-ready-{st.id}")
+                jobs.step_ready.enqueue(st.id, session=s)
                 out["steps"] += 1
     # 6. events for the court's systems (their own transactions: a receiver never holds this one)
     from notify import webhooks
@@ -121,8 +121,7 @@ def run() -> dict[str, int]:
 
     with db.transaction() as s:
         for case_id in lifecycle.ready_to_archive(s):
-            queue.enqueue(lifecycle.ARCHIVE_JOB, case_id, queue_name="default", session=s,
-                          job_id=f"archive-case-{case_id}-{int(now.timestamp())}")
+            events.emit(events.ArchiveRequested(case_id, key=f"-{int(now.timestamp())}"), s)
             out["archives"] += 1
     return out
 
@@ -131,34 +130,25 @@ def _keys(step_id: int) -> list[str]:
     return [f"step:{step_id}:{c}" for c in ("wechat", "sms", "email", "staff", "none")]
 
 
+def _chain() -> periodic.Chain:
+    from notify import jobs
+
+    return periodic.Chain(CHAIN_NAME, jobs.sweep, lambda: max(5, int(settings.get().NOTIFY_SWEEP_SECONDS)))
+
+
 def schedule_next(force: bool = False) -> bool:
-    """Keep one self-rescheduling sweep chain alive. ``CHAIN_KEY`` holds the id of the next
-    scheduled sweep; it expires if the chain breaks, and the next caller starts a new one."""
-    cfg = settings.get()
-    interval = max(5, int(cfg.NOTIFY_SWEEP_SECONDS))
-    q = queue.queue("notify")
-    if not q.is_async:
-        return False
-    job_id = f"notify-sweep-{uuid.uuid4().hex[:12]}"
-    if not redis_conn.client().set(CHAIN_KEY, job_id, nx=not force, ex=interval * 3):
-        return False
-    q.enqueue_in(timedelta(seconds=interval), SWEEP_JOB, job_id=job_id, result_ttl=interval * 2, failure_ttl=86400)
-    return True
+    """Keep one self-rescheduling sweep chain alive (:mod:`court.periodic`): ``CHAIN_KEY`` holds
+    the id of the next scheduled sweep; it expires if the chain breaks, and the next caller starts
+    a new one."""
+    return periodic.schedule_next(_chain(), force=force)
 
 
 def continue_chain(current_job_id: str | None) -> None:
     """Called by the sweep job: the chain's owner schedules the next run; a stray duplicate
     does not (so two chains never run side by side)."""
-    owner = redis_conn.client().get(CHAIN_KEY)
-    if current_job_id and owner is not None and owner.decode() == current_job_id:
-        schedule_next(force=True)
-    else:
-        ensure_scheduled()
+    periodic.continue_chain(_chain(), current_job_id)
 
 
 def ensure_scheduled() -> None:
     """Cheap check, called at worker start and by dispatch jobs: restart a broken chain."""
-    try:
-        schedule_next(force=False)
-    except Exception:  # Redis trouble: the next call tries again
-        log.warning("could not schedule the notify sweep", exc_info=True)
+    periodic.ensure(_chain())

@@ -32,13 +32,12 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
-from court import crypto, db, queue
+from court import crypto, db
 from court.errors import DomainError
 from court.models import WebhookDelivery
 from court.services import webhooks
 
 log = logging.getLogger(__name__)
-DELIVER_JOB = "notify.jobs.deliver_webhook"
 TIMEOUT = (3.0, 10.0)  # connect, read
 USER_AGENT = "court-platform-webhooks/1"
 
@@ -136,7 +135,8 @@ def pump(*, now: datetime | None = None) -> dict[str, int]:
     with db.transaction() as s:
         due = webhooks.claim_due(s, now=now)
         for did in due:
-            queue.enqueue(DELIVER_JOB, did, queue_name="notify", session=s)
+            from notify import jobs  # (not at the top: notify.jobs imports this module)
+            jobs.deliver_webhook.enqueue(did, session=s)
     return {"collected": made, "queued": len(due)}
 
 

@@ -55,6 +55,9 @@ def init_app(app: Flask) -> None:
     register(app)
     bundle_cli.register(app)
     _init_audit_anchoring(app, settings)
+    from signing import jobs
+
+    jobs.subscribe()  # seals, refusal notes, credentials, archives
 
 
 def _init_audit_anchoring(app: Flask, settings: SigningSettings) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from court import db, storage
+from court import db, events, queue, storage
 from court.models import Case, CaseStatus
-from court.queue import job
 from court.services import lifecycle
 
 log = logging.getLogger(__name__)
 
 
-@job
+@queue.job("default", id="archive-case-{0}{key}")
 def archive_case(case_id: int) -> str:
     """Idempotent: an archived case is left alone; a case with flows still running waits for the
     sweep to ask again once they have finished."""
@@ -33,3 +32,8 @@ def archive_case(case_id: int) -> str:
         lifecycle.mark_archived(s, case, key=key, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     log.info("case %s archived (%d bytes)", case_id, len(data))
     return "archived"
+
+
+def archive_requested(ev: events.ArchiveRequested) -> None:
+    """A case was closed, or the sweep asks again: keep its file (subscribed in ``signing/jobs.py``)."""
+    archive_case.enqueue(ev.case_id, key=ev.key)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,12 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from court import audit, audit_chain, db, queue, redis_conn
+from court import audit, audit_chain, db, periodic, queue
 from court.models import AuditAnchor
 from signing import pki, tsa
 from signing import settings as signing_settings
 
 log = logging.getLogger(__name__)
-JOB = "signing.audit_anchor.anchor_job"
-CHAIN_KEY = "audit:anchor:next"
 FULL_CHECK_EVERY = timedelta(days=1)
 
 
@@ -120,6 +117,7 @@ def check_token(token: bytes, digest: bytes) -> str | None:
 
 # --- the periodic job ------------------------------------------------------------------------
 
+@queue.job("default", retry=False)
 def anchor_job() -> None:
     """RQ job: anchor the head, then keep the chain of scheduled anchoring jobs alive."""
     from rq import get_current_job
@@ -132,23 +130,15 @@ def anchor_job() -> None:
         log.error("%s", exc)
     finally:
         current = get_current_job()
-        owner = redis_conn.client().get(CHAIN_KEY)
-        if current is not None and redis_conn.text(owner) == current.id:
-            schedule_next(force=True)
+        periodic.continue_chain(CHAIN, current.id if current else None)
+
+
+CHAIN = periodic.Chain("audit-anchor", anchor_job, lambda: signing_settings.current().audit_anchor_minutes * 60)
 
 
 def schedule_next(force: bool = False) -> bool:
-    """Keep one self-rescheduling anchoring job queued (``CHAIN_KEY`` names it and expires if
-    the chain breaks, so the next worker start restarts it)."""
-    q = queue.queue("default")
-    if not q.is_async:
-        return False
-    interval = signing_settings.current().audit_anchor_minutes * 60
-    job_id = f"audit-anchor-{uuid.uuid4().hex[:12]}"
-    if not redis_conn.client().set(CHAIN_KEY, job_id, nx=not force, ex=interval * 3):
-        return False
-    q.enqueue_in(timedelta(seconds=interval), JOB, job_id=job_id, result_ttl=interval * 2, failure_ttl=86400)
-    return True
+    """Keep one self-rescheduling anchoring job queued (:mod:`court.periodic`)."""
+    return periodic.schedule_next(CHAIN, force=force)
 
 
 def ensure_scheduled() -> None:

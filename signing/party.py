@@ -16,12 +16,12 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue, storage
+from court import audit, db, storage
 from court.errors import Conflict, DomainError, Forbidden, NotFound
 from court.models import Document, DocumentVersion, FlowStep, Person, Staff, StepAction, StepStatus
 from court.services import agents, documents, flow_steps, identity_checks
 from court.services import staff as staff_service
-from signing import fonts, pki, sealimage, tsa
+from signing import fonts, jobs, pki, sealimage, tsa
 from signing.approval import approve
 from signing.cms import CmsSigner
 from signing.pagegeometry import Placement
@@ -29,7 +29,6 @@ from signing.service import field_name, field_rect, locked_step
 from signing.settings import current
 
 log = logging.getLogger(__name__)
-SIGN_JOB = "signing.jobs.sign_step"
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
 
 
@@ -77,8 +76,8 @@ def request_sign(s: Session, step: FlowStep, signature_png: bytes, *, person_id:
     if step.status not in (StepStatus.READY, StepStatus.RUNNING):
         raise Conflict("还未轮到该步骤或该步骤已完成", code="step_not_ready")
     key = storage.store().put(signature_png)
-    job_id = f"sign-step-{step.id}-{step.attempts}"
-    queue.enqueue(SIGN_JOB, step.id, key, person_id, staff_id, queue_name="signing", job_id=job_id, session=s)
+    job_id = jobs.sign_step.enqueue(step.id, key, person_id, staff_id, key=step.attempts, session=s)
+    assert job_id is not None  # the declaration has an id scheme
     return job_id
 
 

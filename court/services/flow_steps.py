@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue
+from court import audit, db, events
 from court.errors import Conflict, DomainError
 from court.models import (
     DocumentStatus,
@@ -26,7 +26,7 @@ from court.models import (
 from court.services import receipts
 from court.services import staff as staff_service
 from court.services.flow_seal import note_needed
-from court.services.flows import ACTED, FINISHED_JOB, NOTE_JOB, advance
+from court.services.flows import ACTED, advance
 
 
 def _actionable(step: FlowStep) -> None:
@@ -86,7 +86,7 @@ def refuse_step(s: Session, step: FlowStep, reason: str, *, actor: str) -> FlowS
         _return_flow(s, step)
         return step
     if note_needed(step):
-        queue.enqueue(NOTE_JOB, step.id, queue_name="signing", job_id=f"refusal-note-{step.id}", session=s)
+        events.emit(events.StepRefused(step.id), s)
     advance(s, step.flow)
     return step
 
@@ -169,7 +169,7 @@ def cancel_flow(s: Session, flow: SigningFlow, reason: str, *, actor: str) -> Si
     audit.record(s, "flow.cancelled", actor=actor, case_id=doc.case_id, subject=f"flow:{flow.id}",
                  details={"document_id": doc.id, "reason": reason[:500], "cancelled_notifications": cancelled,
                           "open_steps": [st.id for st in flow.steps if st.status not in ACTED]})
-    queue.enqueue(FINISHED_JOB, flow.id, queue_name="notify", job_id=f"flow-finished-{flow.id}", session=s)
+    events.emit(events.FlowFinished(flow.id), s)
     return flow
 
 

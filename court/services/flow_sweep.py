@@ -21,12 +21,10 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from court import db, locks, periodic, queue, redis_conn
+from court import db, events, locks, periodic, queue, redis_conn
 from court.models import FlowStatus, FlowStep, SigningFlow, StepAction, StepStatus
-from court.services import flows
 
 log = logging.getLogger(__name__)
-SWEEP_JOB = "court.services.flow_sweep.sweep_job"
 LAST_RUN_KEY = "flowsweep:last_run"
 LIMIT = 5000
 WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
@@ -35,9 +33,6 @@ _interval = {"seconds": 30}
 
 def configure(interval_seconds: int) -> None:
     _interval["seconds"] = max(1, int(interval_seconds))
-
-
-CHAIN = periodic.Chain("flow-sweep", SWEEP_JOB, lambda: _interval["seconds"], queue_name="signing")
 
 
 def _suspect_key(step_id: int) -> str:
@@ -51,7 +46,8 @@ def _sweep_job_key(step_id: int) -> str:
 def _job_ids(step_id: int, attempts: int) -> list[str]:
     """The ids a live job of this step may have: the flow's own (this attempt or, while RQ
     waits to retry, the one before) and the last one this sweep made."""
-    ids = [f"seal-step-{step_id}-{attempts}", f"seal-step-{step_id}-{max(0, attempts - 1)}"]
+    ids = [events.SealRequested.job_id(step_id, str(attempts)),
+           events.SealRequested.job_id(step_id, str(max(0, attempts - 1)))]
     made = redis_conn.client().get(_sweep_job_key(step_id))
     if made:
         ids.append(redis_conn.text(made) or "")
@@ -88,9 +84,10 @@ def run() -> dict[str, int]:
         if conn.set(_suspect_key(step_id), "1", nx=True, ex=interval * 4):
             out["suspect"] += 1  # first sighting: its job may be on its way (enqueued after commit)
             continue
-        job_id = f"seal-step-{step_id}-{attempts}-sweep-{uuid.uuid4().hex[:8]}"
+        key = f"{attempts}-sweep-{uuid.uuid4().hex[:8]}"
+        job_id = events.SealRequested.job_id(step_id, key)
         conn.set(_sweep_job_key(step_id), job_id, ex=86400)
-        queue.enqueue(flows.SEAL_JOB, step_id, queue_name="signing", job_id=job_id)
+        events.emit(events.SealRequested(step_id, key))
         conn.delete(_suspect_key(step_id))
         out["requeued"] += 1
         log.warning("seal step %s had no live job; enqueued %s", step_id, job_id)
@@ -98,7 +95,7 @@ def run() -> dict[str, int]:
     return out
 
 
-@queue.job
+@queue.job("signing", retry=False)
 def sweep_job() -> dict[str, int]:
     from rq import get_current_job
 
@@ -107,6 +104,9 @@ def sweep_job() -> dict[str, int]:
     finally:
         current = get_current_job()
         periodic.continue_chain(CHAIN, current.id if current else None)
+
+
+CHAIN = periodic.Chain("flow-sweep", sweep_job, lambda: _interval["seconds"])
 
 
 def ensure_scheduled() -> None:

@@ -1,8 +1,9 @@
 """Signing flows: lay out the steps, start them, and move the flow on as each step is acted on.
 
-When a step becomes ready the flow enqueues the work it needs by dotted path:
-a SEAL step runs ``signing.jobs.seal_step``; a party's RECEIVE/SIGN step and a staff member's
-APPROVE/SIGN step run ``notify.jobs.step_ready`` so the actor is told. Court staff and parties
+When a step becomes ready the flow emits the event that asks for the work it needs
+(:mod:`court.events`): a SEAL step :class:`~court.events.SealRequested` (the signing room seals);
+a party's RECEIVE/SIGN step and a staff member's APPROVE/SIGN step
+:class:`~court.events.StepReady` (the actor is told). Court staff and parties
 act through :func:`~court.services.flow_steps.complete_step` /
 :func:`~court.services.flow_steps.refuse_step` (:mod:`court.services.flow_steps`); the signing
 jobs report back through the same functions, so every transition is audited in one place.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue
+from court import audit, db, events
 from court.errors import Conflict, DomainError
 from court.models import (
     Document,
@@ -35,10 +36,6 @@ from court.models import (
 from court.services import lifecycle
 from court.services.flow_seal import check_seal_rules, step_settled
 
-SEAL_JOB = "signing.jobs.seal_step"
-NOTE_JOB = "signing.jobs.refusal_note"
-NOTIFY_JOB = "notify.jobs.step_ready"
-FINISHED_JOB = "notify.jobs.flow_finished"
 ACTED = (StepStatus.DONE, StepStatus.REFUSED)
 
 
@@ -172,9 +169,9 @@ def advance(s: Session, flow: SigningFlow) -> None:
         step.status = StepStatus.READY
         s.flush()
         if step.action is StepAction.SEAL:
-            queue.enqueue(SEAL_JOB, step.id, queue_name="signing", job_id=f"seal-step-{step.id}-{step.attempts}", session=s)
+            events.emit(events.SealRequested(step.id, str(step.attempts)), s)
         else:
-            queue.enqueue(NOTIFY_JOB, step.id, queue_name="notify", job_id=f"step-ready-{step.id}", session=s)
+            events.emit(events.StepReady(step.id), s)
     if all(step_settled(step) for step in flow.steps):
         flow.status = FlowStatus.COMPLETED
         flow.completed_at = db.utcnow()
@@ -184,7 +181,7 @@ def advance(s: Session, flow: SigningFlow) -> None:
             s, "flow.completed", case_id=flow.document.case_id, subject=f"flow:{flow.id}",
             details={"refused_steps": refused},
         )
-        queue.enqueue(FINISHED_JOB, flow.id, queue_name="notify", job_id=f"flow-finished-{flow.id}", session=s)
+        events.emit(events.FlowFinished(flow.id), s)
     s.flush()
 
 

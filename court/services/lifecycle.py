@@ -2,7 +2,7 @@
 
 Closing a case asks for its archive: once no signing flow of the case is still running (a
 judgment served at closing is still being signed for), a job exports the electronic case file
-(``signing/archive.py``), keeps it in the file store and marks the case archived. An archived
+(the :class:`~court.events.ArchiveRequested` event), keeps it in the file store and marks the case archived. An archived
 case is read-only: no parties, documents, flows, hearings or notices are added to it. A closed
 case still finishes what is running but takes nothing new.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from court import audit, db, display, queue
+from court import audit, db, display, events
 from court.errors import Conflict, DomainError
 from court.models import Case, CaseStatus, Document, FlowStatus, SigningFlow
 
-ARCHIVE_JOB = "signing.archive.archive_case"
 MOVES: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.OPEN: frozenset({CaseStatus.IN_TRIAL, CaseStatus.CLOSED}),
     CaseStatus.IN_TRIAL: frozenset({CaseStatus.CLOSED}),
@@ -45,7 +44,7 @@ def change_status(s: Session, case: Case, new: CaseStatus, *, actor: str, reason
     audit.record(s, "case.status_changed", actor=actor, case_id=case.id, subject=f"case:{case.id}",
                  details={"from": old.value, "to": new.value, "reason": (reason or "")[:200]})
     if new is CaseStatus.CLOSED:
-        queue.enqueue(ARCHIVE_JOB, case.id, queue_name="default", job_id=f"archive-case-{case.id}", session=s)
+        events.emit(events.ArchiveRequested(case.id), s)
     return case
 
 

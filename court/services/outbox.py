@@ -1,16 +1,14 @@
 """The transactional outbox: a notification row is written in the caller's transaction and its
-dispatch job is sent only after that transaction commits (``notify.jobs.dispatch``). A
-periodic sweep in ``notify/`` re-enqueues anything still pending, so nothing is lost."""
+:class:`~court.events.NotificationAdded` event leaves only after that transaction commits (the
+notify room sends the row). A periodic sweep re-enqueues anything still pending, so nothing is lost."""
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from court import queue
+from court import events
 from court.models import Notification
-
-DISPATCH_JOB = "notify.jobs.dispatch"
 
 
 def add(
@@ -26,5 +24,5 @@ def add(
     )
     s.add(n)
     s.flush()
-    queue.enqueue(DISPATCH_JOB, n.id, queue_name="notify", job_id=f"notification-{n.id}", session=s)
+    events.emit(events.NotificationAdded(n.id), s)
     return n

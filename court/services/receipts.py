@@ -2,20 +2,16 @@
 
 Called by the flow engine the moment a party's RECEIVE step is done, in the same transaction:
 the service record gets ``signed_at`` and a receipt number, and the e-service credential job
-(``signing.jobs.issue_credential``) and the WeChat confirmation (``bot.jobs.receipt_confirmation``)
-are queued after commit. Idempotent: a second call changes nothing.
+and the party's confirmation follow after commit (the :class:`~court.events.ReceiptSigned` event). Idempotent: a second call changes nothing.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from court import audit, db, queue
+from court import audit, db, events
 from court.models import FlowStep, ServiceRecord, StepAction, StepStatus
 from court.services import agents, service_date
-
-CREDENTIAL_JOB = "signing.jobs.issue_credential"
-CONFIRM_JOB = "bot.jobs.receipt_confirmation"
 
 
 def record_for(s: Session, party_id: int, document_id: int) -> ServiceRecord | None:
@@ -49,8 +45,7 @@ def record_receipt(s: Session, step: FlowStep, *, actor: str | None = None) -> S
                  subject=f"service_record:{rec.id}",
                  details={"document_id": document_id, "step_id": step.id, "receipt": rec.receipt_number,
                           "signed_by": actor, "acted_for": rec.acted_for})
-    queue.enqueue(CREDENTIAL_JOB, rec.id, queue_name="signing", job_id=f"credential-{rec.id}", session=s)
-    queue.enqueue(CONFIRM_JOB, rec.id, queue_name="notify", job_id=f"receipt-confirmation-{rec.id}", session=s)
+    events.emit(events.ReceiptSigned(rec.id), s)
     return rec
 
 

@@ -43,7 +43,6 @@ from court.models import (
 )
 
 log = logging.getLogger(__name__)
-PURGE_JOB = "court.services.retention.purge_job"
 PURGED = "已清除"  # what an anonymised name or address reads
 PURGED_HASH_PREFIX = "purged:"  # an anonymised person's lookup hash: unique, matches no ID number
 BATCH, MAX_BATCHES = 500, 100
@@ -241,10 +240,7 @@ def purge(*, dry_run: bool = False, now: datetime | None = None, batch: int = BA
 
 # --- the daily job ---------------------------------------------------------------------------
 
-CHAIN = periodic.Chain("retention-purge", PURGE_JOB, lambda: DAY_SECONDS)
-
-
-@queue.job
+@queue.job("default", retry=False)
 def purge_job() -> dict[str, int]:
     """The daily run (an RQ scheduler chain like the flow sweep's; safe beside another run)."""
     from rq import get_current_job
@@ -254,6 +250,9 @@ def purge_job() -> dict[str, int]:
     finally:
         current = get_current_job()
         periodic.continue_chain(CHAIN, current.id if current else None)
+
+
+CHAIN = periodic.Chain("retention-purge", purge_job, lambda: DAY_SECONDS)
 
 
 def ensure_scheduled() -> None:

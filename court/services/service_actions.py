@@ -31,13 +31,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from court import audit, crypto, db, queue, ratelimit
+from court import audit, crypto, db, events, ratelimit
 from court.errors import Conflict, DomainError, NotFound, RateLimited
 from court.i18n import N_
 from court.models import FlowStatus, FlowStep, Party, SigningFlow, SmsLink, Staff, StepAction, StepStatus
 from court.services import agents, consent_addresses, consent_text
 
-RESEND_JOB = "notify.jobs.resend"
 RESEND_GAP = ratelimit.Limit(1, 600)  # one re-send of a step every ten minutes
 MAX_BULK = 200
 BULK_ACTIONS = ("remind", "revoke")
@@ -168,8 +167,7 @@ def resend(s: Session, staff: Staff, step: FlowStep, key: str | None, *, actor: 
         raise DomainError("十分钟内已重新发送过，请稍后再试", code="resent_recently", status=429) from None
     nonce = crypto.random_token(6)
     chosen = found.key
-    queue.enqueue(RESEND_JOB, step.id, chosen, nonce, queue_name="notify", job_id=f"resend-{step.id}-{nonce}",
-                  session=s)
+    events.emit(events.ResendRequested(step.id, chosen, nonce), s)
     audit.record(s, "service.resent", actor=actor, case_id=step.flow.document.case_id, subject=f"step:{step.id}",
                  details={"party_id": step.party_id, "document_id": step.flow.document_id,
                           "channel": found.channel, "address": chosen, "nonce": nonce,

@@ -25,7 +25,6 @@ from identity.face.base import FaceResult
 
 log = logging.getLogger(__name__)
 
-JOB = "identity.jobs.face_check"
 RL_SCOPE = "face-check"
 DAY = 86400
 DEVELOPMENT_PROVIDERS = frozenset({"development", "netid-development"})  # never count in production
@@ -99,8 +98,9 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
 
     Opens an :class:`IdentityCheck` (method ``face``) whose ``token`` is the queued check id; the
     job decides exactly that check, so the caller keeps its id and later asks about *its* check,
-    never "the person's latest". ``reply_to``, when given, must carry ``"job"``: a dotted job path
-    that is enqueued with ``(reply_to, outcome)`` once the check is done (``outcome``: ok, code,
+    never "the person's latest". ``reply_to``, when given, must carry ``"job"``: the path of a
+    declared job (``some_job.path``, :mod:`court.queue`) that is enqueued with ``(reply_to, outcome)``
+    once the check is done (``outcome``: ok, code,
     message_zh, message_en, score, development, check), so the channel can tell the user. The job
     is sent after the caller's transaction commits. At most ``FACE_DAILY_ATTEMPTS`` a day per
     holder, and a few times that per person.
@@ -110,8 +110,11 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
     if person is None:
         raise NotFound("请先完成实名登记", code="person_not_found")
     agreed = face_consent.require(s, person_id=person_id, holder_id=holder_id)
-    if reply_to is not None and not (isinstance(reply_to.get("job"), str) and "." in reply_to["job"]):
-        raise ValueError("reply_to needs a dotted job path under 'job'")
+    if reply_to is not None:
+        try:
+            queue.by_path(str(reply_to.get("job")))
+        except LookupError:  # refused now, rather than a reply lost after the check
+            raise ValueError("reply_to needs the path of a declared job under 'job'") from None
     check_upload(image)
     limits = _limits_for(s, person_id, holder_id, channel)
     for key, lim in limits:
@@ -133,7 +136,9 @@ def request_check(s: Session, person_id: int, image: bytes, *, holder_id: str, c
     audit.record(s, "identity.face_check_requested", actor=f"person:{person_id}", subject=f"person:{person_id}",
                  details={"check": check_id, "identity_check": check.id, "provider": cfg.face_provider,
                           "channel": channel, "face_consent": agreed.id})
-    queue.enqueue(JOB, person_id, check_id, queue_name="default", job_id=f"face-check-{check_id}", session=s)
+    from identity import jobs  # (not at the top: identity.jobs imports this module)
+
+    jobs.face_check.enqueue(person_id, check_id, session=s)
     return check
 
 
@@ -182,8 +187,7 @@ def run_queued_check(person_id: int, check_id: str) -> dict[str, Any] | None:
                                        score=result.score, ref=result.log_id)
                 outcome["check"] = check.id
             if reply_to is not None:
-                queue.enqueue(reply_to["job"], reply_to, outcome, queue_name=reply_to.get("queue", "default"),
-                              session=s)
+                queue.by_path(reply_to["job"]).enqueue(reply_to, outcome, session=s)
     finally:
         r.delete(_req_key(check_id))  # the image goes whatever happened
     pipe = r.pipeline()

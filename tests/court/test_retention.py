@@ -211,9 +211,7 @@ def test_the_cli_purges_and_reports_per_kind(app):
 
 
 def test_the_daily_job_purges_and_keeps_its_chain_alive(app, run_jobs):
-    from court import queue
-
-    queue.enqueue(purge.PURGE_JOB)
+    purge.purge_job.enqueue()
     assert run_jobs(("default",)) == 1
     assert db.session().scalar(select(AuditEvent).where(AuditEvent.action == "retention.purged")) is not None
     purge.ensure_scheduled()  # what a worker does at start: the chain's next run is scheduled

@@ -4,7 +4,7 @@ import os
 import pytest
 from rq import Queue
 
-from court import queue, redis_conn, storage
+from court import redis_conn, storage
 
 
 def test_put_is_content_addressed_and_idempotent(app):
@@ -30,14 +30,16 @@ def test_failed_write_leaves_nothing(app, monkeypatch):
 
 
 def test_jobs_wait_for_commit_and_vanish_on_rollback(s):
+    from bot import jobs
+
     q = Queue("default", connection=redis_conn.client())
     s.begin()
-    queue.enqueue("court.audit_chain.verify", 1, session=s)
+    jobs.push_texts.enqueue("openid", ["你好"], session=s)
     assert q.count == 0
     s.rollback()
     assert q.count == 0
     s.begin()
-    queue.enqueue("court.audit_chain.verify", 1, session=s)
+    jobs.push_texts.enqueue("openid", ["你好"], session=s)
     s.commit()
     assert q.count == 1
 

@@ -219,11 +219,12 @@ def test_my_cases_and_my_documents(make_user, court_case, run_jobs, s):
     assert "redirect_uri=http%3A%2F%2Fcourt.test%2Fm%2Fdocuments%2F" + str(doc.id) in reply
     assert "举证通知书" in reply and "SD2026000123" in reply
 
-    from court import queue
+    from bot import jobs
 
-    queue.enqueue("bot.jobs.receipt_confirmation", record_id)
-    run_jobs(("default",))
-    run_jobs(("default",))  # idempotent: a second run sends nothing more
+    jobs.receipt_confirmation.enqueue(record_id)
+    run_jobs(("notify",))
+    jobs.receipt_confirmation.enqueue(record_id)
+    run_jobs(("notify",))  # idempotent: a second run sends nothing more
     confirmations = [t for t in pushed_texts(user) if "送达回执编号" in t]
     assert len(confirmations) == 1 and "SD2026000123" in confirmations[0] and "举证通知书" in confirmations[0]
 

@@ -9,10 +9,10 @@ from court.models import AuditEvent, IdentityCheck, Person
 from court.services import identity_checks
 from identity import face
 from identity.face import base, checks
-from tests.support.identity import face_photo, replies, request_with_consent
+from tests.support.identity import face_photo, record_reply, replies, request_with_consent
 
 PHOTO = face_photo()
-REPLY = {"job": "tests.support.identity.record_reply", "openid": "o-test-user", "step": "face"}
+REPLY = {"job": record_reply.path, "openid": "o-test-user", "step": "face"}
 
 
 def holder() -> str:
@@ -199,3 +199,5 @@ def test_unknown_person(s):
 def test_reply_to_needs_a_job_path(s, person):
     with pytest.raises(ValueError):
         request_with_consent(s, person.id, PHOTO, reply_to={"openid": "x"}, **own())
+    with pytest.raises(ValueError):  # a path that is no declared job would lose the reply
+        request_with_consent(s, person.id, PHOTO, reply_to={"job": "os.system", "openid": "x"}, **own())

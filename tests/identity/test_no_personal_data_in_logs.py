@@ -10,7 +10,7 @@ from court.models import Notification
 from identity import consent, otp, registration
 from tests.support.baidu_standin import SECRET_KEY
 from tests.support.factories import id_number
-from tests.support.identity import face_photo, replies, request_with_consent
+from tests.support.identity import face_photo, record_reply, replies, request_with_consent
 
 NAME = "欧阳娜娜"
 PHONE = "13912345678"
@@ -42,7 +42,7 @@ def test_full_registration_logs_nothing_personal(app, use_baidu, standin, case, 
     from court.services import identity_checks
 
     request_with_consent(s, person.id, face_photo(), holder_id=identity_checks.holder("wechat", "o-log-test"),
-                       channel="wechat", reply_to={"job": "tests.support.identity.record_reply", "chat": 1})
+                       channel="wechat", reply_to={"job": record_reply.path, "chat": 1})
     s.commit()
     run_jobs(("default",))
     s = db.session()

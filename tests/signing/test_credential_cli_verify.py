@@ -51,9 +51,9 @@ def _served(s, *, consent: bool = True):
 
 def test_credential_is_sealed_with_real_chinese_text(s, settings, run_jobs):
     world, doc, rec = _served(s)
-    from court import queue
+    from signing import jobs
 
-    queue.enqueue("signing.jobs.issue_credential", rec.id, queue_name="signing", job_id=f"credential-{rec.id}")
+    jobs.issue_credential.enqueue(rec.id)
     assert run_jobs(("signing",)) == 1
     s = db.session()
     rec = s.get(ServiceRecord, rec.id)
@@ -83,11 +83,11 @@ def test_credential_is_sealed_with_real_chinese_text(s, settings, run_jobs):
 
 def test_no_consent_no_credential_and_the_case_is_flagged(s, run_jobs):
     """The credential says 经受送达人同意: without a consent in force when served there is none."""
-    from court import queue
     from court.models import AuditEvent, Case
+    from signing import jobs
 
     world, doc, rec = _served(s, consent=False)
-    queue.enqueue("signing.jobs.issue_credential", rec.id, queue_name="signing", job_id=f"credential-{rec.id}")
+    jobs.issue_credential.enqueue(rec.id)
     run_jobs(("signing",))
     s = db.session()
     s.expire_all()

@@ -8,11 +8,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from court import redis_conn
+from court import queue, redis_conn
 
 REPLIES_KEY = "tests:identity:replies"
 
 
+@queue.job("default")
 def record_reply(reply_to: dict[str, Any], outcome: dict[str, Any]) -> None:
     """A reply job like the bot's: remembers what it was asked to tell the user."""
     redis_conn.client().rpush(REPLIES_KEY, json.dumps({"reply_to": reply_to, "outcome": outcome}))

@@ -113,13 +113,14 @@ def _red_pixels(png: bytes) -> int:
 def test_code_lookup_of_a_credential_shows_the_seal_it_carries_and_its_pages(client, app, run_jobs):
     """The e-service credential has no signing flow: its page used to say "尚无签名" while an upload
     of the same file said the seal was valid. Both now read the file."""
-    from court import db, queue
+    from court import db
     from court.models import ServiceRecord
+    from signing import jobs
     from tests.signing.test_credential_cli_verify import _served
 
     s = db.session()
     _world, _doc, rec = _served(s)
-    queue.enqueue("signing.jobs.issue_credential", rec.id, queue_name="signing", job_id=f"credential-{rec.id}")
+    jobs.issue_credential.enqueue(rec.id)
     assert run_jobs(("signing",)) == 1
     cred = db.session().get(ServiceRecord, rec.id).credential.document
     code = _dashed(cred.verify_code)
