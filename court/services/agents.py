@@ -221,11 +221,9 @@ def _agent_record(s: Session, case: Case, item: AgentInput, *, ttl_days: int, ac
     from court import crypto, idnumbers
 
     if item.id_number:
-        problem = idnumbers.problem(item.id_number)
-        if problem:
-            raise DomainError(problem, code="bad_id_number")
-        same = s.scalar(select(Party).where(Party.case_id == case.id, Party.id_number_hash == crypto.lookup_hash(
-            idnumbers.normalize(item.id_number))))
+        number = idnumbers.validated(item.id_number)
+        same = s.scalar(select(Party).where(Party.case_id == case.id,
+                                            Party.id_number_hash == crypto.lookup_hash(number)))
         if same is not None:
             if same.role is not PartyRole.AGENT or same.name != item.name.strip():
                 raise Conflict("该身份证号码已登记为本案其他当事人，不能作为代理人", code="agent_is_party")
