@@ -17,11 +17,15 @@ machinery (:mod:`court.services.flows`, :mod:`court.services.flow_steps`) keeps 
 """
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import hmac
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from court import audit
 from court.errors import Conflict, DomainError
 from court.models import (
+    AuditEvent,
     Court,
     Document,
     DocumentKind,
@@ -29,6 +33,8 @@ from court.models import (
     FlowStep,
     Seal,
     SigningFlow,
+    Staff,
+    StaffRole,
     StepAction,
     StepStatus,
 )
@@ -71,11 +77,47 @@ def check_seal_rules(s: Session, doc: Document, actions: list[StepAction], seal_
             raise DomainError("所选印章不存在或已停用", code="seal_not_found")
 
 
-def seal_permitted(step: FlowStep) -> int | None:
+def check_approver(staff: Staff, doc: Document, flow: SigningFlow) -> None:
+    """Raise unless ``staff`` may approve the seal on ``doc`` *now* (asked by every channel at approval).
+
+    The role named when the flow started is checked again: a keeper whose role was taken away or
+    whose account was stopped since then no longer approves. Four eyes: nobody approves a seal
+    they asked for themselves, as the one who uploaded the document or started the flow."""
+    if not staff.active or staff.court_id != doc.case.court_id or staff.role is not StaffRole.SEAL_APPROVER:
+        raise DomainError("您不是本院的用印审批人，不能批准用印", code="approver_role", status=403)
+    if staff.id in (doc.created_by_id, flow.created_by_id):
+        raise DomainError("用印须由申请人以外的审批人批准（不能审批自己上传或发起的文书）", code="four_eyes",
+                          status=403)
+
+
+def _approved_sha256(flow: SigningFlow, approval: FlowStep) -> str | None:
+    """The SHA-256 the keeper approved, from the approval's audit row, or None when no genuine row exists.
+
+    Why the audit row and not the step's status column: the row is sealed with the audit key, so
+    someone who can only write to the database can mark a step done but cannot forge the approval.
+    Rows written before approvals named their bytes fall back to the version the flow started on."""
+    s = object_session(approval)
+    if s is None:
+        return None
+    rows = s.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(("step.approve", "flow.started")),
+        AuditEvent.subject.in_((f"step:{approval.id}", f"flow:{flow.id}"))).order_by(AuditEvent.id))
+    genuine = [ev for ev in rows if ev.key_id is not None and hmac.compare_digest(audit.seal(ev) or "", ev.hash)]
+    approved = [ev for ev in genuine if ev.action == "step.approve" and ev.actor == f"staff:{approval.staff_id}"]
+    started = [ev for ev in genuine if ev.action == "flow.started"]
+    if not approved or not started:
+        return None
+    sha = (approved[-1].details or {}).get("sha256") or (started[-1].details or {}).get("sha256")
+    return sha if isinstance(sha, str) else None
+
+
+def seal_permitted(step: FlowStep, sealing_sha256: str | None = None) -> int | None:
     """Raise unless ``step`` (a SEAL step) may be applied now; returns the approving step's id.
 
-    The signing service asks this right before it seals, so a flow that was returned, or a seal
-    whose approval was refused, can never be stamped, whatever is still queued."""
+    The signing service asks this right before it seals, passing the SHA-256 of the bytes it is
+    about to seal, so a flow that was returned, a seal whose approval was refused, an approval
+    that is only a status column, or a document changed after its approval can never be stamped,
+    whatever is still queued."""
     flow = step.flow
     if flow.status is not FlowStatus.RUNNING:
         raise Conflict("该签署流程已结束，不能加盖印章", code="flow_not_running")
@@ -84,6 +126,13 @@ def seal_permitted(step: FlowStep) -> int | None:
         raise Conflict("用印审批未通过，不能加盖印章", code="not_approved")
     if not approvals and flow.document.kind in approval_kinds(flow.document.case.court):
         raise Conflict("该类文书须经用印审批后方可加盖印章", code="approval_required")
+    sealing = sealing_sha256 or flow.document.current.sha256
+    for approval in approvals:
+        approved = _approved_sha256(flow, approval)
+        if approved is None:
+            raise Conflict("找不到经审计记录证实的用印审批，不能加盖印章", code="approval_unverified")
+        if not hmac.compare_digest(approved, sealing):
+            raise Conflict("待盖章的文书与审批时的文书不一致，不能加盖印章", code="approval_mismatch")
     return approvals[-1].id if approvals else None
 
 
