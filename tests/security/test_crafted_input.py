@@ -1,0 +1,72 @@
+"""Crafted input against the parsers the public pages feed (DESIGN: untrusted input is parsed with
+limits set before the work starts). PDFs (uploads, ``POST /verify``, the viewer) and WeChat XML
+(entities, oversized bodies) are attacked in tests/signing/test_hostile.py and
+tests/bot/test_webhook_security.py; this module adds what those leave out."""
+from __future__ import annotations
+
+import io
+import struct
+import time
+import zlib
+
+import pytest
+from sqlalchemy import select
+
+from court import db, queue, redis_conn
+from court.models import AuditEvent, IdentityCheck
+from tests.support.identity import face_photo
+from tests.web_sign.conftest import csrf, make_world, needs_identity, sign_in
+
+pytestmark = needs_identity
+
+
+def _png(width: int, height: int, payload: bytes = b"\x00" * 64) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` (a decompression bomb's calling card)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(payload)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def world(app):
+    return make_world()
+
+
+def _agree_and_upload(client, photo: bytes):
+    token = csrf(client, "/m/face")
+    client.post("/m/face/consent", data={"csrf_token": token, "decision": "agree", "next": "/m/"})
+    started = time.monotonic()
+    r = client.post("/m/face", data={"csrf_token": token, "next": "/m/", "photo": (io.BytesIO(photo), "me.png")},
+                    follow_redirects=True)
+    return r, time.monotonic() - started
+
+
+@pytest.mark.parametrize("width,height", [(60000, 60000), (8000, 8000), (100000, 10)])
+def test_a_face_photo_claiming_huge_dimensions_is_refused_before_it_is_decoded_or_queued(client, world, width, height):
+    bomb = _png(width, height)
+    assert len(bomb) < 1024
+    sign_in(client, world.alice, face=False)
+    r, took = _agree_and_upload(client, bomb)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "照片尺寸过大" in page, page[-800:]
+    assert took < 2.0
+    assert queue.queue("default").count == 0 and not list(redis_conn.client().scan_iter("identity:face:req:*"))
+    s = db.session()
+    assert s.scalars(select(IdentityCheck)).all() == []  # no attempt spent, no check opened
+    assert s.scalar(select(AuditEvent).where(AuditEvent.action == "identity.face_check_requested")) is None
+
+
+def test_a_photo_that_does_not_decode_is_refused_clearly(client, world):
+    sign_in(client, world.alice, face=False)
+    r, _took = _agree_and_upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+    assert "照片格式不支持" in r.get_data(as_text=True)
+    assert queue.queue("default").count == 0
+
+
+def test_an_ordinary_photo_is_still_queued(client, world):
+    sign_in(client, world.alice, face=False)
+    r, _took = _agree_and_upload(client, face_photo())
+    assert "/m/face/wait" in r.request.path or "照片尺寸过大" not in r.get_data(as_text=True)
+    assert queue.queue("default").count == 1
