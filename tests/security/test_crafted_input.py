@@ -70,3 +70,33 @@ def test_an_ordinary_photo_is_still_queued(client, world):
     r, _took = _agree_and_upload(client, face_photo())
     assert "/m/face/wait" in r.request.path or "照片尺寸过大" not in r.get_data(as_text=True)
     assert queue.queue("default").count == 1
+
+
+@pytest.mark.parametrize("width,height", [(60000, 60000), (30000, 1)])
+def test_a_handwritten_signature_claiming_huge_dimensions_is_refused_clearly(client, app, run_jobs, width, height):
+    """The signature pad posts a PNG data URL; a 1 KB one claiming a decompression bomb's size gets
+    the page's own refusal, not a server error, and nothing is queued."""
+    import base64
+
+    from court.models import FlowStep, StepStatus
+
+    w = make_world(seal=True)
+    sign_in(client, w.alice)
+    run_jobs(("signing",))
+    token = csrf(client, f"/m/documents/{w.doc.id}/sign")
+    bomb = "data:image/png;base64," + base64.b64encode(_png(width, height)).decode()
+    started = time.monotonic()
+    r = client.post(f"/m/documents/{w.doc.id}/sign", data={"csrf_token": token, "signature": bomb},
+                    follow_redirects=True)
+    assert time.monotonic() - started < 2.0
+    assert r.status_code == 200 and ("图片尺寸过大" in r.get_data(as_text=True)
+                                     or "无法识别的图片" in r.get_data(as_text=True))
+    assert queue.queue("signing").count == 0
+    assert db.session().get(FlowStep, w.step(w.alice).id).status is StepStatus.READY
+
+
+def test_a_staff_signature_upload_claiming_huge_dimensions_is_a_clear_4xx(api):
+    r = api("put", "/me/signature", role="judge", data={"file": (io.BytesIO(_png(60000, 60000)), "sig.png")},
+            content_type="multipart/form-data")
+    assert r.status_code == 422, r.json
+    assert r.json["error"]["message"] == "图片尺寸过大"
