@@ -1,0 +1,59 @@
+"""Attacks on identity (DESIGN: binding; Online Litigation Rules art. 7): someone who knows a party's
+name and ID number but not her phone. The bot's path (tests/handlers/test_takeover.py), the web SMS
+step (tests/web_sign/test_session_attacks.py) and the binding rule (tests/court/test_binding.py) are
+attacked there; here the clerk's verification link, reached by an insider of *another* court."""
+from __future__ import annotations
+
+import pytest
+
+from court import db
+from court.models import PartyRole, StaffRole, StepAction
+from court.services import cases, documents, flow_seal, flows
+from court.services import staff as staff_service
+from tests.staff.test_staff_verification import _link_in_sms, _verify
+from tests.support.factories import id_number, pdf_bytes
+from tests.web_sign.conftest import person_for
+
+VICTIM_ID = id_number(seq="888")
+
+
+@pytest.fixture
+def victim(app, court_setup):
+    """王芳 is a party of another court (上海一中院), proven and bound there, a judgment waiting for her receipt."""
+    s = db.session()
+    other = staff_service.create_court(s, "上海市第一中级人民法院", "沪01")
+    flow_seal.set_approval_kinds(s, other, [], actor="test")
+    staff_service.create_staff(s, other, "sh_clerk", "沪书记员", StaffRole.CLERK)
+    case = cases.create_case(s, other, "（2030）沪01民初5号", "civil", "借款合同纠纷")
+    [(party, _code)] = cases.add_parties(s, case, [cases.PartyInput(
+        role=PartyRole.DEFENDANT, name="王芳", id_number=VICTIM_ID, phone="13800000088")])
+    doc = documents.upload(s, case, documents.parse_kind("judgment"), "民事判决书", pdf_bytes(1, "Judgment"),
+                           filename="judgment.pdf", max_bytes=2 * 1024 * 1024)
+    flows.start_flow(s, doc, [flows.StepInput(StepAction.RECEIVE, party_id=party.id)])
+    s.commit()
+    person_for(party)  # she proved who she is there (SMS code and face), and consented
+    return party, doc
+
+
+def test_a_clerk_of_another_court_cannot_reach_a_partys_documents_through_a_verification_link(
+        app, console, victim, run_jobs):
+    """The insider adds a party with her name and ID number but their own phone to a case of their own
+    court, 'verifies' it in the console and opens the link: it must open that case only."""
+    victim_party, victim_doc = victim
+    s = db.session()
+    court = s.get(type(console.members["clerk"][0].court), console.members["clerk"][0].court_id)
+    case = cases.create_case(s, court, "（2030）京0491民初99号", "civil", "网络购物合同纠纷")
+    [(decoy, _code)] = cases.add_parties(s, case, [cases.PartyInput(
+        role=PartyRole.PLAINTIFF, name="王芳", id_number=VICTIM_ID, phone="13900000099")])  # the insider's phone
+    s.commit()
+    console.login()
+    _verify(console, decoy)
+    run_jobs(("notify",))
+    phone = app.test_client()
+    phone.get(_link_in_sms("13900000099"))
+    assert phone.get("/m/verified").status_code == 302
+    # the judgment served on her by the other court stays closed to this browser
+    assert phone.get(f"/m/documents/{victim_doc.id}").status_code in (403, 404)
+    assert phone.get(f"/m/documents/{victim_doc.id}/sign").status_code in (403, 404)
+    home = phone.get("/m/", follow_redirects=True).get_data(as_text=True)
+    assert "沪01" not in home and "上海市第一中级人民法院" not in home
