@@ -127,7 +127,8 @@ def parties_opened(s: Session, check: IdentityCheck, party: Party) -> list[int]:
     could add a party with someone's name and ID number and their own phone to a case of their
     court, "verify" it and open the link, and so read and sign what every other court served on
     that person. Her other courts' documents still need her own SMS code and identity check."""
-    staff = s.get(Staff, int(check.ref[6:])) if (check.ref or "").startswith("staff:") and check.ref[6:].isdigit() else None
+    ref = check.ref or ""
+    staff = s.get(Staff, int(ref[6:])) if ref.startswith("staff:") and ref[6:].isdigit() else None
     if staff is None:
         return [party.id]
     ids = set(s.scalars(select(Party.id).join(Case, Case.id == Party.case_id).where(
