@@ -57,3 +57,39 @@ def test_a_clerk_of_another_court_cannot_reach_a_partys_documents_through_a_veri
     assert phone.get(f"/m/documents/{victim_doc.id}/sign").status_code in (403, 404)
     home = phone.get("/m/", follow_redirects=True).get_data(as_text=True)
     assert "沪01" not in home and "上海市第一中级人民法院" not in home
+
+
+def _decoy(console) -> object:
+    """The insider's party: her name and ID number, their own phone, a case of their own court."""
+    s = db.session()
+    court = s.get(type(console.members["clerk"][0].court), console.members["clerk"][0].court_id)
+    case = cases.create_case(s, court, "（2030）京0491民初98号", "civil", "网络购物合同纠纷")
+    [(decoy, _code)] = cases.add_parties(s, case, [cases.PartyInput(
+        role=PartyRole.PLAINTIFF, name="王芳", id_number=VICTIM_ID, phone="13900000098")])
+    doc = documents.upload(s, case, documents.parse_kind("notice"), "通知书", pdf_bytes(1, "Notice"),
+                           filename="n.pdf", max_bytes=2 * 1024 * 1024)
+    s.commit()
+    return decoy, doc
+
+
+def test_an_sms_code_to_a_phone_the_court_entered_for_her_name_opens_nothing_of_hers(app, console, victim, run_jobs):
+    """The same insider, on the SMS path: the code goes to their phone, the session is hers, yet
+    nothing she was served elsewhere opens or is even listed without her own identity check."""
+    from tests.web_sign.conftest import csrf
+    from tests.web_sign.test_identity_pages import open_link, sent_code
+
+    victim_party, victim_doc = victim
+    decoy, doc = _decoy(console)
+    phone = app.test_client()
+    open_link(phone, decoy, doc.id)
+    token = csrf(phone, "/m/identity")
+    phone.post("/m/identity/send", data={"csrf_token": token, "next": "/m/"})
+    r = phone.post("/m/identity/verify", data={"csrf_token": token, "code": sent_code("13900000098"), "next": "/m/"})
+    assert r.status_code == 302 and "/m/face" in r.headers["Location"]  # a face check of her, not of them
+    for path in (f"/m/documents/{victim_doc.id}", f"/m/documents/{victim_doc.id}/sign",
+                 f"/m/documents/{victim_doc.id}/download"):
+        got = phone.get(path)
+        assert got.status_code in (302, 403, 404), (path, got.status_code)
+        assert got.status_code != 302 or "/m/face" in got.headers["Location"] or "/m/identity" in got.headers["Location"]
+    home = phone.get("/m/", follow_redirects=True).get_data(as_text=True)
+    assert "沪01" not in home and "上海市第一中级人民法院" not in home and "借款合同" not in home
