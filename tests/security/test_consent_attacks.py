@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from court import db, queue
 from court.models import AuditEvent, Consent, ServiceRecord
 from court.services import consent as consent_service
+from tests.notify.test_consent_attacks import _record, _report, _served_on_aliyun
 from tests.signing.test_credential_cli_verify import _served
 
 
@@ -88,3 +89,37 @@ def test_the_consent_actually_given_is_stated(s, run_jobs):
     rec_id, signed_at = rec.id, rec.signed_at
     _give_at(s, world, signed_at - timedelta(hours=3))
     assert _issue(run_jobs, rec_id).credential_version_id is not None
+
+
+# --- through the provider's delivery-report callback --------------------------------------------
+
+
+def test_a_delivery_report_arriving_after_the_consent_was_withdrawn_is_not_service(
+        serve_document, make_case, aliyun, run_jobs, client, app):
+    _case, party, n = _served_on_aliyun(serve_document, make_case, run_jobs, app, agree=True)
+    s = db.session()
+    given = consent_service.answer(s, s.get(type(party), party.id))
+    consent_service.withdraw(s, given, actor="staff:1")  # the party withdrew on her paper form
+    s.commit()
+    arrived = db.utcnow().replace(microsecond=0) + timedelta(seconds=1)
+    assert client.post("/notify/callbacks/aliyun/cb-secret", json=_report(n, arrived)).get_json()["code"] == 0
+    rec = _record(party.id)
+    assert rec.effective_at is None
+    [event] = [e for e in rec.channels_tried if e["event"] == "delivered"]
+    assert event["counts"] is False and event["why_not"] == "no_consent"
+
+
+def test_a_delivery_report_with_a_forged_callback_token_changes_nothing(
+        serve_document, make_case, aliyun, run_jobs, client, app):
+    _case, party, n = _served_on_aliyun(serve_document, make_case, run_jobs, app, agree=True)
+    arrived = n.sent_at.replace(microsecond=0) + timedelta(seconds=3)
+    forged = client.post("/notify/callbacks/aliyun/not-the-secret", json=_report(n, arrived))
+    assert forged.status_code in (401, 403, 404)
+    assert _record(party.id).effective_at is None
+    # the real report fixes the date; a replay of it, or a later one claiming an earlier time, moves nothing
+    assert client.post("/notify/callbacks/aliyun/cb-secret", json=_report(n, arrived)).get_json()["code"] == 0
+    fixed = _record(party.id).effective_at
+    assert fixed is not None
+    client.post("/notify/callbacks/aliyun/cb-secret", json=_report(n, arrived))
+    client.post("/notify/callbacks/aliyun/cb-secret", json=_report(n, arrived - timedelta(seconds=2)))
+    assert _record(party.id).effective_at == fixed
