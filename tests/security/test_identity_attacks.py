@@ -17,8 +17,8 @@ from tests.web_sign.conftest import person_for
 VICTIM_ID = id_number(seq="888")
 
 
-@pytest.fixture
-def victim(app, court_setup):
+@pytest.fixture(params=["phone_verified", "phone_unverified"])
+def victim(app, court_setup, request):
     """王芳 is a party of another court (上海一中院), proven and bound there, a judgment waiting for her receipt."""
     s = db.session()
     other = staff_service.create_court(s, "上海市第一中级人民法院", "沪01")
@@ -31,7 +31,12 @@ def victim(app, court_setup):
                            filename="judgment.pdf", max_bytes=2 * 1024 * 1024)
     flows.start_flow(s, doc, [flows.StepInput(StepAction.RECEIVE, party_id=party.id)])
     s.commit()
-    person_for(party)  # she proved who she is there (SMS code and face), and consented
+    person = person_for(party)  # she proved who she is there, and consented
+    if request.param == "phone_verified":  # by SMS code and face ...
+        s = db.session()
+        s.get(type(person), person.id).phone_verified_at = db.utcnow()
+        s.commit()
+    # ... or before a clerk there, her phone as that court entered it, never proven by a code
     return party, doc
 
 
@@ -72,12 +77,16 @@ def _decoy(console) -> object:
     return decoy, doc
 
 
-def test_an_sms_code_to_a_phone_the_court_entered_for_her_name_opens_nothing_of_hers(app, console, victim, run_jobs):
+def test_an_sms_code_to_a_phone_the_court_entered_for_her_name_opens_nothing_of_hers(app, console, victim, run_jobs,
+                                                                                      caplog):
     """The same insider, on the SMS path: the code goes to their phone, the session is hers, yet
     nothing she was served elsewhere opens or is even listed without her own identity check."""
+    import logging
+
     from tests.web_sign.conftest import csrf
     from tests.web_sign.test_identity_pages import open_link, sent_code
 
+    caplog.set_level(logging.DEBUG)
     victim_party, victim_doc = victim
     decoy, doc = _decoy(console)
     phone = app.test_client()
@@ -93,3 +102,12 @@ def test_an_sms_code_to_a_phone_the_court_entered_for_her_name_opens_nothing_of_
         assert got.status_code != 302 or "/m/face" in got.headers["Location"] or "/m/identity" in got.headers["Location"]
     home = phone.get("/m/", follow_redirects=True).get_data(as_text=True)
     assert "沪01" not in home and "上海市第一中级人民法院" not in home and "借款合同" not in home
+    # her proven phone is still hers: notices keep going to her, not to the insider
+    from court.models import Party, Person
+
+    s = db.session()
+    person = s.get(Person, s.get(Party, victim_party.id).person_id)
+    assert person.phone == "13800000088"
+    # and neither her ID number nor either phone is in a log line
+    for secret in (VICTIM_ID, "13800000088", "13900000098"):
+        assert secret not in caplog.text
