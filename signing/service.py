@@ -267,8 +267,8 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
     return StepOutcome("done", version.id)
 
 
-# an approval that the audit chain does not bear out, or that names other bytes: staff must see it
-_TAMPERED = ("approval_unverified", "approval_mismatch")
+# a flow or approval the audit chain does not bear out, or that names other bytes: staff must see it
+_TAMPERED = ("approval_unverified", "approval_mismatch", "flow_unverified", "document_changed")
 
 
 def _not_permitted(s: Session, step: FlowStep, exc: Conflict) -> StepOutcome:

@@ -90,24 +90,19 @@ def check_approver(staff: Staff, doc: Document, flow: SigningFlow) -> None:
                           status=403)
 
 
-def _approved_sha256(flow: SigningFlow, approval: FlowStep) -> str | None:
-    """The SHA-256 the keeper approved, from the approval's audit row, or None when no genuine row exists.
-
-    Why the audit row and not the step's status column: the row is sealed with the audit key, so
-    someone who can only write to the database can mark a step done but cannot forge the approval.
-    Rows written before approvals named their bytes fall back to the version the flow started on."""
-    s = object_session(approval)
+def _audited(flow: SigningFlow) -> list[AuditEvent]:
+    """The genuine (keyed, unedited) audit rows of ``flow``'s start and of its approvals."""
+    s = object_session(flow)
     if s is None:
-        return None
-    rows = s.scalars(select(AuditEvent).where(
-        AuditEvent.action.in_(("step.approve", "flow.started")),
-        AuditEvent.subject.in_((f"step:{approval.id}", f"flow:{flow.id}"))).order_by(AuditEvent.id))
-    genuine = [ev for ev in rows if ev.key_id is not None and hmac.compare_digest(audit.seal(ev) or "", ev.hash)]
-    approved = [ev for ev in genuine if ev.action == "step.approve" and ev.actor == f"staff:{approval.staff_id}"]
-    started = [ev for ev in genuine if ev.action == "flow.started"]
-    if not approved or not started:
-        return None
-    sha = (approved[-1].details or {}).get("sha256") or (started[-1].details or {}).get("sha256")
+        return []
+    subjects = [f"flow:{flow.id}"] + [f"step:{st.id}" for st in flow.steps if st.action is StepAction.APPROVE]
+    rows = s.scalars(select(AuditEvent).where(AuditEvent.action.in_(("step.approve", "flow.started")),
+                                              AuditEvent.subject.in_(subjects)).order_by(AuditEvent.id))
+    return [ev for ev in rows if ev.key_id is not None and hmac.compare_digest(audit.seal(ev) or "", ev.hash)]
+
+
+def _sha(ev: AuditEvent | None) -> str | None:
+    sha = (ev.details or {}).get("sha256") if ev is not None else None
     return sha if isinstance(sha, str) else None
 
 
@@ -126,13 +121,24 @@ def seal_permitted(step: FlowStep, sealing_sha256: str | None = None) -> int | N
         raise Conflict("用印审批未通过，不能加盖印章", code="not_approved")
     if not approvals and flow.document.kind in approval_kinds(flow.document.case.court):
         raise Conflict("该类文书须经用印审批后方可加盖印章", code="approval_required")
+    # Why the audit rows and not the status columns: they are sealed with the audit key, so someone
+    # who can only write to the database can mark a step done or insert a flow, but cannot forge
+    # the start or the approval. Each names the SHA-256 of the bytes; only those are sealed.
     sealing = sealing_sha256 or flow.document.current.sha256
+    genuine = _audited(flow)
+    started = next((ev for ev in genuine if ev.action == "flow.started" and ev.subject == f"flow:{flow.id}"), None)
+    if started is None:
+        raise Conflict("找不到经审计记录证实的签署流程，不能加盖印章", code="flow_unverified")
     for approval in approvals:
-        approved = _approved_sha256(flow, approval)
-        if approved is None:
+        rows = [ev for ev in genuine if ev.action == "step.approve" and ev.subject == f"step:{approval.id}"
+                and ev.actor == f"staff:{approval.staff_id}"]
+        if not rows:
             raise Conflict("找不到经审计记录证实的用印审批，不能加盖印章", code="approval_unverified")
-        if not hmac.compare_digest(approved, sealing):
+        approved = _sha(rows[-1]) or _sha(started)  # approvals recorded before they named their bytes
+        if approved is None or not hmac.compare_digest(approved, sealing):
             raise Conflict("待盖章的文书与审批时的文书不一致，不能加盖印章", code="approval_mismatch")
+    if not approvals and not hmac.compare_digest(_sha(started) or "", sealing):
+        raise Conflict("待盖章的文书与启动流程时的文书不一致，不能加盖印章", code="document_changed")
     return approvals[-1].id if approvals else None
 
 

@@ -219,3 +219,53 @@ def test_an_approved_document_whose_stored_bytes_were_swapped_is_not_sealed(api,
         conn.execute(update(DocumentVersion).where(DocumentVersion.id == version_id).values(blob_key=key))
     run_jobs(("signing",))
     assert not _sealed(doc_id)
+
+
+def _subpoena(api, case_id):
+    r = api("post", f"/cases/{case_id}/documents", data={
+        "file": (io.BytesIO(pdf_bytes(1)), "s.pdf"), "kind": "subpoena", "title": "传票"},
+        content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    return r.json["id"]
+
+
+def test_a_flow_inserted_in_the_database_is_not_sealed(api, world):
+    """A kind that needs no approval, so the attacker needs only a flow: one written straight into SQL."""
+    from court.models import DocumentStatus, SigningFlow, StepAction
+    from signing import jobs
+
+    case_id, _party = world
+    doc_id = _subpoena(api, case_id)
+    s = db.session()
+    flow = SigningFlow(document_id=doc_id, ordered=False)
+    s.add(flow)
+    s.flush()
+    step = FlowStep(flow_id=flow.id, position=1, action=StepAction.SEAL, status=StepStatus.READY)
+    s.add(step)
+    s.get(Document, doc_id).status = DocumentStatus.IN_FLOW
+    s.commit()
+    assert jobs.seal_step(step.id) == "not_permitted"
+    assert not _sealed(doc_id)
+    assert db.session().get(FlowStep, step.id).status is StepStatus.FAILED  # staff see it, with the reason
+
+
+def test_a_document_swapped_after_its_flow_started_is_not_sealed(api, world):
+    """No approval needed, but the flow's start names the bytes it was started on (the seal job is
+    still queued when the attacker swaps the stored file)."""
+    from court import storage
+    from court.models import DocumentVersion
+
+    case_id, party = world
+    doc_id = _subpoena(api, case_id)
+    r = api("post", f"/documents/{doc_id}/flows", json={"steps": [{"action": "seal"},
+                                                                  {"action": "receive", "party_id": party}]})
+    assert r.status_code == 201, r.json
+    key = storage.store().put(pdf_bytes(1, text="not the subpoena that was sent"))
+    version_id = db.session().get(Document, doc_id).current.id
+    db.session.remove()
+    with db.engine().begin() as conn:
+        conn.execute(update(DocumentVersion).where(DocumentVersion.id == version_id).values(blob_key=key))
+    from signing import jobs
+
+    assert jobs.seal_step(r.json["steps"][0]["id"]) == "not_permitted"
+    assert not _sealed(doc_id)
