@@ -100,3 +100,24 @@ def test_a_staff_signature_upload_claiming_huge_dimensions_is_a_clear_4xx(api):
             content_type="multipart/form-data")
     assert r.status_code == 422, r.json
     assert r.json["error"]["message"] == "图片尺寸过大"
+
+
+NESTED = b"[" * 200_000 + b"]" * 200_000  # 400 KB of nesting: Python's JSON parser recurses on it
+
+
+@pytest.mark.parametrize("path", ["/notify/callbacks/aliyun/cb-secret", "/api/v1/cases"])
+def test_json_nested_past_the_parsers_recursion_limit_is_a_clear_4xx(client, api, app, path):
+    from tests.notify.conftest import use_settings
+
+    use_settings(app, SMS_CALLBACK_TOKEN="cb-secret")
+    headers = {"Content-Type": "application/json"}
+    if path.startswith("/api/"):
+        headers["Authorization"] = f"Bearer {api.members['clerk'][1]}"
+    r = client.post(path, data=NESTED, headers=headers)
+    assert 400 <= r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:300])
+
+
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(client, api):
+    r = client.post("/api/v1/cases", data=b"{" + b" " * (4 * 1024 * 1024) + b"}",
+                    headers={"Content-Type": "application/json", "Authorization": f"Bearer {api.members['clerk'][1]}"})
+    assert r.status_code == 413
