@@ -121,3 +121,19 @@ def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(client, api)
     r = client.post("/api/v1/cases", data=b"{" + b" " * (4 * 1024 * 1024) + b"}",
                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {api.members['clerk'][1]}"})
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("depth", [5_000, 20_000])
+def test_a_signed_wechat_callback_nested_deeply_is_a_clear_4xx(client, depth):
+    """No DTD, within the size limit, signed: only the nesting is hostile."""
+    from bot.simulator.user import sign_callback
+    from wechat import settings as bot_settings
+
+    body = ("<xml><ToUserName>gh_1</ToUserName><FromUserName>oSECaaaaaaaaaaaaaaaaaaaaaaaa</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>text</MsgType><MsgId>77</MsgId><Content>"
+            + "<a>" * depth + "x" + "</a>" * depth + "</Content></xml>")
+    signed = sign_callback(bot_settings.current(), body, safe=False)
+    started = time.monotonic()
+    r = client.post("/wechat", query_string=signed.params, data=signed.body, content_type="text/xml")
+    assert 400 <= r.status_code < 500
+    assert time.monotonic() - started < 2.0
