@@ -9,8 +9,10 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, Response, abort, request, session
+from flask.wrappers import Request
 
 from court import display, i18n
 
@@ -30,7 +32,22 @@ def _csrf_ok() -> bool:
     return bool(expected) and hmac.compare_digest(sent, expected)
 
 
+class BoundedJsonRequest(Request):
+    """A JSON body nested past Python's recursion limit (a few hundred KB of ``[``) is a bad request,
+    like any malformed JSON: the standard parser raises RecursionError, not ValueError, which every
+    JSON endpoint (the staff API, provider callbacks) would otherwise answer with a 500."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError("JSON nested too deeply"))
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = BoundedJsonRequest
     cfg = app.extensions["court_config"]
     secure = cfg.court.public_base_url.startswith("https://")
     app.config.update(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from court import audit, audit_chain, db
+from court.services import service_date
 
 audit_cli = click.Group("audit", help="审计日志哈希链 / the audit log's chain: verify, rekey, anchor")
 
@@ -28,10 +29,16 @@ def verify_command(all_problems: bool) -> None:
             report = audit_chain.verify(s, progress=bar.update)
         if report.ok:
             audit_chain.save_checkpoint(s, report)
+        dates = service_date.unattested_records(s)
+    for rec_id, why in dates:  # a date of service edited in the database, outside the chain
+        click.echo(f"送达日期与审计记录不符 / date of service not borne out by the audit log: "
+                   f"service record {rec_id} ({why})", err=True)
     anchored = (f"；已由时间戳锚定至第 {report.anchored_id} 条（{report.anchored_at:%Y-%m-%d %H:%M} UTC）/ anchored up to "
                 f"row {report.anchored_id}" if report.anchored_id else "；尚无时间戳锚点 / no timestamp anchor yet")
     if report.ok:
         click.echo(f"审计日志完整 / audit chain intact: {report.checked} 条记录 rows{anchored}")
+        if dates:
+            raise SystemExit(1)
         return
     first = report.first_broken or {}
     click.echo(f"审计日志已被篡改 / audit chain BROKEN: 第一处问题在第 {first.get('id')} 条 / first broken row "

@@ -32,7 +32,7 @@ from court.models import (
     ServiceRecord,
 )
 from court.services import consent as consent_rules
-from court.services import documents
+from court.services import documents, service_date
 from signing import codes, fonts, seals
 from signing.credential_data import gather, served_document
 from signing.credential_render import render
@@ -100,9 +100,19 @@ def build(service_record_id: int) -> DocumentVersion:
             served_at = rec.signed_at or rec.effective_at
             if rec.document_id is None or served_at is None:
                 raise Conflict("尚未送达，不能出具送达凭证", code="not_served")
-            if consent_rules.given_at_time(s, rec.party, served_at) is not None:
+            why = service_date.unattested(s, rec)
+            given = consent_rules.given_at_time(s, rec.party, served_at)
+            if why is None and given is not None:  # the consent it will state must be the audited one too
+                why = consent_rules.unattested(s, given, served_at)
+            if why is None and given is not None:
                 return _issue(s, rec)
-            refuse_without_consent(s, rec)  # committed with the transaction, then refused below
+            if why is None:
+                refuse_without_consent(s, rec)  # committed with the transaction, then refused below
+            else:  # the date it would state is not the audited one: an edit in the database
+                audit.record(s, "service.credential_refused", actor="system:credential", case_id=rec.party.case_id,
+                             subject=f"service_record:{rec.id}", details={"reason": why})
+        if why is not None:
+            raise Conflict("送达日期或电子送达同意与审计记录不符，不能出具送达凭证", code="service_date_unattested")
         raise Conflict("受送达人未同意电子送达，不能出具电子送达凭证", code="no_consent")
     finally:
         with contextlib.suppress(Exception):

@@ -65,9 +65,9 @@ def issue_credential(service_record_id: int) -> str:
     try:
         version = credential.build(service_record_id)
     except Conflict as exc:
-        if exc.code != "no_consent":
+        if exc.code not in ("no_consent", "service_date_unattested"):
             raise
-        return "refused:no_consent"  # the case is flagged; retrying cannot help
+        return f"refused:{exc.code}"  # flagged or audited; retrying cannot help
     return f"version:{version.id}"
 
 

@@ -120,6 +120,8 @@ def to_pdf_image(data: bytes, *, max_side: int = 800, max_bytes: int = 5 * 1024 
         if img.width * img.height > 40_000_000:
             raise BadImage("图片尺寸过大")
         img.load()
+    except Image.DecompressionBombError:  # a header claiming more than PIL will open: refused by size too
+        raise BadImage("图片尺寸过大") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise BadImage("无法识别的图片") from exc
     if img.width < 4 or img.height < 4:

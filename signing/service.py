@@ -217,7 +217,7 @@ def seal_step(step_id: int) -> StepOutcome:
             flow_seal.seal_permitted(step)
         except Conflict as exc:  # returned, or not approved: never seal, leave the flow as it is
             log.warning("seal step %s not permitted: %s", step_id, exc.code)
-            return StepOutcome("not_permitted", error=exc.code)
+            return _not_permitted(s, step, exc)
         document_id = step.flow.document_id
         step.status = StepStatus.RUNNING
     try:
@@ -247,14 +247,14 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
         return StepOutcome("already_done", step.result_version_id)
     if step.status not in (StepStatus.READY, StepStatus.RUNNING):
         return StepOutcome("not_ready")
-    try:
-        approval_id = flow_seal.seal_permitted(step)
-    except Conflict as exc:
-        return StepOutcome("not_permitted", error=exc.code)
     doc = s.get(Document, step.flow.document_id, with_for_update=db.is_postgres())
     assert doc is not None
     source = doc.current
     data = documents.read_version(source)
+    try:  # asked with the bytes about to be sealed: the approval names these, or nothing is sealed
+        approval_id = flow_seal.seal_permitted(step, hashlib.sha256(data).hexdigest())
+    except Conflict as exc:
+        return _not_permitted(s, step, exc)
     code = codes.assign(s, doc)
     specs = [
         FieldSpec(field_name(st), st.page, field_rect(st), tooltip=signer_label(st))
@@ -285,6 +285,21 @@ def _seal_locked(s: Session, step_id: int, settings: SigningSettings) -> StepOut
     audit.record(s, "document.sealed", actor="system:seal", case_id=doc.case_id, subject=f"document:{doc.id}",
                  details={"version": version.number, "sha256": version.sha256, "timestamped": bool(settings.tsa_url)})
     return StepOutcome("done", version.id)
+
+
+# a flow or approval the audit chain does not bear out, or that names other bytes: staff must see it
+_TAMPERED = ("approval_unverified", "approval_mismatch", "flow_unverified", "document_changed")
+
+
+def _not_permitted(s: Session, step: FlowStep, exc: Conflict) -> StepOutcome:
+    """Nothing is sealed. A returned or still unapproved flow is left as it is; an approval that is
+    not borne out stops the step for good, with the reason, so staff see it (and the audit log has it)."""
+    if exc.code in _TAMPERED:
+        log.error("seal step %s refused: %s", step.id, exc.code)
+        flow_steps.fail_step(s, step, exc.localized("zh_Hans_CN"), final=True)
+        audit.record(s, "signing.failed", actor="system:seal", case_id=step.flow.document.case_id,
+                     subject=f"step:{step.id}", details={"code": exc.code, "final": True})
+    return StepOutcome("not_permitted", error=exc.code)
 
 
 def _sealed_name(doc: Document) -> str:

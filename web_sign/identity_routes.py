@@ -92,7 +92,7 @@ def staff_verified() -> ResponseReturnValue:
         return problem(_("链接无效"), _("该链接不能用于核验身份，请联系法院工作人员。"), 403)
     # a new server-side session for this browser; the clerk's check becomes its own (its holder),
     # so binding and freshness accept it exactly like a face check passed here
-    row = access.set_auth(person, party_sessions.own_parties(s, person.id, [party.id]), "staff")
+    row = access.set_auth(person, staff_identity.parties_opened(s, check, party), "staff")
     holder = access.holder()
     assert holder is not None
     try:

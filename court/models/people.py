@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from court.db import Base
@@ -44,6 +44,9 @@ class Staff(Base):
     email: Mapped[str | None] = mapped_column(String(200))  # where notify/ sends staff their tasks
     signature_image_key: Mapped[str | None] = mapped_column(String(200))  # their handwritten signature (PNG)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # console sessions carry the value they started with; raising it ends every one of them
+    # (log-out, a new password), since the cookie itself cannot be recalled
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[created]
 
     court: Mapped[Court] = relationship()

@@ -117,11 +117,13 @@ def phone_proven(s: Session, person: Person, number: str, *, check: IdentityChec
     """Someone entered the SMS code sent to ``number`` for ``person``. Returns True when the
     number is now the person's verified phone.
 
-    A person with no verified phone (or this same one) gets it marked verified. A *different*
-    verified phone is replaced only when ``check`` passed for the person in ``holder_id``: a code
-    proves who holds a phone, not who the person is. With a check, the phone binding is verified too."""
+    A person with no phone (or this same one) gets it marked verified. A *different* phone —
+    verified or only entered by a court — is replaced only when ``check`` passed for the person in
+    ``holder_id``: a code proves who holds a phone, not who the person is (a court may have entered
+    someone else's number on a record with her name and ID number). With a check, the phone
+    binding is verified too."""
     checked = check if _owned_pass(person, check, holder_id) else None
-    if person.phone_verified_at is not None and person.phone != number and checked is None:
+    if person.phone and person.phone != number and checked is None:
         audit.record(s, "identity.phone_change_refused", subject=f"person:{person.id}",
                      details={"phone": crypto.mask_phone(number), "reason": "identity_check_needed"})
         return False

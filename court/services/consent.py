@@ -21,10 +21,11 @@ party reads before answering is :mod:`court.services.consent_text`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from sqlalchemy import or_, select
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, db, phones, storage
 from court.errors import DomainError
-from court.models import Case, Consent, Notification, NotificationStatus, Party, Person
+from court.models import AuditEvent, Case, Consent, Notification, NotificationStatus, Party, Person
 from court.services import agents
 from court.services.consent_text import CHANNELS, consent_text
 
@@ -118,6 +119,41 @@ def given_at_time(s: Session, party: PartyLike, at: datetime) -> Consent | None:
         if r.decision == "given" and r.given_at <= at and (r.withdrawn_at is None or r.withdrawn_at > at):
             return r
     return None
+
+
+RECORDING_SLACK = timedelta(seconds=60)  # a consent's given_at and its audit row are written together
+
+
+def unattested(s: Session, given: Consent, at: datetime) -> str | None:
+    """Why the sealed audit log does not bear out that ``given`` was in force at ``at``, or None.
+
+    The credential states the consent; someone who can write to the database could add a consent
+    row, move its ``given_at`` earlier (so an earlier arrival counts), change its channels or
+    text, or erase its withdrawal. Each act of consent is an audit row sealed with the audit key
+    (given, declined or given again naming the consent it ``supersedes``, withdrawn), so the
+    row is checked against them."""
+    rows = s.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == given.case_id,
+        AuditEvent.action.in_(("consent.given", "consent.declined", "consent.withdrawn"))).order_by(AuditEvent.id))
+    genuine = [ev for ev in rows if ev.key_id is not None and hmac.compare_digest(audit.seal(ev) or "", ev.hash)]
+    own = [ev for ev in genuine if ev.action == "consent.given" and ev.subject == f"consent:{given.id}"]
+    if not own:
+        return "no_audited_consent"
+    details = own[0].details or {}
+    if (details.get("channels") != given.channels
+            or details.get("text_sha256") != hashlib.sha256(given.text_shown.encode()).hexdigest()):
+        return "consent_differs"
+    if _aware(own[0].at) - _aware(given.given_at) > RECORDING_SLACK:
+        return "consent_backdated"
+    ended = [ev for ev in genuine if (ev.action == "consent.withdrawn" and ev.subject == f"consent:{given.id}")
+             or (ev.action != "consent.withdrawn" and (ev.details or {}).get("supersedes") == given.id)]
+    if any(_aware(ev.at) <= _aware(at) for ev in ended):
+        return "consent_withdrawn"
+    return None
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _party_of(s: Session, person_id: int, case_id: int) -> Party | None:
@@ -250,7 +286,8 @@ def decline(s: Session, party: Party, *, method: str, actor: str, reason: str | 
     s.flush()
     _stop(s, party.case_id, party.person_id, party.id, f"{party.name}：{DECLINED}")
     audit.record(s, "consent.declined", actor=actor, case_id=party.case_id, subject=f"consent:{row.id}",
-                 details={"party": party.id, "method": method, "reason": row.reason})
+                 details={"party": party.id, "method": method, "reason": row.reason,
+                          "supersedes": current.id if current is not None else None})
     return row
 
 

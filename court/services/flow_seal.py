@@ -17,11 +17,15 @@ machinery (:mod:`court.services.flows`, :mod:`court.services.flow_steps`) keeps 
 """
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import hmac
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from court import audit
 from court.errors import Conflict, DomainError
 from court.models import (
+    AuditEvent,
     Court,
     Document,
     DocumentKind,
@@ -29,6 +33,8 @@ from court.models import (
     FlowStep,
     Seal,
     SigningFlow,
+    Staff,
+    StaffRole,
     StepAction,
     StepStatus,
 )
@@ -71,11 +77,42 @@ def check_seal_rules(s: Session, doc: Document, actions: list[StepAction], seal_
             raise DomainError("所选印章不存在或已停用", code="seal_not_found")
 
 
-def seal_permitted(step: FlowStep) -> int | None:
+def check_approver(staff: Staff, doc: Document, flow: SigningFlow) -> None:
+    """Raise unless ``staff`` may approve the seal on ``doc`` *now* (asked by every channel at approval).
+
+    The role named when the flow started is checked again: a keeper whose role was taken away or
+    whose account was stopped since then no longer approves. Four eyes: nobody approves a seal
+    they asked for themselves, as the one who uploaded the document or started the flow."""
+    if not staff.active or staff.court_id != doc.case.court_id or staff.role is not StaffRole.SEAL_APPROVER:
+        raise DomainError("您不是本院的用印审批人，不能批准用印", code="approver_role", status=403)
+    if staff.id in (doc.created_by_id, flow.created_by_id):
+        raise DomainError("用印须由申请人以外的审批人批准（不能审批自己上传或发起的文书）", code="four_eyes",
+                          status=403)
+
+
+def _audited(flow: SigningFlow) -> list[AuditEvent]:
+    """The genuine (keyed, unedited) audit rows of ``flow``'s start and of its approvals."""
+    s = object_session(flow)
+    if s is None:
+        return []
+    subjects = [f"flow:{flow.id}"] + [f"step:{st.id}" for st in flow.steps if st.action is StepAction.APPROVE]
+    rows = s.scalars(select(AuditEvent).where(AuditEvent.action.in_(("step.approve", "flow.started")),
+                                              AuditEvent.subject.in_(subjects)).order_by(AuditEvent.id))
+    return [ev for ev in rows if ev.key_id is not None and hmac.compare_digest(audit.seal(ev) or "", ev.hash)]
+
+
+def _sha(ev: AuditEvent | None) -> str | None:
+    sha = (ev.details or {}).get("sha256") if ev is not None else None
+    return sha if isinstance(sha, str) else None
+
+
+def seal_permitted(step: FlowStep, sealing_sha256: str | None = None) -> int | None:
     """Raise unless ``step`` (a SEAL step) may be applied now; returns the approving step's id.
 
-    The signing service asks this right before it seals, so a flow that was returned, or a seal
-    whose approval was refused, can never be stamped, whatever is still queued."""
+    The signing service asks this right before it seals, passing the SHA-256 of the bytes it is
+    about to seal, so a flow that was returned, a seal whose approval was refused, an approval
+    that is only a status column, or a document changed after its approval can never be stamped,
+    whatever is still queued."""
     flow = step.flow
     if flow.status is not FlowStatus.RUNNING:
         raise Conflict("该签署流程已结束，不能加盖印章", code="flow_not_running")
@@ -84,6 +121,24 @@ def seal_permitted(step: FlowStep) -> int | None:
         raise Conflict("用印审批未通过，不能加盖印章", code="not_approved")
     if not approvals and flow.document.kind in approval_kinds(flow.document.case.court):
         raise Conflict("该类文书须经用印审批后方可加盖印章", code="approval_required")
+    # Why the audit rows and not the status columns: they are sealed with the audit key, so someone
+    # who can only write to the database can mark a step done or insert a flow, but cannot forge
+    # the start or the approval. Each names the SHA-256 of the bytes; only those are sealed.
+    sealing = sealing_sha256 or flow.document.current.sha256
+    genuine = _audited(flow)
+    started = next((ev for ev in genuine if ev.action == "flow.started" and ev.subject == f"flow:{flow.id}"), None)
+    if started is None:
+        raise Conflict("找不到经审计记录证实的签署流程，不能加盖印章", code="flow_unverified")
+    for approval in approvals:
+        rows = [ev for ev in genuine if ev.action == "step.approve" and ev.subject == f"step:{approval.id}"
+                and ev.actor == f"staff:{approval.staff_id}"]
+        if not rows:
+            raise Conflict("找不到经审计记录证实的用印审批，不能加盖印章", code="approval_unverified")
+        approved = _sha(rows[-1]) or _sha(started)  # approvals recorded before they named their bytes
+        if approved is None or not hmac.compare_digest(approved, sealing):
+            raise Conflict("待盖章的文书与审批时的文书不一致，不能加盖印章", code="approval_mismatch")
+    if not approvals and not hmac.compare_digest(_sha(started) or "", sealing):
+        raise Conflict("待盖章的文书与启动流程时的文书不一致，不能加盖印章", code="document_changed")
     return approvals[-1].id if approvals else None
 
 

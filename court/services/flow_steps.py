@@ -25,7 +25,7 @@ from court.models import (
 )
 from court.services import receipts
 from court.services import staff as staff_service
-from court.services.flow_seal import note_needed
+from court.services.flow_seal import check_approver, note_needed
 from court.services.flows import ACTED, advance
 
 
@@ -180,5 +180,9 @@ def approve_seal(s: Session, step: FlowStep, staff: Staff, *, password: str | No
     if step.staff_id != staff.id:
         raise DomainError("该步骤不是由您办理", code="not_your_step", status=403)
     _actionable(step)
+    doc = step.flow.document
+    check_approver(staff, doc, step.flow)
     method = staff_service.reauthenticate(s, staff, password)
-    return complete_step(s, step, actor=f"staff:{staff.id}", details={"reauth": method})
+    # the approval names the exact bytes approved: the seal job seals only these (flow_seal.seal_permitted)
+    return complete_step(s, step, actor=f"staff:{staff.id}", details={
+        "reauth": method, "sha256": doc.current.sha256, "approved_version": doc.current.number})

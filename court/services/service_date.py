@@ -25,15 +25,16 @@ publication (art. 95), sixty for a party without a domicile in China (art. 283).
 """
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from court import audit, db
 from court.display import CHINA
-from court.models import Consent, Notification, Party, ServiceRecord
+from court.models import AuditEvent, Consent, Notification, Party, ServiceRecord
 from court.services import agents, consent, consent_addresses
 
 ARRIVALS = ("delivered",)
@@ -195,6 +196,59 @@ def check_report(s: Session, n: Notification, *, at: datetime, address: str | No
 def clamp(n: Notification, at: datetime) -> datetime:
     """A report within the clock skew before the send time is taken as the send time."""
     return max(at, n.sent_at) if n.sent_at is not None else at
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _audited(rows: object) -> dict[tuple[int, int], datetime | None]:
+    """The newest genuine ``service.effective`` date per (party id, document id); None when unreadable."""
+    out: dict[tuple[int, int], datetime | None] = {}
+    for ev in rows:  # type: ignore[attr-defined]
+        details = ev.details or {}
+        if (ev.key_id is None or not hmac.compare_digest(audit.seal(ev) or "", ev.hash)
+                or not isinstance(details.get("document_id"), int) or not (ev.subject or "").startswith("party:")):
+            continue
+        try:
+            at: datetime | None = _utc(datetime.fromisoformat(str(details.get("at"))))
+        except ValueError:
+            at = None
+        out[(int(ev.subject[6:]), details["document_id"])] = at
+    return out
+
+
+def _why(rec: ServiceRecord, audited: dict[tuple[int, int], datetime | None]) -> str | None:
+    key = (rec.party_id, rec.document_id or 0)
+    if rec.effective_at is None:
+        return "date_removed" if key in audited else None
+    if audited.get(key) is None:
+        return "no_audited_event"
+    return None if audited[key] == _utc(rec.effective_at) else "date_differs"
+
+
+_EFFECTIVE = select(AuditEvent).where(AuditEvent.action == "service.effective").order_by(AuditEvent.id)
+
+
+def unattested(s: Session, rec: ServiceRecord) -> str | None:
+    """Why ``rec``'s legal date of service is not borne out by the sealed audit log, or None.
+
+    Every change of a document's date of service is audited (``service.effective``: an event that
+    fixed an earlier date, or service by another method), in rows sealed with the audit key. So the
+    record's date must be the one the newest genuine row names: a date edited in the database
+    (moved earlier or later, set where nothing was served, or removed) is caught here, and the
+    credential, which states the date, is not issued on it. Push records are audited per batch
+    and are not checked here."""
+    if rec.document_id is None:
+        return None
+    return _why(rec, _audited(s.scalars(_EFFECTIVE.where(AuditEvent.subject == f"party:{rec.party_id}"))))
+
+
+def unattested_records(s: Session) -> list[tuple[int, str]]:
+    """Every document service record whose date the audit log does not bear out (the auditor's check)."""
+    audited = _audited(s.scalars(_EFFECTIVE.execution_options(yield_per=1000)))
+    records = s.scalars(select(ServiceRecord).where(ServiceRecord.document_id.is_not(None)).order_by(ServiceRecord.id))
+    return [(rec.id, why) for rec in records if (why := _why(rec, audited))]
 
 
 def what_fixed(rec: ServiceRecord) -> dict[str, object] | None:

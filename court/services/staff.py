@@ -106,11 +106,32 @@ MIN_PASSWORD = 10
 
 
 def set_password(s: Session, staff: Staff, password: str, actor: str = "system") -> None:
+    """A new password also ends every console session of the member (a stolen cookie with it)."""
     if len(password) < MIN_PASSWORD:
         raise DomainError("密码至少需要{n}个字符", code="weak_password", n=MIN_PASSWORD)
     staff.password_hash = crypto.hash_password(password)
+    staff.session_epoch = (staff.session_epoch or 0) + 1
     s.flush()
     audit.record(s, "staff.password_set", actor=actor, subject=f"staff:{staff.id}")
+
+
+def end_sessions(s: Session, staff: Staff, actor: str) -> None:
+    """End every console session of ``staff`` (log-out): a copy of the cookie stops working too.
+
+    The console's session is a signed cookie the server cannot recall, so each carries the
+    member's ``session_epoch`` from log-in and is accepted only while it is unchanged."""
+    staff.session_epoch = (staff.session_epoch or 0) + 1
+    s.flush()
+    audit.record(s, "staff.sessions_ended", actor=actor, subject=f"staff:{staff.id}")
+
+
+def session_member(s: Session, staff_id: object, epoch: object) -> Staff | None:
+    """The member a console session names, or None when it was ended (log-out, new password) or
+    the account was stopped."""
+    staff = s.get(Staff, staff_id) if isinstance(staff_id, int) else None
+    if staff is None or not staff.active or epoch != (staff.session_epoch or 0):
+        return None
+    return staff
 
 
 def authenticate_password(s: Session, username: str, password: str) -> Staff | None:

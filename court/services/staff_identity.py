@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from court import audit, crypto, db
 from court.errors import DomainError, Forbidden
-from court.models import IdentityCheck, Notification, Party, Person, SmsLink, Staff, StaffRole
+from court.models import Case, IdentityCheck, Notification, Party, Person, SmsLink, Staff, StaffRole
 from court.services import binding, identity_checks
 
 MODES = {"in_person": "现场核验", "video": "视频核验"}
@@ -117,3 +117,20 @@ def claim(s: Session, check: IdentityCheck, *, party: Party, holder_id: str, min
                  subject=f"person:{check.person_id}", case_id=party.case_id,
                  details={"check": check.id, "party": party.id})
     return check
+
+
+def parties_opened(s: Session, check: IdentityCheck, party: Party) -> list[int]:
+    """The parties a browser that claimed a clerk's check acts for: the person's parties *of the
+    verifying clerk's court* (the link's party among them), never those of other courts.
+
+    Why: a clerk vouches for an ID card only to their own court. Without this limit an insider
+    could add a party with someone's name and ID number and their own phone to a case of their
+    court, "verify" it and open the link, and so read and sign what every other court served on
+    that person. Her other courts' documents still need her own SMS code and identity check."""
+    ref = check.ref or ""
+    staff = s.get(Staff, int(ref[6:])) if ref.startswith("staff:") and ref[6:].isdigit() else None
+    if staff is None:
+        return [party.id]
+    ids = set(s.scalars(select(Party.id).join(Case, Case.id == Party.case_id).where(
+        Party.person_id == check.person_id, Case.court_id == staff.court_id)))
+    return sorted(ids | {party.id})

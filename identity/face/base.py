@@ -103,6 +103,31 @@ class FaceProvider(Protocol):
     def compare(self, image: bytes, reference: bytes) -> FaceResult: ...
 
 
+MAX_SIDE = 4096  # pixels: larger than any phone selfie a verifier accepts (Baidu: 4096)
+UNDESCRIBED = 2**31 - 1  # the side reported for an image whose header claims a decompression bomb
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` from the image's header only, or None when the header does not parse.
+
+    Why header only: a 1 KB PNG can claim 60000 × 60000 pixels; its size must be refused before
+    anything decodes it (the development verifier, or a paid call to the provider)."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL's DecompressionBombWarning: the caller refuses by size
+            with Image.open(io.BytesIO(data)) as img:
+                return int(img.size[0]), int(img.size[1])
+    except Image.DecompressionBombError:
+        return UNDESCRIBED, UNDESCRIBED  # PIL will not even describe it: it claims more than any limit
+    except Exception:  # noqa: BLE001 - any header PIL cannot read is unusable
+        return None
+
+
 def sniff_image(data: bytes) -> str | None:
     """``"jpeg"``, ``"png"`` or ``"bmp"`` from the magic bytes (the formats Baidu accepts)."""
     if data[:3] == b"\xff\xd8\xff":

@@ -79,8 +79,12 @@ def check_upload(image: bytes) -> None:
     if len(image) > cfg.face_max_image_bytes:
         raise DomainError("照片太大，请上传不超过{mb}MB的照片", code="face_image_too_large",
                           mb=cfg.face_max_image_bytes // (1024 * 1024))
-    if base.sniff_image(image) is None:
+    size = base.image_size(image) if base.sniff_image(image) is not None else None
+    if size is None:
         raise DomainError("照片格式不支持，请上传 JPG 或 PNG 照片", code="face_image_format")
+    if max(size) > base.MAX_SIDE:
+        raise DomainError("照片尺寸过大（长边不超过{px}像素），请重新拍摄", code="face_image_dimensions",
+                          px=base.MAX_SIDE)
 
 
 def attempts_left(holder_id: str) -> int:

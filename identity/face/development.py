@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 NAME = "development"
 MIN_SIDE = 200  # pixels: room for a face of at least ~100 px, as real verifiers want
-MAX_SIDE = 4096
+MAX_SIDE = base.MAX_SIDE
 DARK, BRIGHT = 40.0, 225.0  # mean luminance limits (0–255)
 FLAT = 12.0  # luminance spread below which nothing is in the picture
 SHARP = 6.0  # spread of the edge image below which the photo is blurred
@@ -62,6 +62,9 @@ def image_quality(image: bytes) -> tuple[str, str] | None:
     """``(outcome code, operator detail)`` for a photo no verifier could use, else None."""
     if base.sniff_image(image) is None:
         return base.BAD_IMAGE, "not a JPEG, PNG or BMP file"
+    claimed = base.image_size(image)  # refused by its header before anything is decoded
+    if claimed is None or max(claimed) > MAX_SIDE:
+        return base.BAD_IMAGE, f"image header unreadable or larger than {MAX_SIDE}px: {claimed}"
     try:
         with Image.open(io.BytesIO(image)) as img:
             img.load()

@@ -18,7 +18,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from court import crypto, db, ratelimit
 from court.errors import DomainError, NotFound, RateLimited
 from court.i18n import _
-from court.models import Staff, StaffRole
+from court.models import StaffRole
 from court.services import cases as case_service
 from court.services import court_scope
 from court.services import staff as staff_service
@@ -60,9 +60,8 @@ class _Attempt:
 def login_required(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def view(*args: Any, **kwargs: Any) -> Any:
-        staff_id = session.get("staff_id")
-        member = db.session().get(Staff, staff_id) if staff_id else None
-        if member is None or not member.active:
+        member = staff_service.session_member(db.session(), session.get("staff_id"), session.get("staff_epoch"))
+        if member is None:
             session.pop("staff_id", None)
             return redirect(url_for("console.login", next=request.path))
         g.staff = member
@@ -124,6 +123,7 @@ def login():  # type: ignore[no-untyped-def]
         session.clear()
         session.permanent = True
         session["staff_id"] = member.id
+        session["staff_epoch"] = member.session_epoch or 0
         target = request.args.get("next", "")
         home = "console.worklist" if member.role in (StaffRole.JUDGE, StaffRole.CLERK) else "console.index"
         return redirect(target if target.startswith("/console/") else url_for(home))
@@ -132,6 +132,11 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    s = db.session()
+    member = staff_service.session_member(s, session.get("staff_id"), session.get("staff_epoch"))
+    if member is not None:  # every copy of this cookie ends with it
+        staff_service.end_sessions(s, member, actor=f"staff:{member.id}")
+        s.commit()
     session.clear()
     flash(_("已退出登录"))
     return redirect(url_for("console.login"))

@@ -2,7 +2,7 @@
 reset a password, issue a new API key. Secrets are shown once (:mod:`staff.console.once`)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -146,6 +146,7 @@ def own_password():  # type: ignore[no-untyped-def]
                 raise DomainError("两次输入的新密码不一致", code="password_mismatch")
             staff_service.set_password(s, g.staff, f.get("new", ""), actor())
             s.commit()
+            session["staff_epoch"] = g.staff.session_epoch  # this browser stays in; every other session ends
             flash(_("密码已修改"))
             return redirect(url_for("console.index"), code=303)
         except DomainError as exc:

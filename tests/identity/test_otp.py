@@ -113,12 +113,21 @@ def test_five_an_hour_and_ten_a_day(s):
 
 
 def test_code_sent_for_a_person_verifies_and_binds_their_phone(s, person):
+    otp.send_code(s, PHONE, "register", person_id=person.id)
+    otp.verify_code(s, PHONE, "register", last_code(s, PHONE))
+    s.commit()
+    assert person.phone == PHONE and person.phone_verified_at is not None
+    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == "phone"))
+    assert binding.person_id == person.id and binding.address == PHONE
+
+
+def test_a_code_to_another_number_does_not_replace_the_persons_phone(s, person):
+    """Even a phone never proven by a code (typed, or entered by a court) changes only with an
+    identity check: a code proves who holds a number, not who the person is (tests/security)."""
     otp.send_code(s, "13900139000", "register", person_id=person.id)
     otp.verify_code(s, "13900139000", "register", last_code(s, "13900139000"))
     s.commit()
-    assert person.phone == "13900139000" and person.phone_verified_at is not None
-    binding = s.scalar(select(ChannelBinding).where(ChannelBinding.channel == "phone"))
-    assert binding.person_id == person.id and binding.address == "13900139000"
+    assert person.phone == PHONE and person.phone_verified_at is None
 
 
 def test_recycled_number_moves_to_the_newest_verified_owner(s, person):

@@ -28,15 +28,23 @@ def _served(s, *, consent: bool = True):
     doc = upload(s, world, title="民事判决书")
     now = db.utcnow()
     if consent:  # the party agreed on WeChat three hours before service, confirming their phone
-        from court.models import Consent
+        from unittest import mock
 
-        s.add(Consent(person_id=world.persons[0].id, party_id=world.parties[0].id, case_id=world.case.id,
-                      channels=["wechat", "sms"], address={"wechat": "oAbCdEfGh123456", "sms": "13800000001"},
-                      text_shown="电子送达确认书", method="bot", recorded_by=f"person:{world.persons[0].id}",
-                      given_at=now - timedelta(hours=3)))
-    rec = ServiceRecord(party_id=world.parties[0].id, document_id=doc.id, effective_at=now - timedelta(hours=2),
-                        effective_channel="wechat", signed_at=now - timedelta(minutes=5), receipt_number="SD2026000123")
+        from court.services import consent as consent_service
+
+        with mock.patch("court.db.utcnow", return_value=now - timedelta(hours=3)):  # recorded (and audited) then
+            consent_service.give(s, world.persons[0], world.case, channels=["wechat", "sms"],
+                                 address={"wechat": "oAbCdEfGh123456", "sms": "13800000001"}, method="bot",
+                                 party=world.parties[0])
+    rec = ServiceRecord(party_id=world.parties[0].id, document_id=doc.id,
+                        signed_at=now - timedelta(minutes=5), receipt_number="SD2026000123")
     s.add(rec)
+    s.flush()
+    # WeChat's delivery fixes the date through the one rule (audited, as the credential checks)
+    from court.services import service_date
+
+    service_date.record_event(s, rec, channel="wechat", event="delivered", at=now - timedelta(hours=2),
+                              address="oAbCdEfGh123456")
     s.add(Notification(case_id=world.case.id, party_id=world.parties[0].id, document_id=doc.id, channel="wechat",
                        address="oAbCdEfGh123456", template="document_served", status=NotificationStatus.OPENED,
                        provider_id="200228332",
