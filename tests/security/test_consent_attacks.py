@@ -9,17 +9,12 @@ from unittest import mock
 
 from sqlalchemy import select, update
 
-from court import db, queue
-from court.models import AuditEvent, Consent, ServiceRecord
+from court import db
+from court.models import AuditEvent, Consent
 from court.services import consent as consent_service
 from tests.notify.test_consent_attacks import _record, _report, _served_on_aliyun
 from tests.signing.test_credential_cli_verify import _served
-
-
-def _issue(run_jobs, rec_id: int) -> ServiceRecord:
-    queue.enqueue("signing.jobs.issue_credential", rec_id, queue_name="signing", job_id=f"credential-{rec_id}")
-    run_jobs(("signing",))
-    return db.session().get(ServiceRecord, rec_id)
+from tests.support.signing import issue_credential
 
 
 def _refusal() -> dict:
@@ -48,7 +43,7 @@ def test_a_consent_row_inserted_in_the_database_is_not_stated(s, run_jobs):
                   decision="given", channels=["sms"], address={"sms": "13800000001"}, text_shown="电子送达确认书",
                   method="web", recorded_by=f"person:{world.persons[0].id}", given_at=signed_at - timedelta(days=1)))
     s.commit()
-    assert _issue(run_jobs, rec_id).credential_version_id is None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is None
     assert _refusal() == {"reason": "no_audited_consent"}
 
 
@@ -61,7 +56,7 @@ def test_an_erased_withdrawal_is_not_stated_as_consent(s, run_jobs):
     s.commit()
     consent_id = given.id
     _sql(update(Consent).where(Consent.id == consent_id).values(withdrawn_at=None, withdrawn_by=None))
-    assert _issue(run_jobs, rec_id).credential_version_id is None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is None
     assert _refusal() == {"reason": "consent_withdrawn"}
 
 
@@ -71,7 +66,7 @@ def test_a_consent_moved_earlier_than_it_was_given_is_not_stated(s, run_jobs):
     given = _give_at(s, world, signed_at + timedelta(minutes=1))  # agreed only after signing
     consent_id = given.id
     _sql(update(Consent).where(Consent.id == consent_id).values(given_at=signed_at - timedelta(days=2)))
-    assert _issue(run_jobs, rec_id).credential_version_id is None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is None
     assert _refusal() == {"reason": "consent_backdated"}
 
 
@@ -80,7 +75,7 @@ def test_a_consent_whose_channels_were_widened_is_not_stated(s, run_jobs):
     rec_id, signed_at = rec.id, rec.signed_at
     given = _give_at(s, world, signed_at - timedelta(hours=3))
     _sql(update(Consent).where(Consent.id == given.id).values(channels=["sms", "wechat", "email"]))
-    assert _issue(run_jobs, rec_id).credential_version_id is None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is None
     assert _refusal() == {"reason": "consent_differs"}
 
 
@@ -88,7 +83,7 @@ def test_the_consent_actually_given_is_stated(s, run_jobs):
     world, _doc, rec = _served(s, consent=False)
     rec_id, signed_at = rec.id, rec.signed_at
     _give_at(s, world, signed_at - timedelta(hours=3))
-    assert _issue(run_jobs, rec_id).credential_version_id is not None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is not None
 
 
 # --- through the provider's delivery-report callback --------------------------------------------

@@ -11,15 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from court import db, queue
+from court import db
 from court.models import AuditEvent, ServiceRecord
 from tests.signing.test_credential_cli_verify import _served
-
-
-def _issue(run_jobs, rec_id: int) -> ServiceRecord:
-    queue.enqueue("signing.jobs.issue_credential", rec_id, queue_name="signing", job_id=f"credential-{rec_id}")
-    run_jobs(("signing",))
-    return db.session().get(ServiceRecord, rec_id)
+from tests.support.signing import issue_credential
 
 
 def _verify(app):
@@ -34,7 +29,7 @@ def _edit(rec_id: int, **values) -> None:
 
 def test_the_honest_date_gets_its_credential_and_a_clean_audit(app, s, run_jobs):
     _world, _doc, rec = _served(s)
-    assert _issue(run_jobs, rec.id).credential_version_id is not None
+    assert issue_credential(run_jobs, rec.id).credential_version_id is not None
     result = _verify(app)
     assert result.exit_code == 0, result.output
 
@@ -44,7 +39,7 @@ def test_a_date_of_service_moved_in_the_database_gets_no_credential_and_the_audi
     _world, _doc, rec = _served(s)
     rec_id, honest = rec.id, rec.effective_at
     _edit(rec_id, effective_at=honest + shift)
-    after = _issue(run_jobs, rec_id)
+    after = issue_credential(run_jobs, rec_id)
     assert after.credential_version_id is None
     refused = db.session().scalars(select(AuditEvent).where(AuditEvent.action == "service.credential_refused")).one()
     assert refused.details == {"reason": "date_differs"}
@@ -59,7 +54,7 @@ def test_a_date_of_service_set_where_nothing_counted_is_reported(app, s, run_job
     rec_id = rec.id
     assert rec.effective_at is None
     _edit(rec_id, effective_at=db.utcnow() - timedelta(hours=2), effective_channel="wechat")
-    assert _issue(run_jobs, rec_id).credential_version_id is None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is None
     result = _verify(app)
     assert result.exit_code == 1 and f"service record {rec_id} (no_audited_event)" in result.output
 
@@ -68,6 +63,6 @@ def test_a_date_of_service_removed_in_the_database_is_reported(app, s, run_jobs)
     _world, _doc, rec = _served(s)
     rec_id = rec.id
     _edit(rec_id, effective_at=None)
-    assert _issue(run_jobs, rec_id).credential_version_id is None
+    assert issue_credential(run_jobs, rec_id).credential_version_id is None
     result = _verify(app)
     assert result.exit_code == 1 and f"service record {rec_id} (date_removed)" in result.output

@@ -149,3 +149,14 @@ def seal_flow(s: Session, world: World, doc, signers: list[Party] | None = None,
     steps = [flows.StepInput(StepAction.SEAL)]
     steps += [flows.StepInput(action, party_id=p.id) for p in (signers or [])]
     return flows.start_flow(s, doc, steps)
+
+
+def issue_credential(run_jobs, rec_id: int):  # type: ignore[no-untyped-def]
+    """Ask for the e-service credential of a service record (the declared job) and run it now;
+    the record as it then stands (``credential_version_id`` None when the credential was refused)."""
+    from court.models import ServiceRecord
+    from signing import jobs
+
+    jobs.issue_credential.enqueue(rec_id)
+    assert run_jobs(("signing",)) >= 1, "the credential job was not queued"
+    return db.session().get(ServiceRecord, rec_id)
