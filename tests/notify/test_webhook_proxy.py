@@ -100,7 +100,7 @@ def test_no_proxy_for_the_destination_keeps_the_connection_check(api, s, run_job
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     _one_delivery(api, s, run_jobs, receiver.url)  # registered while loopback was allowed
-    monkeypatch.setattr(webhooks, "_destinations", webhooks.Destinations())  # the rule as in production
+    webhooks.configure()  # the rule as in production: no loopback
     sender.pump()
     run_jobs(("notify",))
     assert proxy.posts == [] and receiver.got == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from court import db
+from court import settings as court_settings
 from court.models import Case, Consent
 from tests.support.factories import pdf_bytes
 
@@ -58,7 +59,7 @@ def test_a_scan_over_the_upload_limit_is_refused_never_stored_cut_short(console,
     """The limit is MAX_UPLOAD_BYTES (2 MB in tests) where that is below the scan's own 10 MB: a
     bigger scan used to be read to the limit and kept truncated."""
     case, party = _party(api)
-    big = pdf_bytes() + b"\n%" + b"x" * (app.config["MAX_UPLOAD_BYTES"] + 1024)
+    big = pdf_bytes() + b"\n%" + b"x" * (court_settings.current().max_upload_bytes + 1024)
     r = api("post", f"/parties/{party['id']}/consent", content_type="multipart/form-data",
             data={"channels": "sms", "scan": (io.BytesIO(big), "form.pdf")})
     assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"
