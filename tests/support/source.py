@@ -15,6 +15,7 @@ from pathlib import Path
 
 def parse(path: Path) -> ast.Module:
     """The module at ``path`` as a syntax tree, parsed with no finalizer able to run inside."""
+    assert path.suffix == ".py" and path.is_file(), f"not a Python module: {path}"
     source = path.read_text(encoding="utf-8")
     gc.collect()
     enabled = gc.isenabled()
